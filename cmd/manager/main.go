@@ -1,0 +1,52 @@
+// Command manager runs the LiteLLM operator: it reconciles VirtualKey, User, Team and
+// TeamMemberAssociation objects against LiteLLM proxies.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/litellm-operator/litellm-operator/pkg/operator"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	opts := operator.DefaultOptions()
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	opts.BindFlags(fs)
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	watchFlagSet := false
+	fs.Visit(func(f *flag.Flag) { watchFlagSet = watchFlagSet || f.Name == "watch-namespaces" })
+	opts.ApplyEnvironment(watchFlagSet)
+
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	log := ctrl.Log.WithName("setup")
+
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return fmt.Errorf("loading Kubernetes client configuration: %w", err)
+	}
+	mgr, err := operator.NewManager(cfg, operator.NewScheme(), opts)
+	if err != nil {
+		return err
+	}
+	log.Info("starting manager", "watchNamespaces", opts.WatchNamespaces, "resyncPeriod", opts.ResyncPeriod,
+		"maxConcurrentReconciles", opts.MaxConcurrentReconciles)
+	// The signal handler cancels the context on SIGTERM/SIGINT; the manager then stops its
+	// controllers, waiting up to --graceful-shutdown-timeout, and releases its leader lease.
+	return mgr.Start(ctrl.SetupSignalHandler())
+}

@@ -1,0 +1,110 @@
+// Package operator assembles the manager: its flags, cache, metrics and health endpoints, and the
+// controllers. cmd/manager only parses flags and runs it, so tests and the demo can build the same
+// manager in-process.
+package operator
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// WatchNamespaceEnv is set by OLM from the OperatorGroup's target namespaces.
+const WatchNamespaceEnv = "WATCH_NAMESPACE"
+
+// Options are the manager's settings; BindFlags registers a flag for each.
+type Options struct {
+	MetricsBindAddress     string
+	SecureMetrics          bool
+	HealthProbeBindAddress string
+	LeaderElection         bool
+	LeaderElectionID       string
+	// WatchNamespaces limits the operator to these namespaces; empty means all.
+	WatchNamespaces []string
+	// ResyncPeriod is how often every object is re-read from LiteLLM (jittered), refreshing spend and
+	// repairing drift made outside the operator.
+	ResyncPeriod            time.Duration
+	MaxConcurrentReconciles int
+	LiteLLMTimeout          time.Duration
+	KubeAPIQPS              float64
+	KubeAPIBurst            int
+	GracefulShutdownTimeout time.Duration
+}
+
+// DefaultOptions returns the flag defaults.
+func DefaultOptions() Options {
+	return Options{
+		MetricsBindAddress:      ":8443",
+		SecureMetrics:           true,
+		HealthProbeBindAddress:  ":8081",
+		LeaderElectionID:        "litellm-operator.auth.litellm.ai",
+		ResyncPeriod:            5 * time.Minute,
+		MaxConcurrentReconciles: 4,
+		LiteLLMTimeout:          30 * time.Second,
+		KubeAPIQPS:              50,
+		KubeAPIBurst:            100,
+		GracefulShutdownTimeout: 30 * time.Second,
+	}
+}
+
+// BindFlags registers the manager's flags on fs, with defaults from o.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress,
+		"Address the metrics endpoint binds to, e.g. :8443 (HTTPS) or :8080 with --metrics-secure=false; 0 disables it.")
+	fs.BoolVar(&o.SecureMetrics, "metrics-secure", o.SecureMetrics,
+		"Serve metrics over HTTPS with Kubernetes authentication and authorization.")
+	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", o.HealthProbeBindAddress,
+		"Address the /healthz and /readyz endpoints bind to.")
+	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection,
+		"Elect a leader, so only one replica reconciles at a time.")
+	fs.Func("watch-namespaces", "Comma-separated namespaces to watch; empty watches all. Overrides $"+WatchNamespaceEnv+".",
+		func(v string) error { o.WatchNamespaces = splitNamespaces(v); return nil })
+	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod,
+		"How often each object is re-read from LiteLLM to refresh spend and repair drift (jittered by ±10%).")
+	fs.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles,
+		"Objects of one kind reconciled in parallel.")
+	fs.DurationVar(&o.LiteLLMTimeout, "litellm-timeout", o.LiteLLMTimeout,
+		"Timeout of one call to a LiteLLM proxy (LiteLLM retries internally for up to ~10s on some lookups).")
+	fs.Float64Var(&o.KubeAPIQPS, "kube-api-qps", o.KubeAPIQPS, "Queries per second to the Kubernetes API server.")
+	fs.IntVar(&o.KubeAPIBurst, "kube-api-burst", o.KubeAPIBurst, "Burst of queries to the Kubernetes API server.")
+	fs.DurationVar(&o.GracefulShutdownTimeout, "graceful-shutdown-timeout", o.GracefulShutdownTimeout,
+		"How long running reconciles may take to finish on shutdown.")
+}
+
+// ApplyEnvironment fills WatchNamespaces from $WATCH_NAMESPACE when no flag set them.
+func (o *Options) ApplyEnvironment(flagSet bool) {
+	if !flagSet {
+		o.WatchNamespaces = splitNamespaces(os.Getenv(WatchNamespaceEnv))
+	}
+}
+
+// Validate reports options that cannot work.
+func (o *Options) Validate() error {
+	var errs []error
+	if o.ResyncPeriod <= 0 {
+		errs = append(errs, fmt.Errorf("--resync-period must be positive, got %s", o.ResyncPeriod))
+	}
+	if o.MaxConcurrentReconciles < 1 {
+		errs = append(errs, fmt.Errorf("--max-concurrent-reconciles must be at least 1, got %d", o.MaxConcurrentReconciles))
+	}
+	if o.LiteLLMTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--litellm-timeout must be positive, got %s", o.LiteLLMTimeout))
+	}
+	if o.KubeAPIQPS <= 0 || o.KubeAPIBurst <= 0 {
+		errs = append(errs, errors.New("--kube-api-qps and --kube-api-burst must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+func splitNamespaces(v string) []string {
+	var out []string
+	for _, ns := range strings.Split(v, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			out = append(out, ns)
+		}
+	}
+	return out
+}
