@@ -24,12 +24,16 @@ KUSTOMIZE_VERSION := $(call tool_version,codegen,sigs.k8s.io/kustomize/kustomize
 SETUP_ENVTEST_VERSION := $(call tool_version,codegen,sigs.k8s.io/controller-runtime/tools/setup-envtest)
 GOLANGCI_LINT_VERSION := $(call tool_version,lint,github.com/golangci/golangci-lint/v2)
 ETCD_VERSION := $(call tool_version,etcd,go.etcd.io/etcd/server/v3)
+OPERATOR_SDK_VERSION := $(call tool_version,olm,github.com/operator-framework/operator-sdk)
+OPM_VERSION := $(call tool_version,olm,github.com/operator-framework/operator-registry)
 KUBERNETES_VERSION := $(patsubst v%,%,$(call tool_version,controlplane,k8s.io/kubernetes))
 
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 SETUP_ENVTEST ?= $(LOCALBIN)/setup-envtest-$(SETUP_ENVTEST_VERSION)
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+OPERATOR_SDK ?= $(LOCALBIN)/operator-sdk-$(OPERATOR_SDK_VERSION)
+OPM ?= $(LOCALBIN)/opm-$(OPM_VERSION)
 # The control-plane binaries live in one folder with their plain names, in setup-envtest's layout,
 # so KUBEBUILDER_ASSETS can point at it.
 CONTROLPLANE_DIR := $(LOCALBIN)/k8s/$(KUBERNETES_VERSION)-$(GOOS)-$(GOARCH)
@@ -137,13 +141,15 @@ undeploy: $(KUSTOMIZE) $(KUBECTL) ## Remove the operator from the cluster in you
 ##@ Tools (built from hack/tools into bin/, skipped when present)
 
 .PHONY: tools
-tools: $(CONTROLLER_GEN) $(KUSTOMIZE) $(SETUP_ENVTEST) $(GOLANGCI_LINT) controlplane ## Build every tool.
+tools: $(CONTROLLER_GEN) $(KUSTOMIZE) $(SETUP_ENVTEST) $(GOLANGCI_LINT) $(OPERATOR_SDK) $(OPM) controlplane ## Build every tool.
 
-.PHONY: controller-gen kustomize setup-envtest golangci-lint
+.PHONY: controller-gen kustomize setup-envtest golangci-lint operator-sdk opm
 controller-gen: $(CONTROLLER_GEN) ## Build controller-gen.
 kustomize: $(KUSTOMIZE) ## Build kustomize.
 setup-envtest: $(SETUP_ENVTEST) ## Build setup-envtest.
 golangci-lint: $(GOLANGCI_LINT) ## Build golangci-lint.
+operator-sdk: $(OPERATOR_SDK) ## Build operator-sdk.
+opm: $(OPM) ## Build opm.
 
 $(CONTROLLER_GEN):
 	$(call build-tool,codegen,$@,sigs.k8s.io/controller-tools/cmd/controller-gen,controller-gen)
@@ -153,6 +159,10 @@ $(SETUP_ENVTEST):
 	$(call build-tool,codegen,$@,sigs.k8s.io/controller-runtime/tools/setup-envtest,setup-envtest)
 $(GOLANGCI_LINT):
 	$(call build-tool,lint,$@,github.com/golangci/golangci-lint/v2/cmd/golangci-lint,golangci-lint)
+$(OPERATOR_SDK):
+	$(call build-tool,olm,$@,-tags containers_image_openpgp github.com/operator-framework/operator-sdk/cmd/operator-sdk,operator-sdk)
+$(OPM):
+	$(call build-tool,olm,$@,-tags "json1$(comma)containers_image_openpgp" github.com/operator-framework/operator-registry/cmd/opm,opm)
 
 .PHONY: controlplane
 controlplane: $(CONTROLPLANE_DIR)/etcd $(CONTROLPLANE_DIR)/kube-apiserver $(CONTROLPLANE_DIR)/kube-controller-manager $(KUBECTL) ## Build etcd, kube-apiserver, kube-controller-manager and kubectl (about 8 minutes cold).
@@ -169,6 +179,7 @@ $(CONTROLPLANE_DIR)/%:
 $(KUBECTL): $(CONTROLPLANE_DIR)/kubectl
 	ln -sf $(CONTROLPLANE_DIR)/kubectl $@
 
+comma := ,
 # build-tool,<tools module>,<versioned output>,<package>,<plain name>: builds into a versioned file
 # (a version bump rebuilds) and links the plain name to it.
 define build-tool

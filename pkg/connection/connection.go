@@ -1,0 +1,223 @@
+// Package connection resolves an object's connectionRef to the URL and master key of a LiteLLM
+// proxy. It resolves per object and per reconcile, so several proxies (one per tenant) work side by
+// side in one operator, and a rotated master key is used from the next reconcile on.
+package connection
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+)
+
+// Connection is what a client needs to call one LiteLLM proxy.
+type Connection struct {
+	URL       string
+	MasterKey string
+	// Secret is the Secret the connection was read from, for messages and cache invalidation.
+	Secret types.NamespacedName
+}
+
+// String never shows the master key.
+func (c Connection) String() string { return fmt.Sprintf("LiteLLM at %s (Secret %s)", c.URL, c.Secret) }
+
+// InstanceConvention says how an instanceRef is found. The defaults follow the operator that
+// deploys LiteLLM instances in group litellm.litellm.ai, so its users' instances work unchanged.
+type InstanceConvention struct {
+	// SecretNameFormat is a fmt format taking the instance name. Default "%s-secrets".
+	SecretNameFormat string
+	// MasterKeyDataKey is the data key of the master key in that Secret. Default "masterkey".
+	MasterKeyDataKey string
+	// URLFormat is a fmt format taking the instance name and namespace, used when the Secret has no
+	// "url" data key. Default "http://%s-service.%s.svc".
+	URLFormat string
+}
+
+// DefaultInstanceConvention returns the documented convention.
+func DefaultInstanceConvention() InstanceConvention {
+	return InstanceConvention{
+		SecretNameFormat: "%s-secrets",
+		MasterKeyDataKey: "masterkey",
+		URLFormat:        "http://%s-service.%s.svc",
+	}
+}
+
+// Default data keys of a secretRef Secret. "masterkey" is accepted too, as the other operator's
+// default, so its users' Secrets keep working.
+const (
+	DefaultMasterKeyDataKey = "masterKey"
+	LegacyMasterKeyDataKey  = "masterkey"
+	DefaultURLDataKey       = "url"
+)
+
+// Error reasons, matching the Synced condition's reasons.
+var (
+	// ErrNotPermitted: a cross-namespace instanceRef without the namespace's grant.
+	ErrNotPermitted = errors.New("connection not permitted")
+	// ErrSecretNotFound: the connection Secret does not exist.
+	ErrSecretNotFound = errors.New("connection Secret not found")
+	// ErrIncomplete: the Secret lacks the URL or the master key.
+	ErrIncomplete = errors.New("connection Secret incomplete")
+)
+
+// Resolver reads connection Secrets directly from the API server (not from the manager's cache,
+// which holds only the operator's own Secrets) and keeps each for a few seconds, so a thousand
+// objects sharing one proxy do not each read its Secret on every resync.
+type Resolver struct {
+	reader     client.Reader
+	convention InstanceConvention
+	ttl        time.Duration
+	now        func() time.Time
+
+	mu     sync.Mutex
+	cached map[types.NamespacedName]cachedSecret
+}
+
+type cachedSecret struct {
+	secret  *corev1.Secret
+	fetched time.Time
+}
+
+// NewResolver returns a Resolver. reader should be the manager's API reader (uncached); ttl of zero
+// disables caching.
+func NewResolver(reader client.Reader, convention InstanceConvention, ttl time.Duration) *Resolver {
+	return &Resolver{
+		reader: reader, convention: convention, ttl: ttl, now: time.Now,
+		cached: map[types.NamespacedName]cachedSecret{},
+	}
+}
+
+// Resolve returns the connection for an object in namespace with the given connectionRef.
+func (r *Resolver) Resolve(ctx context.Context, namespace string, ref v1alpha1.ConnectionRef) (Connection, error) {
+	switch {
+	case ref.SecretRef != nil:
+		return r.resolveSecretRef(ctx, namespace, ref.SecretRef)
+	case ref.InstanceRef != nil:
+		return r.resolveInstanceRef(ctx, namespace, ref.InstanceRef)
+	default:
+		return Connection{}, fmt.Errorf("%w: connectionRef sets neither secretRef nor instanceRef", ErrIncomplete)
+	}
+}
+
+// Forget drops a cached Secret, so the next Resolve reads it again (after LiteLLM answered 401:
+// the master key may have been rotated).
+func (r *Resolver) Forget(secret types.NamespacedName) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.cached, secret)
+}
+
+func (r *Resolver) resolveSecretRef(ctx context.Context, namespace string, ref *v1alpha1.SecretRef) (Connection, error) {
+	name := types.NamespacedName{Namespace: namespace, Name: ref.Name}
+	secret, err := r.secret(ctx, name)
+	if err != nil {
+		return Connection{}, err
+	}
+	masterKeyKeys := []string{DefaultMasterKeyDataKey, LegacyMasterKeyDataKey}
+	urlKey := DefaultURLDataKey
+	if ref.Keys != nil {
+		if ref.Keys.MasterKey != "" {
+			masterKeyKeys = []string{ref.Keys.MasterKey}
+		}
+		if ref.Keys.URL != "" {
+			urlKey = ref.Keys.URL
+		}
+	}
+	conn := Connection{Secret: name, URL: strings.TrimSpace(string(secret.Data[urlKey]))}
+	for _, k := range masterKeyKeys {
+		if v := strings.TrimSpace(string(secret.Data[k])); v != "" {
+			conn.MasterKey = v
+			break
+		}
+	}
+	if conn.URL == "" {
+		return Connection{}, fmt.Errorf("%w: Secret %s has no data key %q with the LiteLLM URL", ErrIncomplete, name, urlKey)
+	}
+	if conn.MasterKey == "" {
+		return Connection{}, fmt.Errorf("%w: Secret %s has no data key %s with the master key",
+			ErrIncomplete, name, strings.Join(quoteAll(masterKeyKeys), " or "))
+	}
+	return conn, nil
+}
+
+func (r *Resolver) resolveInstanceRef(ctx context.Context, namespace string, ref *v1alpha1.InstanceRef) (Connection, error) {
+	instanceNS := ref.Namespace
+	if instanceNS == "" {
+		instanceNS = namespace
+	}
+	name := types.NamespacedName{Namespace: instanceNS, Name: fmt.Sprintf(r.convention.SecretNameFormat, ref.Name)}
+	secret, err := r.secret(ctx, name)
+	if err != nil {
+		return Connection{}, err
+	}
+	// A cross-namespace reference is a privilege: whoever may create objects in this namespace
+	// must not thereby use a master key kept in another one, unless that namespace allows it.
+	if instanceNS != namespace && !allows(secret.Annotations[v1alpha1.AnnotationAllowedNamespaces], namespace) {
+		return Connection{}, fmt.Errorf("%w: instance %s/%s does not allow namespace %s; annotate Secret %s with %s: %q (or \"*\")",
+			ErrNotPermitted, instanceNS, ref.Name, namespace, name, v1alpha1.AnnotationAllowedNamespaces, namespace)
+	}
+	conn := Connection{
+		Secret:    name,
+		MasterKey: strings.TrimSpace(string(secret.Data[r.convention.MasterKeyDataKey])),
+		URL:       strings.TrimSpace(string(secret.Data[DefaultURLDataKey])),
+	}
+	if conn.URL == "" {
+		conn.URL = fmt.Sprintf(r.convention.URLFormat, ref.Name, instanceNS)
+	}
+	if conn.MasterKey == "" {
+		return Connection{}, fmt.Errorf("%w: Secret %s has no data key %q with the master key",
+			ErrIncomplete, name, r.convention.MasterKeyDataKey)
+	}
+	return conn, nil
+}
+
+func (r *Resolver) secret(ctx context.Context, name types.NamespacedName) (*corev1.Secret, error) {
+	r.mu.Lock()
+	if c, ok := r.cached[name]; ok && r.now().Sub(c.fetched) < r.ttl {
+		r.mu.Unlock()
+		return c.secret, nil
+	}
+	r.mu.Unlock()
+
+	secret := &corev1.Secret{}
+	if err := r.reader.Get(ctx, name, secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("%w: Secret %s does not exist", ErrSecretNotFound, name)
+		}
+		return nil, fmt.Errorf("reading connection Secret %s: %w", name, err)
+	}
+	if r.ttl > 0 {
+		r.mu.Lock()
+		r.cached[name] = cachedSecret{secret: secret, fetched: r.now()}
+		r.mu.Unlock()
+	}
+	return secret, nil
+}
+
+// allows reports whether the allowed-namespaces annotation value admits namespace.
+func allows(annotation, namespace string) bool {
+	for _, ns := range strings.Split(annotation, ",") {
+		if ns = strings.TrimSpace(ns); ns == "*" || ns == namespace {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteAll(s []string) []string {
+	out := slices.Clone(s)
+	for i := range out {
+		out[i] = fmt.Sprintf("%q", out[i])
+	}
+	return out
+}

@@ -1,0 +1,119 @@
+package connection
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+)
+
+const master = "sk-master-0123456789"
+
+func secret(ns, name string, data map[string]string, annotations map[string]string) *corev1.Secret {
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: annotations}, Data: map[string][]byte{}}
+	for k, v := range data {
+		s.Data[k] = []byte(v)
+	}
+	return s
+}
+
+func TestResolve(t *testing.T) {
+	objects := []client.Object{
+		secret("team-a", "conn", map[string]string{"masterKey": master, "url": "http://proxy-a"}, nil),
+		secret("team-a", "legacy", map[string]string{"masterkey": master, "url": "http://proxy-legacy"}, nil),
+		secret("team-a", "custom", map[string]string{"token": master, "endpoint": "http://proxy-custom"}, nil),
+		secret("team-a", "no-url", map[string]string{"masterKey": master}, nil),
+		secret("team-a", "example-secrets", map[string]string{"masterkey": master}, nil),
+		secret("litellm", "shared-secrets", map[string]string{"masterkey": master, "url": "http://shared"},
+			map[string]string{v1alpha1.AnnotationAllowedNamespaces: "team-b, team-a"}),
+		secret("litellm", "open-secrets", map[string]string{"masterkey": master}, map[string]string{v1alpha1.AnnotationAllowedNamespaces: "*"}),
+		secret("litellm", "private-secrets", map[string]string{"masterkey": master}, nil),
+	}
+	reader := fake.NewClientBuilder().WithObjects(objects...).Build()
+	r := NewResolver(reader, DefaultInstanceConvention(), 0)
+
+	cases := []struct {
+		reason  string
+		ref     v1alpha1.ConnectionRef
+		wantURL string
+		wantErr error
+		msg     string
+	}{
+		{reason: "secretRef with default data keys",
+			ref: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "conn"}}, wantURL: "http://proxy-a"},
+		{reason: "the other operator's lowercase masterkey is accepted",
+			ref: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "legacy"}}, wantURL: "http://proxy-legacy"},
+		{reason: "custom data keys",
+			ref: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "custom",
+				Keys: &v1alpha1.SecretKeys{MasterKey: "token", URL: "endpoint"}}}, wantURL: "http://proxy-custom"},
+		{reason: "missing Secret",
+			ref: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "absent"}}, wantErr: ErrSecretNotFound, msg: "team-a/absent"},
+		{reason: "Secret without URL names the data key",
+			ref: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "no-url"}}, wantErr: ErrIncomplete, msg: `"url"`},
+		{reason: "custom key absent names it",
+			ref: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "conn", Keys: &v1alpha1.SecretKeys{MasterKey: "nope"}}},
+			wantErr: ErrIncomplete, msg: `"nope"`},
+		{reason: "instanceRef in the same namespace uses the service convention",
+			ref: v1alpha1.ConnectionRef{InstanceRef: &v1alpha1.InstanceRef{Name: "example"}}, wantURL: "http://example-service.team-a.svc"},
+		{reason: "cross-namespace instanceRef with a grant listing the namespace",
+			ref: v1alpha1.ConnectionRef{InstanceRef: &v1alpha1.InstanceRef{Name: "shared", Namespace: "litellm"}}, wantURL: "http://shared"},
+		{reason: "cross-namespace instanceRef with a wildcard grant",
+			ref: v1alpha1.ConnectionRef{InstanceRef: &v1alpha1.InstanceRef{Name: "open", Namespace: "litellm"}}, wantURL: "http://open-service.litellm.svc"},
+		{reason: "cross-namespace instanceRef without a grant is refused",
+			ref:     v1alpha1.ConnectionRef{InstanceRef: &v1alpha1.InstanceRef{Name: "private", Namespace: "litellm"}},
+			wantErr: ErrNotPermitted, msg: v1alpha1.AnnotationAllowedNamespaces},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			conn, err := r.Resolve(context.Background(), "team-a", tc.ref)
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+				assert.Contains(t, err.Error(), tc.msg)
+				assert.NotContains(t, err.Error(), master, "errors never carry the master key")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantURL, conn.URL)
+			assert.Equal(t, master, conn.MasterKey)
+			assert.NotContains(t, conn.String(), master)
+		})
+	}
+}
+
+func TestResolveCachesBrieflyAndForgets(t *testing.T) {
+	reader := fake.NewClientBuilder().WithObjects(
+		secret("ns", "conn", map[string]string{"masterKey": "sk-old", "url": "http://p"}, nil)).Build()
+	r := NewResolver(reader, DefaultInstanceConvention(), 5*time.Second)
+	now := time.Unix(1000, 0)
+	r.now = func() time.Time { return now }
+	ref := v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "conn"}}
+
+	conn, err := r.Resolve(context.Background(), "ns", ref)
+	require.NoError(t, err)
+	require.Equal(t, "sk-old", conn.MasterKey)
+
+	rotated := &corev1.Secret{}
+	require.NoError(t, reader.Get(context.Background(), types.NamespacedName{Namespace: "ns", Name: "conn"}, rotated))
+	rotated.Data["masterKey"] = []byte("sk-new")
+	require.NoError(t, reader.Update(context.Background(), rotated))
+
+	conn, _ = r.Resolve(context.Background(), "ns", ref)
+	assert.Equal(t, "sk-old", conn.MasterKey, "within the TTL the cached Secret is used")
+
+	r.Forget(conn.Secret)
+	conn, _ = r.Resolve(context.Background(), "ns", ref)
+	assert.Equal(t, "sk-new", conn.MasterKey, "after a 401 the Secret is read again")
+
+	now = now.Add(10 * time.Second)
+	conn, _ = r.Resolve(context.Background(), "ns", ref)
+	assert.Equal(t, "sk-new", conn.MasterKey)
+}

@@ -1,0 +1,71 @@
+package operator
+
+import (
+	"flag"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestWatchNamespaces(t *testing.T) {
+	cases := []struct {
+		name   string
+		args   []string
+		env    string
+		expect []string
+	}{
+		{name: "all namespaces by default", expect: nil},
+		{name: "environment set by OLM", env: "team-a, team-b", expect: []string{"team-a", "team-b"}},
+		{name: "flag wins over environment", args: []string{"--watch-namespaces=x"}, env: "team-a", expect: []string{"x"}},
+		{name: "empty entries are dropped", args: []string{"--watch-namespaces=a,,b,"}, expect: []string{"a", "b"}},
+		{name: "explicitly empty flag means all", args: []string{"--watch-namespaces="}, env: "team-a", expect: nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(WatchNamespaceEnv, tc.env)
+			o := DefaultOptions()
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			o.BindFlags(fs)
+			require.NoError(t, fs.Parse(tc.args))
+			set := false
+			fs.Visit(func(f *flag.Flag) { set = set || f.Name == "watch-namespaces" })
+			o.ApplyEnvironment(set)
+			assert.Equal(t, tc.expect, o.WatchNamespaces)
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	cases := []struct {
+		name    string
+		mutate  func(*Options)
+		wantErr string
+	}{
+		{name: "defaults are valid", mutate: func(*Options) {}},
+		{name: "zero resync", mutate: func(o *Options) { o.ResyncPeriod = 0 }, wantErr: "--resync-period"},
+		{name: "no workers", mutate: func(o *Options) { o.MaxConcurrentReconciles = 0 }, wantErr: "--max-concurrent-reconciles"},
+		{name: "negative timeout", mutate: func(o *Options) { o.LiteLLMTimeout = -time.Second }, wantErr: "--litellm-timeout"},
+		{name: "no API budget", mutate: func(o *Options) { o.KubeAPIQPS = 0 }, wantErr: "--kube-api-qps"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o := DefaultOptions()
+			tc.mutate(&o)
+			err := o.Validate()
+			if tc.wantErr == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.wantErr)
+		})
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	o := DefaultOptions()
+	assert.Equal(t, 5*time.Minute, o.ResyncPeriod, "the documented resync default")
+	assert.Equal(t, 30*time.Second, o.LiteLLMTimeout, "the documented LiteLLM timeout default")
+}
