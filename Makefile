@@ -70,6 +70,7 @@ manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from the Go markers.
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate deepcopy code and the API reference.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+	go run ./hack/apidocs
 
 .PHONY: fmt
 fmt: ## Run go fmt.

@@ -1,0 +1,87 @@
+package v1alpha1
+
+// Condition types. Ready and Synced have separate owners, as in crossplane: Ready describes the
+// LiteLLM object, Synced the last reconcile. A LiteLLM outage turns Synced False while Ready stays
+// True, so alerts on Ready do not fire for every key at once.
+const (
+	// ConditionTypeReady says whether the LiteLLM object exists and can be used.
+	ConditionTypeReady = "Ready"
+	// ConditionTypeSynced says whether the last reconcile succeeded.
+	ConditionTypeSynced = "Synced"
+)
+
+// Reasons of the Ready condition.
+const (
+	// ReasonAvailable: the LiteLLM object exists and is usable.
+	ReasonAvailable = "Available"
+	// ReasonCreating: the LiteLLM object is being created.
+	ReasonCreating = "Creating"
+	// ReasonDeleting: the object is being deleted.
+	ReasonDeleting = "Deleting"
+	// ReasonUnavailable: the LiteLLM object is missing or cannot be used (blocked, expired,
+	// over budget).
+	ReasonUnavailable = "Unavailable"
+)
+
+// Reasons of the Synced condition.
+const (
+	// ReasonReconcileSuccess: the last reconcile succeeded.
+	ReasonReconcileSuccess = "ReconcileSuccess"
+	// ReasonConnectionError: the LiteLLM proxy could not be reached, or the connection Secret is
+	// missing or incomplete.
+	ReasonConnectionError = "ConnectionError"
+	// ReasonConnectionNotPermitted: an instanceRef points to another namespace whose instance Secret
+	// does not allow this namespace (see AnnotationAllowedNamespaces).
+	ReasonConnectionNotPermitted = "ConnectionNotPermitted"
+	// ReasonInvalidSpec: the spec passed the API server's validation but cannot be applied.
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonAliasInUse: the key alias belongs to a LiteLLM key this object does not own.
+	ReasonAliasInUse = "AliasInUse"
+	// ReasonEmailInUse: the user email belongs to another LiteLLM user.
+	ReasonEmailInUse = "EmailInUse"
+	// ReasonEnterpriseFeature: the proxy refused a field that needs a LiteLLM Enterprise license.
+	ReasonEnterpriseFeature = "EnterpriseFeature"
+	// ReasonDependencyMissing: a user or team the object refers to does not exist.
+	ReasonDependencyMissing = "DependencyMissing"
+	// ReasonLiteLLMError: LiteLLM refused a call for another reason; the message carries its text.
+	ReasonLiteLLMError = "LiteLLMError"
+	// ReasonSecretConflict: the key Secret's name is taken by a Secret the operator does not own.
+	ReasonSecretConflict = "SecretConflict"
+	// ReasonWaiting: the object waits for another object (a Team or User) to become Ready.
+	ReasonWaiting = "Waiting"
+)
+
+// FinalizerName is set on every object so the LiteLLM object is deleted before the Kubernetes one.
+const FinalizerName = "auth.litellm.ai/finalizer"
+
+// Annotations understood by the operator.
+const (
+	// AnnotationRotate on a VirtualKey: setting it to a new value rotates the key once per value.
+	AnnotationRotate = "auth.litellm.ai/rotate"
+	// AnnotationAllowedNamespaces on an instance Secret: "*" or a comma-separated list of namespaces
+	// whose objects may use that instance through a cross-namespace instanceRef.
+	AnnotationAllowedNamespaces = "auth.litellm.ai/allowed-namespaces"
+)
+
+// Labels set by the operator.
+const (
+	// LabelVirtualKey on a key Secret: the name of the VirtualKey that owns it.
+	LabelVirtualKey = "auth.litellm.ai/virtualkey"
+	// LabelManagedBy marks the objects the operator created (its cache selects on it).
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	// ManagedByValue is the value of LabelManagedBy on the operator's objects.
+	ManagedByValue = "litellm-operator"
+)
+
+// The key Secret of a VirtualKey.
+const (
+	// KeySecretSuffix is appended to the VirtualKey's name to name its key Secret.
+	KeySecretSuffix = "-key"
+	// KeySecretDataKey is the Secret data key holding the raw key (the guide reads .data.key).
+	KeySecretDataKey = "key"
+)
+
+// KeySecretName returns the name of the key Secret of the VirtualKey called virtualKeyName.
+func KeySecretName(virtualKeyName string) string {
+	return virtualKeyName + KeySecretSuffix
+}

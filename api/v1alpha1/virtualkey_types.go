@@ -1,0 +1,469 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// VirtualKeySpec defines the desired state of VirtualKey.
+//
+// A field left unset is not managed: LiteLLM's default applies and the operator never changes it.
+type VirtualKeySpec struct {
+	// ConnectionRef defines how to connect to the LiteLLM instance. Immutable.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.connectionRef is immutable: delete and re-create the VirtualKey to move it to another LiteLLM instance"
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Connection"
+	ConnectionRef ConnectionRef `json:"connectionRef"`
+
+	// Aliases maps additional aliases for the key: model alias to model name.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=100
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Model Aliases",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	Aliases map[string]string `json:"aliases,omitzero"`
+
+	// AllowedCacheControls defines allowed cache control settings.
+	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=64
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Allowed Cache Controls",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	AllowedCacheControls []string `json:"allowedCacheControls,omitzero"`
+
+	// AllowedRoutes defines allowed API routes, e.g. "/chat/completions". Empty allows all routes.
+	// +optional
+	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=256
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Allowed Routes",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	AllowedRoutes []string `json:"allowedRoutes,omitzero"`
+
+	// Blocked indicates if the key is blocked. A blocked key is refused by the proxy but kept.
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Blocked",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
+	Blocked *bool `json:"blocked,omitempty"`
+
+	// BudgetDuration specifies the duration for budget tracking: spend is reset to 0 at the end of
+	// each period. A number and a unit: s, m (minutes), h, d or w, e.g. "30d"; "1mo" for monthly.
+	// If not set, the budget is never reset.
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(s|m|h|d|w)|1mo)$')",message="spec.budgetDuration must be a number followed by s, m (minutes), h, d or w, e.g. '1h' or '30d', or '1mo' (LiteLLM resets monthly budgets only every 1 month)"
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Budget Duration",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	BudgetDuration string `json:"budgetDuration,omitempty"`
+
+	// BudgetID is the identifier for the budget: an existing LiteLLM budget to attach the key to.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Budget ID",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced","urn:alm:descriptor:com.tectonic.ui:text"}
+	BudgetID string `json:"budgetID,omitempty"`
+
+	// Config contains additional configuration settings (deprecated by LiteLLM). Values are sent
+	// as JSON: "true"/"false" become booleans, numbers become numbers, other values stay strings.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=100
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Config",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	Config map[string]string `json:"config,omitzero"`
+
+	// Duration specifies how long the key is valid, counted from creation: a number and a unit
+	// s, m (minutes), h, d, w or mo, e.g. "30d". If not set, the key never expires. Changing it
+	// sets a new expiry counted from the time of the change.
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]+(s|m|h|d|w|mo)$')",message="spec.duration must be a number followed by s, m (minutes), h, d, w or mo, e.g. '1h' or '30d'"
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Duration",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	Duration string `json:"duration,omitempty"`
+
+	// EnforcedParams lists parameters that must be included in requests. Requires a LiteLLM
+	// Enterprise license.
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=256
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Enforced Params",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	EnforcedParams []string `json:"enforcedParams,omitzero"`
+
+	// Guardrails defines guardrail settings: the names of guardrails applied to the key's calls.
+	// Requires a LiteLLM Enterprise license.
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=256
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Guardrails",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	Guardrails []string `json:"guardrails,omitzero"`
+
+	// Key is the actual key value: a raw key starting with "sk-" chosen by you. If not set, the
+	// operator generates one. Either way the key is stored in the key Secret. Changing it rotates
+	// the key. Prefer leaving it unset: a value here is readable by anyone who can read the object.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule="self.matches('^sk-[!-~]+$')",message="spec.key must start with 'sk-' followed by printable characters without spaces, e.g. 'sk-my-service-1234'; or leave it unset to let the operator generate the key"
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Key",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced","urn:alm:descriptor:com.tectonic.ui:password"}
+	Key string `json:"key,omitempty"`
+
+	// KeyAlias is the user defined key alias, unique in the LiteLLM proxy. The operator finds the
+	// key by it, so it is immutable.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.keyAlias is immutable: the operator finds the key by its alias; create a new VirtualKey for a new alias"
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Key Alias",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	KeyAlias string `json:"keyAlias"`
+
+	// MaxBudget sets the maximum budget limit in US dollars, as a decimal string, e.g. "10" or
+	// "0.5". Calls are refused once spend reaches it. If not set, spend is unlimited.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(0|[1-9][0-9]*)([.][0-9]+)?$')",message="spec.maxBudget must be a non-negative decimal number of US dollars written as a string, e.g. '10', '0.5' or '250.00'"
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Max Budget (USD)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	MaxBudget *string `json:"maxBudget,omitempty"`
+
+	// MaxParallelRequests limits concurrent requests.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Max Parallel Requests",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:number"}
+	MaxParallelRequests *int `json:"maxParallelRequests,omitempty"`
+
+	// Metadata is free-form metadata stored with the key in LiteLLM. Values are sent as JSON:
+	// "true"/"false" become booleans, numbers become numbers, other values stay strings.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=100
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Metadata",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	Metadata map[string]string `json:"metadata,omitzero"`
+
+	// ModelMaxBudget sets budget limits per model: model name to "<budget>" or
+	// "<budget>/<budgetDuration>", e.g. "10" or "10/30d". Requires a LiteLLM Enterprise license.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].matches('^(0|[1-9][0-9]*)([.][0-9]+)?(/([0-9]+(s|m|h|d|w)|1mo))?$'))",message="spec.modelMaxBudget values must be '<budget>' or '<budget>/<budgetDuration>' with a non-negative decimal budget in US dollars, e.g. '10', '0.5' or '10/30d'"
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Model Max Budget",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	ModelMaxBudget map[string]ModelBudgetString `json:"modelMaxBudget,omitzero"`
+
+	// ModelRPMLimit sets RPM (requests per minute) limits per model.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k] >= 0)",message="spec.modelRPMLimit values must be non-negative integers (requests per minute)"
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Model RPM Limit",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	ModelRPMLimit map[string]int `json:"modelRPMLimit,omitzero"`
+
+	// ModelTPMLimit sets TPM (tokens per minute) limits per model.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k] >= 0)",message="spec.modelTPMLimit values must be non-negative integers (tokens per minute)"
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Model TPM Limit",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	ModelTPMLimit map[string]int `json:"modelTPMLimit,omitzero"`
+
+	// Models specifies which models can be used. Empty or unset allows every model the proxy (or
+	// the key's team) allows.
+	// +optional
+	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=256
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Models"
+	Models []string `json:"models,omitzero"`
+
+	// Permissions defines key permissions. Values are sent as JSON: "true"/"false" become booleans,
+	// numbers become numbers, other values stay strings.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=100
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Permissions",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	Permissions map[string]string `json:"permissions,omitzero"`
+
+	// RPMLimit sets global RPM (requests per minute) limit.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="RPM Limit",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:number"}
+	RPMLimit *int `json:"rpmLimit,omitempty"`
+
+	// SendInviteEmail indicates whether to send an invite email (needs email alerting configured
+	// in the proxy).
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Send Invite Email",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:booleanSwitch","urn:alm:descriptor:com.tectonic.ui:advanced"}
+	SendInviteEmail *bool `json:"sendInviteEmail,omitempty"`
+
+	// SoftBudget sets a soft budget limit in US dollars, as a decimal string: LiteLLM alerts when
+	// spend exceeds it but does not refuse calls.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(0|[1-9][0-9]*)([.][0-9]+)?$')",message="spec.softBudget must be a non-negative decimal number of US dollars written as a string, e.g. '10', '0.5' or '250.00'"
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Soft Budget (USD)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	SoftBudget *string `json:"softBudget,omitempty"`
+
+	// Spend tracks the current spend amount: the opening spend in US dollars, as a decimal string,
+	// applied only when the key is created. The live value is in status.currentSpend.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(0|[1-9][0-9]*)([.][0-9]+)?$')",message="spec.spend must be a non-negative decimal number of US dollars written as a string, e.g. '0' or '1.25'"
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Opening Spend (USD)",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text","urn:alm:descriptor:com.tectonic.ui:advanced"}
+	Spend *string `json:"spend,omitempty"`
+
+	// Tags for tracking spend and/or doing tag-based routing. Requires Enterprise license.
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=256
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Tags",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	Tags []string `json:"tags,omitzero"`
+
+	// TeamID identifies the team associated with the key (a LiteLLM team ID, e.g. a Team's
+	// status.teamID).
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Team ID",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	TeamID string `json:"teamID,omitempty"`
+
+	// TPMLimit sets global TPM (tokens per minute) limit.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="TPM Limit",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:number"}
+	TPMLimit *int `json:"tpmLimit,omitempty"`
+
+	// UserID identifies the user associated with the key (a LiteLLM user ID, e.g. a User's
+	// status.userID).
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="User ID",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	UserID string `json:"userID,omitempty"`
+
+	// DeletionPolicy says what happens to the key in LiteLLM when the VirtualKey is deleted:
+	// Delete (default) deletes it, Orphan keeps it.
+	// +optional
+	// +kubebuilder:default=Delete
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Deletion Policy",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:select:Delete","urn:alm:descriptor:com.tectonic.ui:select:Orphan"}
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+}
+
+// VirtualKeyStatus defines the observed state of VirtualKey.
+//
+// The raw key is never in status: read it from the Secret named in keySecretRef (data key "key").
+type VirtualKeyStatus struct {
+	// Conditions: Ready (the key exists in LiteLLM and can be used) and Synced (the last
+	// reconcile succeeded).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Conditions",xDescriptors={"urn:alm:descriptor:io.kubernetes.conditions"}
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// ObservedGeneration is the metadata.generation of the spec last reconciled.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// KeySecretRef is the reference to the secret containing the key: the name of a Secret in the
+	// VirtualKey's namespace whose data key "key" holds the raw key.
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Key Secret",xDescriptors={"urn:alm:descriptor:io.kubernetes:Secret"}
+	KeySecretRef string `json:"keySecretRef"`
+
+	// CurrentSpend is the key's spend in US dollars as last read from LiteLLM (same as spend).
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Current Spend (USD)",xDescriptors={"urn:alm:descriptor:text"}
+	CurrentSpend string `json:"currentSpend"`
+
+	// IsActive is true when the key can be used now: it exists, is not blocked, has not expired
+	// and its spend is below its max budget.
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Active",xDescriptors={"urn:alm:descriptor:text"}
+	IsActive bool `json:"isActive"`
+
+	// ExpiryDate is when the key expires (RFC 3339, same as expires); empty when it never expires.
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Expiry Date",xDescriptors={"urn:alm:descriptor:text"}
+	ExpiryDate string `json:"expiryDate"`
+
+	// Aliases maps additional aliases for the key.
+	// +optional
+	Aliases map[string]string `json:"aliases,omitempty"`
+
+	// AllowedCacheControls defines allowed cache control settings.
+	// +optional
+	AllowedCacheControls []string `json:"allowedCacheControls,omitempty"`
+
+	// AllowedRoutes defines allowed API routes.
+	// +optional
+	AllowedRoutes []string `json:"allowedRoutes,omitempty"`
+
+	// Blocked indicates if the key is blocked.
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Blocked",xDescriptors={"urn:alm:descriptor:text"}
+	Blocked bool `json:"blocked,omitempty"`
+
+	// BudgetDuration is the duration of the budget.
+	// +optional
+	BudgetDuration string `json:"budgetDuration,omitempty"`
+
+	// BudgetID is the identifier for the budget.
+	// +optional
+	BudgetID string `json:"budgetID,omitempty"`
+
+	// BudgetResetAt is the date and time when the budget will reset (RFC 3339).
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Budget Resets At",xDescriptors={"urn:alm:descriptor:text"}
+	BudgetResetAt string `json:"budgetResetAt,omitempty"`
+
+	// Config contains additional configuration settings, as strings.
+	// +optional
+	Config map[string]string `json:"config,omitempty"`
+
+	// CreatedAt is the date and time when the key was created (RFC 3339).
+	// +optional
+	CreatedAt string `json:"createdAt,omitempty"`
+
+	// CreatedBy tracks who created the key (a LiteLLM user ID).
+	// +optional
+	CreatedBy string `json:"createdBy,omitempty"`
+
+	// Duration specifies how long the key is valid: the spec.duration last applied.
+	// +optional
+	Duration string `json:"duration,omitempty"`
+
+	// EnforcedParams lists parameters that must be included in requests.
+	// +optional
+	EnforcedParams []string `json:"enforcedParams,omitempty"`
+
+	// Expires is the date and time when the key will expire (RFC 3339); empty when it never expires.
+	// +optional
+	Expires string `json:"expires,omitempty"`
+
+	// Guardrails defines guardrail settings.
+	// +optional
+	Guardrails []string `json:"guardrails,omitempty"`
+
+	// KeyAlias is the user defined key alias.
+	// +optional
+	KeyAlias string `json:"keyAlias,omitempty"`
+
+	// KeyID is the generated ID of the key: LiteLLM's hashed token, never the raw key.
+	// +optional
+	KeyID string `json:"keyID,omitempty"`
+
+	// KeyName is the redacted secret key, e.g. "sk-...abcd".
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Key Name",xDescriptors={"urn:alm:descriptor:text"}
+	KeyName string `json:"keyName,omitempty"`
+
+	// LiteLLMBudgetTable is the budget table reference, as JSON.
+	// +optional
+	LiteLLMBudgetTable string `json:"liteLLMBudgetTable,omitempty"`
+
+	// MaxBudget is the maximum budget for the key in US dollars, as read from LiteLLM.
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Max Budget (USD)",xDescriptors={"urn:alm:descriptor:text"}
+	MaxBudget string `json:"maxBudget,omitempty"`
+
+	// MaxParallelRequests limits concurrent requests.
+	// +optional
+	MaxParallelRequests *int `json:"maxParallelRequests,omitempty"`
+
+	// Models specifies which models can be used.
+	// +optional
+	Models []string `json:"models,omitempty"`
+
+	// Permissions defines key permissions, as strings.
+	// +optional
+	Permissions map[string]string `json:"permissions,omitempty"`
+
+	// RPMLimit sets global RPM limit.
+	// +optional
+	RPMLimit *int `json:"rpmLimit,omitempty"`
+
+	// LastRotation is when the key was last replaced by a new one (RFC 3339).
+	// +optional
+	LastRotation string `json:"lastRotation,omitempty"`
+
+	// ManagedFields are the LiteLLM fields the spec set when it was last applied. A field that
+	// leaves the spec is cleared in LiteLLM once, where LiteLLM can clear it, and then no longer
+	// managed.
+	// +optional
+	// +listType=set
+	ManagedFields []string `json:"managedFields,omitempty"`
+
+	// RotationRequest is the value of the auth.litellm.ai/rotate annotation the key was last
+	// rotated for; setting the annotation to another value rotates the key once more.
+	// +optional
+	RotationRequest string `json:"rotationRequest,omitempty"`
+
+	// SoftBudget is the spec.softBudget last sent to LiteLLM. LiteLLM does not report a key's soft
+	// budget back, so this is how a change is detected.
+	// +optional
+	SoftBudget string `json:"softBudget,omitempty"`
+
+	// Spend tracks the current spend amount in US dollars, as read from LiteLLM.
+	// +optional
+	Spend string `json:"spend,omitempty"`
+
+	// Tags for tracking spend and/or doing tag-based routing. Requires Enterprise license.
+	// +optional
+	Tags []string `json:"tags,omitempty"`
+
+	// TeamID identifies the team associated with the key.
+	// +optional
+	TeamID string `json:"teamID,omitempty"`
+
+	// Token is LiteLLM's hashed token of the key (SHA-256), never the raw key.
+	// +optional
+	Token string `json:"token,omitempty"`
+
+	// TokenID is the unique identifier for the token (the hashed token).
+	// +optional
+	TokenID string `json:"tokenID,omitempty"`
+
+	// TPMLimit sets global TPM limit.
+	// +optional
+	TPMLimit *int `json:"tpmLimit,omitempty"`
+
+	// UpdatedAt is the date and time when the key was last updated (RFC 3339).
+	// +optional
+	UpdatedAt string `json:"updatedAt,omitempty"`
+
+	// UpdatedBy tracks who last updated the key (a LiteLLM user ID).
+	// +optional
+	UpdatedBy string `json:"updatedBy,omitempty"`
+
+	// UserID identifies the user associated with the key.
+	// +optional
+	UserID string `json:"userID,omitempty"`
+}
+
+// VirtualKey is a LiteLLM virtual key: an API key for the proxy with its own budget, models and
+// limits. The raw key is stored in the Secret named in status.keySecretRef.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:path=virtualkeys,singular=virtualkey,scope=Namespaced,shortName=vk,categories=litellm
+// +kubebuilder:printcolumn:name="Alias",type=string,JSONPath=`.spec.keyAlias`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Synced",type=string,JSONPath=`.status.conditions[?(@.type=="Synced")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Synced")].reason`
+// +kubebuilder:printcolumn:name="Spend",type=string,JSONPath=`.status.currentSpend`
+// +kubebuilder:printcolumn:name="Budget",type=string,JSONPath=`.spec.maxBudget`
+// +kubebuilder:printcolumn:name="Expires",type=string,JSONPath=`.status.expiryDate`
+// +kubebuilder:printcolumn:name="Secret",type=string,JSONPath=`.status.keySecretRef`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 249",message="metadata.name must be at most 249 characters, so that the key Secret name '<name>-key' fits in 253"
+// +operator-sdk:csv:customresourcedefinitions:displayName="Virtual Key",resources={{Secret,v1,""}}
+type VirtualKey struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the desired state of the key.
+	// +required
+	Spec VirtualKeySpec `json:"spec"`
+
+	// Status is the observed state of the key.
+	// +optional
+	Status VirtualKeyStatus `json:"status,omitempty"`
+}
+
+// VirtualKeyList contains a list of VirtualKey.
+// +kubebuilder:object:root=true
+type VirtualKeyList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// Items are the VirtualKeys.
+	Items []VirtualKey `json:"items"`
+}
+
+func init() {
+	register(&VirtualKey{}, &VirtualKeyList{})
+}
