@@ -1,0 +1,234 @@
+package litellm
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Routes the client calls. They are also the `endpoint` metric label and Error.Endpoint: a route
+// template, never a URL with query values or a key.
+const (
+	routeKeyGenerate      = "/key/generate"
+	routeKeyUpdate        = "/key/update"
+	routeKeyDelete        = "/key/delete"
+	routeKeyInfo          = "/key/info"
+	routeKeyList          = "/key/list"
+	routeKeyBlock         = "/key/block"
+	routeKeyUnblock       = "/key/unblock"
+	routeKeyRegenerate    = "/key/regenerate"
+	routeUserNew          = "/user/new"
+	routeUserUpdate       = "/user/update"
+	routeUserInfo         = "/user/info"
+	routeUserDelete       = "/user/delete"
+	routeUserList         = "/user/list"
+	routeTeamNew          = "/team/new"
+	routeTeamUpdate       = "/team/update"
+	routeTeamInfo         = "/team/info"
+	routeTeamDelete       = "/team/delete"
+	routeTeamList         = "/team/list"
+	routeTeamBlock        = "/team/block"
+	routeTeamUnblock      = "/team/unblock"
+	routeTeamMemberAdd    = "/team/member_add"
+	routeTeamMemberDelete = "/team/member_delete"
+	routeTeamMemberUpdate = "/team/member_update"
+	routeHealthLiveliness = "/health/liveliness"
+	routeHealthReadiness  = "/health/readiness"
+)
+
+// endpointRule holds what a status means on one endpoint. LiteLLM signals "not found" with 404,
+// 401 or 400 depending on the endpoint, and "already exists" with 400 or 409 (litellm-api.md §5).
+type endpointRule struct {
+	notFound      func(e *Error, msg string) bool
+	alreadyExists func(e *Error, msg string) bool
+	// anyServerErrorIsEnterprise: /key/regenerate answers 500 on every free proxy (§3.7).
+	anyServerErrorIsEnterprise bool
+}
+
+var endpointRules = map[string]endpointRule{
+	routeKeyGenerate:      {alreadyExists: keyAliasTaken},
+	routeKeyUpdate:        {notFound: keyUpdateNotFound, alreadyExists: keyAliasTaken},
+	routeKeyDelete:        {notFound: status404},
+	routeKeyInfo:          {notFound: status404},
+	routeKeyBlock:         {notFound: keyBlockNotFound},
+	routeKeyUnblock:       {notFound: keyBlockNotFound},
+	routeKeyRegenerate:    {notFound: status404, anyServerErrorIsEnterprise: true},
+	routeUserNew:          {alreadyExists: userTaken},
+	routeUserInfo:         {notFound: status404},
+	routeUserDelete:       {notFound: status404},
+	routeTeamNew:          {alreadyExists: teamTaken},
+	routeTeamUpdate:       {notFound: status404},
+	routeTeamInfo:         {notFound: status404},
+	routeTeamDelete:       {notFound: status404},
+	routeTeamBlock:        {notFound: status404}, // unverified: same handler family as /team/update
+	routeTeamUnblock:      {notFound: status404}, // unverified
+	routeTeamMemberAdd:    {notFound: status404, alreadyExists: memberTaken},
+	routeTeamMemberDelete: {notFound: memberGone},
+	routeTeamMemberUpdate: {notFound: memberGone},
+	// /user/update never reports not-found: it creates a missing user (§3.9).
+}
+
+// classify sets Reason, Retryable and Field of an HTTP error. Order matters: a budget or Enterprise
+// refusal can come with any of the statuses used below for other meanings.
+func classify(e *Error) {
+	msg := strings.ToLower(e.Message)
+	rule := endpointRules[e.Endpoint]
+	e.Reason, e.Retryable = reasonFor(e, msg, rule)
+	if e.Reason == ReasonEnterpriseOnly {
+		e.Field = enterpriseField(e.Message)
+	}
+}
+
+func reasonFor(e *Error, msg string, rule endpointRule) (Reason, bool) {
+	switch {
+	case isBudgetRefusal(e, msg):
+		return ReasonBudgetExceeded, false
+	case isEnterpriseRefusal(e, msg, rule):
+		return ReasonEnterpriseOnly, false
+	case rule.notFound != nil && rule.notFound(e, msg):
+		return ReasonNotFound, false
+	case rule.alreadyExists != nil && rule.alreadyExists(e, msg):
+		return ReasonAlreadyExists, false
+	case e.Type == "expired_key": // 401 now, 400 on older releases (§7.3)
+		return ReasonUnauthorized, false
+	case strings.HasSuffix(e.Type, "_model_access_denied"): // 403 now, 401 before (§7.4)
+		return ReasonForbidden, false
+	}
+	switch s := e.StatusCode; {
+	case s == http.StatusUnauthorized:
+		return ReasonUnauthorized, false
+	case s == http.StatusForbidden:
+		return ReasonForbidden, false
+	case s == http.StatusConflict:
+		return ReasonAlreadyExists, false
+	case s == http.StatusBadRequest || s == http.StatusUnprocessableEntity:
+		return ReasonInvalidRequest, false
+	case s == http.StatusTooManyRequests:
+		return ReasonRateLimited, true
+	case s == http.StatusInternalServerError && isValidationMessage(msg):
+		return ReasonInvalidRequest, false
+	case s == http.StatusInternalServerError || s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout:
+		return ReasonServerError, true
+	default:
+		return ReasonUnexpected, false
+	}
+}
+
+// isBudgetRefusal: `type: budget_exceeded` on any status (429 current, 400 older), or the budget
+// message with an older `auth_error` type (400/401, §7.2). A 429 budget refusal is not a rate limit.
+func isBudgetRefusal(e *Error, msg string) bool {
+	if e.Type == "budget_exceeded" {
+		return true
+	}
+	if e.StatusCode < http.StatusBadRequest || e.StatusCode >= http.StatusInternalServerError {
+		return false
+	}
+	return strings.Contains(msg, "budget") && (strings.Contains(msg, "exceeded") || strings.Contains(msg, "over budget"))
+}
+
+// isEnterpriseRefusal: 400/403/500 whose text names the licence (§2.4, §2.8), the only substring
+// check litellm-api.md allows for it; plus any 500 from /key/regenerate.
+func isEnterpriseRefusal(e *Error, msg string, rule endpointRule) bool {
+	if rule.anyServerErrorIsEnterprise && e.StatusCode == http.StatusInternalServerError {
+		return true
+	}
+	switch e.StatusCode {
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusInternalServerError:
+		return strings.Contains(msg, "enterprise") || strings.Contains(msg, "premium")
+	}
+	return false
+}
+
+// permanentServerTexts are validation failures LiteLLM raises as plain exceptions and so answers
+// with 500 (bad durations on /key/generate and /user/new, §2.6; /key/delete without keys, §3.3).
+var permanentServerTexts = []string{
+	"invalid duration", "unsupported duration", "duration format", "invalid budget_duration",
+	"monthly resets", "invalid request type", "invalid key format", "cannot be negative",
+}
+
+func isValidationMessage(msg string) bool {
+	for _, t := range permanentServerTexts {
+		if strings.Contains(msg, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func status404(e *Error, _ string) bool { return e.StatusCode == http.StatusNotFound }
+
+// keyUpdateNotFound: an unknown key on /key/update is 401 `auth_error` "invalid user key - user key
+// does not exist in db" (§3.2). A wrong master key is also 401, but LiteLLM words it "Invalid proxy
+// server token passed" (type token_not_found_in_db) and a missing key "No api key passed in" —
+// neither says "does not exist", so neither is taken for not-found. 404 is the endpoint's own
+// (unreachable today) not-found branch.
+func keyUpdateNotFound(e *Error, msg string) bool {
+	if e.StatusCode == http.StatusNotFound {
+		return true
+	}
+	return e.StatusCode == http.StatusUnauthorized && e.Type == "auth_error" &&
+		strings.Contains(msg, "does not exist") && !strings.Contains(msg, "proxy server token")
+}
+
+// keyBlockNotFound: an unknown key on /key/block and /key/unblock is 401 `token_not_found_in_db`
+// "... key=<hash>, not found in db ..." (§3.6; 404 with audit logs on). A wrong master key has the
+// same status and type, but its message quotes the caller's key ("Received API Key = ...") and
+// never says "not found in db": that difference is the rule.
+func keyBlockNotFound(e *Error, msg string) bool {
+	if e.StatusCode == http.StatusNotFound {
+		return true
+	}
+	return e.StatusCode == http.StatusUnauthorized && e.Type == "token_not_found_in_db" &&
+		strings.Contains(msg, "not found in db") && !strings.Contains(msg, "received api key")
+}
+
+// memberGone: /team/member_delete and /team/member_update answer 400 (shape C) both for a user
+// not in the team and for an unknown team (§3.19, §3.20); either way the membership is gone.
+func memberGone(e *Error, msg string) bool {
+	if e.StatusCode == http.StatusNotFound {
+		return true
+	}
+	return e.StatusCode == http.StatusBadRequest && (strings.Contains(msg, "not found in team") ||
+		strings.Contains(msg, "does not exist") || strings.Contains(msg, "doesn't exist"))
+}
+
+// keyAliasTaken: duplicate key_alias → 400 bad_request_error, param key_alias (§3.1, §3.2).
+func keyAliasTaken(e *Error, msg string) bool {
+	return e.StatusCode == http.StatusBadRequest && (e.Param == "key_alias" || strings.Contains(msg, "already exists"))
+}
+
+// userTaken: 409 from 1.81 on; 400 "already exists" for a duplicate email before (§1, §3.8).
+func userTaken(e *Error, msg string) bool {
+	return e.StatusCode == http.StatusConflict || (e.StatusCode == http.StatusBadRequest && strings.Contains(msg, "already exists"))
+}
+
+// teamTaken: duplicate team_id → 400 "Team id = t1 already exists" (§3.13).
+func teamTaken(e *Error, msg string) bool {
+	return (e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusConflict) && strings.Contains(msg, "already exists")
+}
+
+// memberTaken: 400 type team_member_already_in_team; older releases say "already in team" in a
+// shape C body (§3.18).
+func memberTaken(e *Error, msg string) bool {
+	return e.StatusCode == http.StatusBadRequest && (e.Type == "team_member_already_in_team" || strings.Contains(msg, "already in team"))
+}
+
+// enterpriseField returns the field an Enterprise refusal names, or "".
+func enterpriseField(msg string) string {
+	for _, marker := range []string{"Enterprise users: ", "enterprise license to set ", "premium users can add "} {
+		if i := strings.Index(msg, marker); i >= 0 {
+			return leadingIdentifier(msg[i+len(marker):])
+		}
+	}
+	if strings.Contains(msg, "Assigning team admins") {
+		return "role"
+	}
+	return ""
+}
+
+func leadingIdentifier(s string) string {
+	end := 0
+	for end < len(s) && isWordChar(s[end]) {
+		end++
+	}
+	return s[:end]
+}

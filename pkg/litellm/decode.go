@@ -1,0 +1,225 @@
+package litellm
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Body size limits: bodies are read through io.LimitReader (style.md §5). Lists such as /team/list
+// can be large on a busy proxy; errors are small, and only the first maxMessageLen bytes of a
+// message (e.g. an ingress's HTML page) are kept, after redaction.
+const (
+	maxSuccessBody = 32 << 20
+	maxErrorBody   = 64 << 10
+	maxMessageLen  = 1024
+)
+
+// errorEnvelope holds the top-level fields of LiteLLM's four error shapes (litellm-api.md §2.3).
+type errorEnvelope struct {
+	Error  json.RawMessage `json:"error"`
+	Detail json.RawMessage `json:"detail"`
+}
+
+// proxyException is shape A. Every field is raw JSON: `code` is a string in current releases and
+// an integer in older ones (§7.1), `message` a string or an object (§2.3), `param` a string or null.
+type proxyException struct {
+	Message json.RawMessage `json:"message"`
+	Type    json.RawMessage `json:"type"`
+	Param   json.RawMessage `json:"param"`
+	Code    json.RawMessage `json:"code"`
+}
+
+// validationIssue is one entry of shape D (FastAPI 422). Its `input` is deliberately not decoded:
+// it echoes the request body, raw keys included.
+type validationIssue struct {
+	Loc []json.RawMessage `json:"loc"`
+	Msg string            `json:"msg"`
+}
+
+// decodeError turns a non-2xx response into the typed, classified, redacted error.
+func decodeError(method, route string, status int, header http.Header, body []byte, red redactor) *Error {
+	e := &Error{Method: method, Endpoint: route, StatusCode: status}
+	fillFromBody(e, body)
+	if loc := header.Get("Location"); status >= 300 && status < 400 && loc != "" {
+		e.Message = "redirected to " + redactURL(loc) + " (redirects are not followed: configure that address)"
+	}
+	e.Message = truncate(oneLine(red.clean(e.Message)), maxMessageLen)
+	e.Param = red.clean(e.Param)
+	e.Type = red.clean(e.Type)
+	e.Code = red.clean(e.Code)
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		e.RetryAfter = parseRetryAfter(header.Get("Retry-After"), time.Now())
+	}
+	classify(e)
+	return e
+}
+
+// fillFromBody applies the decoding rule of litellm-api.md §2.3: `error` object → A; `detail`
+// string → B, object → C, list → D; anything else keeps a bounded snippet of the raw text.
+func fillFromBody(e *Error, body []byte) {
+	trimmed := bytes.TrimSpace(body)
+	var env errorEnvelope
+	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &env) == nil {
+		switch {
+		case jsonKind(env.Error) == '{':
+			var a proxyException
+			if json.Unmarshal(env.Error, &a) == nil {
+				e.Message = humanText(a.Message)
+				e.Type = scalarText(a.Type)
+				e.Param = scalarText(a.Param)
+				e.Code = scalarText(a.Code)
+				if e.Param == "None" { // Python's None printed with str()
+					e.Param = ""
+				}
+				return
+			}
+		case jsonKind(env.Error) == '"':
+			e.Message = humanText(env.Error)
+			return
+		case jsonKind(env.Detail) == '"', jsonKind(env.Detail) == '{':
+			e.Message = humanText(env.Detail)
+			return
+		case jsonKind(env.Detail) == '[':
+			e.Message = validationText(env.Detail)
+			return
+		}
+	}
+	if len(trimmed) == 0 {
+		e.Message = "empty response body"
+		return
+	}
+	// Kept whole here and cut after redaction, so a secret is never split into an unrecognisable half.
+	e.Message = "unexpected response body: " + string(trimmed)
+}
+
+// jsonKind returns the first significant byte of a JSON value ('{', '[', '"', ...), or 0 for
+// absent and null.
+func jsonKind(raw json.RawMessage) byte {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || bytes.Equal(t, []byte("null")) {
+		return 0
+	}
+	return t[0]
+}
+
+// humanText extracts a message for people from a JSON value: a string (with a Python dict repr
+// stripped), or an object's error/message/detail member (shape C, and shape A on 1.81.x where
+// `message` is `{"error": "..."}`).
+func humanText(raw json.RawMessage) string {
+	switch jsonKind(raw) {
+	case 0:
+		return ""
+	case '"':
+		var s string
+		_ = json.Unmarshal(raw, &s)
+		return stripPythonRepr(s)
+	case '{':
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) == nil {
+			for _, k := range []string{"error", "message", "msg", "detail"} {
+				if v, ok := obj[k]; ok && jsonKind(v) != 0 {
+					return humanText(v)
+				}
+			}
+		}
+	}
+	return string(bytes.TrimSpace(raw))
+}
+
+// scalarText renders a string, number or boolean JSON value as text; null and absent give "".
+func scalarText(raw json.RawMessage) string {
+	switch jsonKind(raw) {
+	case 0:
+		return ""
+	case '"':
+		var s string
+		_ = json.Unmarshal(raw, &s)
+		return s
+	}
+	return string(bytes.TrimSpace(raw))
+}
+
+// stripPythonRepr turns the repr of a one-entry dict, "{'error': 'User u1 already exists'}", into
+// its value. LiteLLM prints such reprs when it re-raises a dict detail (§2.3). The repr is only
+// stripped, never parsed: anything that does not look like that form is returned unchanged.
+func stripPythonRepr(s string) string {
+	t := strings.TrimSpace(s)
+	if len(t) < 2 || t[0] != '{' || t[len(t)-1] != '}' {
+		return s
+	}
+	inner := strings.TrimSpace(t[1 : len(t)-1])
+	if inner == "" || (inner[0] != '\'' && inner[0] != '"') {
+		return s
+	}
+	keyEnd := strings.IndexByte(inner[1:], inner[0])
+	if keyEnd < 0 {
+		return s
+	}
+	rest := strings.TrimSpace(inner[keyEnd+2:])
+	if !strings.HasPrefix(rest, ":") {
+		return s
+	}
+	val := strings.TrimSpace(rest[1:])
+	if len(val) < 2 || (val[0] != '\'' && val[0] != '"') || val[len(val)-1] != val[0] {
+		return s
+	}
+	return val[1 : len(val)-1]
+}
+
+// validationText summarises shape D as "validation failed: body.key: Field required; ...".
+func validationText(raw json.RawMessage) string {
+	var issues []validationIssue
+	if json.Unmarshal(raw, &issues) != nil || len(issues) == 0 {
+		return "validation failed: " + string(raw)
+	}
+	parts := make([]string, 0, len(issues))
+	for _, is := range issues {
+		loc := make([]string, 0, len(is.Loc))
+		for _, l := range is.Loc {
+			loc = append(loc, scalarText(l))
+		}
+		parts = append(parts, strings.Join(loc, ".")+": "+is.Msg)
+	}
+	return "validation failed: " + strings.Join(parts, "; ")
+}
+
+// parseRetryAfter reads Retry-After as seconds or an HTTP date; 0 when absent or invalid.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// oneLine collapses runs of white space, newlines included, so that a message fits a condition
+// or an Event on one line (LiteLLM's Enterprise texts contain blank lines).
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// truncate cuts s to at most n bytes on a rune boundary, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

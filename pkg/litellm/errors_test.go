@@ -1,0 +1,334 @@
+package litellm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDecodeErrorShapes(t *testing.T) {
+	cases := []struct {
+		name    string
+		reason  string
+		status  int
+		body    string
+		typ     string
+		code    string
+		param   string
+		message string
+	}{
+		{
+			name: "shape A, string code", reason: "current ProxyException (§2.3)", status: 404,
+			body: `{"error":{"message":"Key not found in database","type":"not_found_error","param":"key","code":"404"}}`,
+			typ:  "not_found_error", code: "404", param: "key", message: "Key not found in database",
+		},
+		{
+			name: "shape A, integer code", reason: "older bodies (§7.1)", status: 401,
+			body: `{"error":{"message":"Authentication Error, No connected db.","type":"auth_error","param":"None","code":401}}`,
+			typ:  "auth_error", code: "401", param: "", message: "Authentication Error, No connected db.",
+		},
+		{
+			name: "shape A, object message with error", reason: "1.81.x passes a dict detail through (§2.3)", status: 403,
+			body: `{"error":{"message":{"error":"only for Enterprise"},"type":"internal_server_error","param":"None","code":"403"}}`,
+			typ:  "internal_server_error", code: "403", message: "only for Enterprise",
+		},
+		{
+			name: "shape A, object message with message", reason: "a dict detail keyed message", status: 404,
+			body: `{"error":{"message":{"message":"Team not found"},"type":"auth_error","param":null,"code":"404"}}`,
+			typ:  "auth_error", code: "404", message: "Team not found",
+		},
+		{
+			name: "shape A, Python repr with single quotes", reason: "HTTPException dict detail re-raised (§2.3)", status: 409,
+			body: `{"error":{"message":"{'error': 'User with id u1 already exists'}","type":"internal_server_error","param":"None","code":"409"}}`,
+			typ:  "internal_server_error", code: "409", message: "User with id u1 already exists",
+		},
+		{
+			name: "shape A, Python repr with double-quoted value", reason: "a value containing ' is printed with double quotes", status: 400,
+			body: `{"error":{"message":"{'error': \"must start with 'sk-'\"}","type":"internal_server_error","param":"None","code":"400"}}`,
+			typ:  "internal_server_error", code: "400", message: "must start with 'sk-'",
+		},
+		{
+			name: "shape A, braces that are not a repr", reason: "stripping never guesses", status: 500,
+			body: `{"error":{"message":"{not a dict}","type":"internal_server_error","param":null,"code":"500"}}`,
+			typ:  "internal_server_error", code: "500", message: "{not a dict}",
+		},
+		{
+			name: "error as a plain string", reason: "tolerated", status: 500,
+			body: `{"error":"boom"}`, message: "boom",
+		},
+		{
+			name: "shape B", reason: "plain HTTPException with string detail", status: 400,
+			body: `{"detail":"Assigning team admins is a premium feature."}`, message: "Assigning team admins is a premium feature.",
+		},
+		{
+			name: "shape C, error", reason: "dict detail", status: 404,
+			body: `{"detail":{"error":"Team not found, passed team_id=t1"}}`, message: "Team not found, passed team_id=t1",
+		},
+		{
+			name: "shape C, message", reason: "dict detail keyed message", status: 422,
+			body: `{"detail":{"message":"Malformed request. No team id passed in."}}`, message: "Malformed request. No team id passed in.",
+		},
+		{
+			name: "shape D", reason: "FastAPI validation; input is not echoed", status: 422,
+			body:    `{"detail":[{"type":"missing","loc":["body","key"],"msg":"Field required","input":{"key":"sk-SecretSecretSecret"}},{"type":"less_than_equal","loc":["query","size"],"msg":"Input should be less than or equal to 100","input":"101"}]}`,
+			message: "validation failed: body.key: Field required; query.size: Input should be less than or equal to 100",
+		},
+		{
+			name: "non-JSON body", reason: "an ingress error page", status: 502,
+			body: `<html><body>502 Bad Gateway</body></html>`, message: "unexpected response body: <html><body>502 Bad Gateway</body></html>",
+		},
+		{
+			name: "empty body", reason: "a crashed proxy", status: 503, body: ``, message: "empty response body",
+		},
+		{
+			name: "JSON without known members", reason: "some other JSON", status: 500,
+			body: `{"foo":1}`, message: `unexpected response body: {"foo":1}`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := decodeError("GET", "/x", tc.status, http.Header{}, []byte(tc.body), newRedactor(testMasterKey))
+			assert.Equal(t, tc.status, e.StatusCode, tc.reason)
+			assert.Equal(t, tc.typ, e.Type, tc.reason)
+			assert.Equal(t, tc.code, e.Code, tc.reason)
+			assert.Equal(t, tc.param, e.Param, tc.reason)
+			assert.Equal(t, tc.message, e.Message, tc.reason)
+			assert.NotContains(t, e.Error(), "sk-SecretSecretSecret", tc.reason)
+		})
+	}
+}
+
+func TestDecodeErrorBoundsMessage(t *testing.T) {
+	long := make([]byte, 10000)
+	for i := range long {
+		long[i] = 'x'
+	}
+	e := decodeError("GET", "/x", 502, http.Header{}, long, newRedactor(testMasterKey))
+	assert.LessOrEqual(t, len(e.Message), maxMessageLen+len("…"), "a raw body is cut")
+}
+
+// shapeA builds a shape A body.
+func shapeA(status int, typ, param, msg string) string {
+	return fmt.Sprintf(`{"error":{"message":%q,"type":%q,"param":%q,"code":"%d"}}`, msg, typ, param, status)
+}
+
+func TestClassifyPerEndpoint(t *testing.T) {
+	const wrongMaster = "Authentication Error, Invalid proxy server token passed. Received API Key = sk-...-key, Key Hash (Token) =1f2e. Unable to find token in cache or `LiteLLM_VerificationTokenTable`"
+	cases := []struct {
+		name      string
+		reason    string
+		route     string
+		status    int
+		body      string
+		want      Reason
+		retryable bool
+		field     string
+	}{
+		// Not found, per endpoint (§5).
+		{name: "key info 404", reason: "§3.4", route: routeKeyInfo, status: 404,
+			body: shapeA(404, "not_found_error", "key", "Key not found in database"), want: ReasonNotFound},
+		{name: "key update unknown key 401", reason: "§3.2: the DB helper answers 401", route: routeKeyUpdate, status: 401,
+			body: shapeA(401, "auth_error", "None", "Authentication Error: invalid user key - user key does not exist in db. User Key=abc"), want: ReasonNotFound},
+		{name: "key update wrong master key", reason: "a 401 that is not not-found", route: routeKeyUpdate, status: 401,
+			body: shapeA(401, "token_not_found_in_db", "key", wrongMaster), want: ReasonUnauthorized},
+		{name: "key update no key", reason: "auth_error without 'does not exist'", route: routeKeyUpdate, status: 401,
+			body: shapeA(401, "auth_error", "None", "Authentication Error, No api key passed in."), want: ReasonUnauthorized},
+		{name: "key update 'does not exist' but wrong type", reason: "type must be auth_error", route: routeKeyUpdate, status: 401,
+			body: shapeA(401, "token_not_found_in_db", "key", "key does not exist"), want: ReasonUnauthorized},
+		{name: "key delete none found", reason: "§3.3", route: routeKeyDelete, status: 404,
+			body: shapeA(404, "internal_server_error", "None", "{'error': 'No keys found'}"), want: ReasonNotFound},
+		{name: "key block unknown key 401", reason: "§3.6", route: routeKeyBlock, status: 401,
+			body: shapeA(401, "token_not_found_in_db", "key", "Authentication Error, Invalid proxy server token passed. key=abc, not found in db. Create key via `/key/generate` call."), want: ReasonNotFound},
+		{name: "key unblock unknown key with audit logs", reason: "§3.6: 404 with store_audit_logs", route: routeKeyUnblock, status: 404,
+			body: shapeA(404, "bad_request_error", "None", "Key abc not found"), want: ReasonNotFound},
+		{name: "key block wrong master key", reason: "same status and type as not-found, but quotes the caller key", route: routeKeyBlock, status: 401,
+			body: shapeA(401, "token_not_found_in_db", "key", wrongMaster), want: ReasonUnauthorized},
+		{name: "user info 404", reason: "§3.10", route: routeUserInfo, status: 404,
+			body: shapeA(404, "internal_server_error", "None", "User u1 not found"), want: ReasonNotFound},
+		{name: "user delete 404", reason: "§3.11 shape C", route: routeUserDelete, status: 404,
+			body: `{"detail":{"error":"User not found, passed user_id=u1"}}`, want: ReasonNotFound},
+		{name: "team info 404", reason: "§3.15", route: routeTeamInfo, status: 404,
+			body: shapeA(404, "auth_error", "None", "{'message': 'Team not found, passed team id: t1.'}"), want: ReasonNotFound},
+		{name: "team update 404", reason: "§3.14", route: routeTeamUpdate, status: 404,
+			body: `{"detail":{"error":"Team not found, passed team_id=t1"}}`, want: ReasonNotFound},
+		{name: "team delete 404", reason: "§3.16", route: routeTeamDelete, status: 404,
+			body: `{"detail":{"error":"Team not found, passed team_id=t1"}}`, want: ReasonNotFound},
+		{name: "member delete not in team", reason: "§3.19: 400", route: routeTeamMemberDelete, status: 400,
+			body: `{"detail":{"error":"User not found in team"}}`, want: ReasonNotFound},
+		{name: "member delete unknown team", reason: "§3.19: 400", route: routeTeamMemberDelete, status: 400,
+			body: `{"detail":{"error":"Team id=t1 does not exist in db"}}`, want: ReasonNotFound},
+		{name: "member delete other 400", reason: "a 400 without the texts is invalid", route: routeTeamMemberDelete, status: 400,
+			body: `{"detail":{"error":"user_id or user_email required"}}`, want: ReasonInvalidRequest},
+		{name: "member update not in team", reason: "§3.20", route: routeTeamMemberUpdate, status: 400,
+			body: `{"detail":{"error":"User id doesn't exist in team table. Data=..."}}`, want: ReasonNotFound},
+		{name: "member add unknown team", reason: "§3.18: 404", route: routeTeamMemberAdd, status: 404,
+			body: `{"detail":{"error":"Team not found for team_id=t1"}}`, want: ReasonNotFound},
+		{name: "404 on an endpoint without not-found meaning", reason: "e.g. a route missing on an old proxy", route: routeKeyGenerate, status: 404,
+			body: `{"detail":"Not Found"}`, want: ReasonUnexpected},
+		{name: "user update never not-found", reason: "§3.9 upsert", route: routeUserUpdate, status: 404,
+			body: `{"detail":"Not Found"}`, want: ReasonUnexpected},
+
+		// Already exists.
+		{name: "generate duplicate alias", reason: "§3.1", route: routeKeyGenerate, status: 400,
+			body: shapeA(400, "bad_request_error", "key_alias", "Key with alias 'a' already exists."), want: ReasonAlreadyExists},
+		{name: "update alias of another key", reason: "§3.2", route: routeKeyUpdate, status: 400,
+			body: shapeA(400, "bad_request_error", "key_alias", "Key with alias 'a' already exists."), want: ReasonAlreadyExists},
+		{name: "user new 409", reason: "≥1.81", route: routeUserNew, status: 409,
+			body: shapeA(409, "internal_server_error", "None", "{'error': 'User with id u1 already exists'}"), want: ReasonAlreadyExists},
+		{name: "user new duplicate email 400", reason: "before 1.81", route: routeUserNew, status: 400,
+			body: shapeA(400, "internal_server_error", "None", "{'error': 'User with email a@b.c already exists'}"), want: ReasonAlreadyExists},
+		{name: "team new duplicate", reason: "§3.13", route: routeTeamNew, status: 400,
+			body: shapeA(400, "internal_server_error", "None", "{'error': 'Team id = t1 already exists. Please use a different team id.'}"), want: ReasonAlreadyExists},
+		{name: "member add duplicate", reason: "§3.18", route: routeTeamMemberAdd, status: 400,
+			body: shapeA(400, "team_member_already_in_team", "member", "User already in team."), want: ReasonAlreadyExists},
+		{name: "member add duplicate, old shape C", reason: "older snapshot", route: routeTeamMemberAdd, status: 400,
+			body: `{"detail":{"error":"User=u1 already in team. Existing members=[]"}}`, want: ReasonAlreadyExists},
+
+		// Enterprise.
+		{name: "generate tags", reason: "§2.8: 403", route: routeKeyGenerate, status: 403,
+			body: shapeA(403, "internal_server_error", "None", "{'error': 'This feature is only available for LiteLLM Enterprise users: tags. You must be a LiteLLM Enterprise user to use this feature.'}"),
+			want: ReasonEnterpriseOnly, field: "tags"},
+		{name: "generate model_max_budget", reason: "§2.8: 500, not transient", route: routeKeyGenerate, status: 500,
+			body: shapeA(500, "internal_server_error", "None", "Invalid model_max_budget: You must have an enterprise license to set model_max_budget."),
+			want: ReasonEnterpriseOnly, field: "model_max_budget"},
+		{name: "update guardrails", reason: "§2.8: 403 auth_error", route: routeKeyUpdate, status: 403,
+			body: shapeA(403, "auth_error", "None", "This feature is only available for LiteLLM Enterprise users: guardrails."),
+			want: ReasonEnterpriseOnly, field: "guardrails"},
+		{name: "member add admin", reason: "§2.8: 400 C", route: routeTeamMemberAdd, status: 400,
+			body: `{"detail":{"error":"Assigning team admins is a premium feature. You must be a LiteLLM Enterprise user to use this feature."}}`,
+			want: ReasonEnterpriseOnly, field: "role"},
+		{name: "member update admin", reason: "§2.8: 400 B", route: routeTeamMemberUpdate, status: 400,
+			body: `{"detail":"Assigning team admins is a premium feature."}`,
+			want: ReasonEnterpriseOnly, field: "role"},
+		{name: "regenerate", reason: "§3.7: 500 on OSS", route: routeKeyRegenerate, status: 500,
+			body: shapeA(500, "internal_server_error", "None", "Regenerating Virtual Keys is an Enterprise feature"), want: ReasonEnterpriseOnly},
+		{name: "regenerate, other 500 text", reason: "every 500 of /key/regenerate", route: routeKeyRegenerate, status: 500,
+			body: shapeA(500, "internal_server_error", "None", "something"), want: ReasonEnterpriseOnly},
+
+		// Budget, rate limits, server errors (§2.4).
+		{name: "429 budget exceeded", reason: "permanent", route: routeKeyGenerate, status: 429,
+			body: shapeA(429, "budget_exceeded", "None", "Budget has been exceeded! Key=a"), want: ReasonBudgetExceeded},
+		{name: "429 rate limit", reason: "transient", route: routeKeyInfo, status: 429,
+			body: shapeA(429, "None", "None", "Rate limit exceeded"), want: ReasonRateLimited, retryable: true},
+		{name: "500 plain", reason: "transient", route: routeKeyInfo, status: 500,
+			body: shapeA(500, "internal_server_error", "None", "DB timeout"), want: ReasonServerError, retryable: true},
+		{name: "500 invalid duration", reason: "§2.6 permanent", route: routeKeyGenerate, status: 500,
+			body: shapeA(500, "internal_server_error", "None", "Unsupported duration unit, passed duration: 30"), want: ReasonInvalidRequest},
+		{name: "500 invalid request type", reason: "§3.3 permanent", route: routeKeyDelete, status: 500,
+			body: shapeA(500, "internal_server_error", "None", "Invalid request type"), want: ReasonInvalidRequest},
+		{name: "502", reason: "transient", route: routeKeyInfo, status: 502, body: `bad gateway`, want: ReasonServerError, retryable: true},
+		{name: "503", reason: "transient", route: routeKeyInfo, status: 503, body: `{"detail":"Service Unhealthy"}`, want: ReasonServerError, retryable: true},
+		{name: "504", reason: "transient", route: routeKeyInfo, status: 504, body: ``, want: ReasonServerError, retryable: true},
+		{name: "501", reason: "will not change", route: routeKeyInfo, status: 501, body: ``, want: ReasonUnexpected},
+		{name: "422", reason: "validation", route: routeKeyList, status: 422,
+			body: `{"detail":[{"type":"x","loc":["query","size"],"msg":"too big"}]}`, want: ReasonInvalidRequest},
+		{name: "400 invalid duration", reason: "newer releases (§2.6)", route: routeKeyUpdate, status: 400,
+			body: shapeA(400, "auth_error", "None", "Authentication Error, Invalid duration '30'"), want: ReasonInvalidRequest},
+		{name: "403 generic", reason: "not Enterprise", route: routeKeyInfo, status: 403,
+			body: shapeA(403, "auth_error", "None", "user not allowed"), want: ReasonForbidden},
+		{name: "model denied 401", reason: "≤1.8x (§7.4)", route: "/chat/completions", status: 401,
+			body: shapeA(401, "key_model_access_denied", "model", "key not allowed to access model"), want: ReasonForbidden},
+		{name: "expired 401", reason: "current (§2.5)", route: "/chat/completions", status: 401,
+			body: shapeA(401, "expired_key", "None", "Expired Key"), want: ReasonUnauthorized},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := decodeError("POST", tc.route, tc.status, http.Header{}, []byte(tc.body), newRedactor(testMasterKey))
+			assert.Equal(t, tc.want, e.Reason, "%s: %s", tc.reason, e.Error())
+			assert.Equal(t, tc.retryable, e.Retryable, tc.reason)
+			assert.Equal(t, tc.field, e.Field, tc.reason)
+		})
+	}
+}
+
+func TestPredicates(t *testing.T) {
+	mk := func(r Reason, retryable bool) error {
+		return fmt.Errorf("wrapped: %w", &Error{Method: "POST", Endpoint: "/x", Reason: r, Retryable: retryable, Field: "tags"})
+	}
+	cases := []struct {
+		name  string
+		err   error
+		check func(error) bool
+		want  bool
+	}{
+		{"not found", mk(ReasonNotFound, false), IsNotFound, true},
+		{"already exists", mk(ReasonAlreadyExists, false), IsAlreadyExists, true},
+		{"unauthorized", mk(ReasonUnauthorized, false), IsUnauthorized, true},
+		{"forbidden", mk(ReasonForbidden, false), IsForbidden, true},
+		{"enterprise", mk(ReasonEnterpriseOnly, false), IsEnterpriseOnly, true},
+		{"budget", mk(ReasonBudgetExceeded, false), IsBudgetExceeded, true},
+		{"invalid", mk(ReasonInvalidRequest, false), IsInvalidRequest, true},
+		{"transient", mk(ReasonServerError, true), IsTransient, true},
+		{"permanent is not transient", mk(ReasonInvalidRequest, false), IsTransient, false},
+		{"response lost", mk(ReasonResponseLost, true), IsResponseLost, true},
+		{"refused", mk(ReasonConnectionRefused, true), IsConnectionRefused, true},
+		{"refused is not lost", mk(ReasonConnectionRefused, true), IsResponseLost, false},
+		{"foreign error", errors.New("x"), IsNotFound, false},
+		{"nil", nil, IsTransient, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.check(tc.err))
+		})
+	}
+	assert.Equal(t, "tags", EnterpriseField(mk(ReasonEnterpriseOnly, false)))
+	assert.Empty(t, EnterpriseField(mk(ReasonNotFound, false)))
+	assert.True(t, errors.Is(mk(ReasonResponseLost, true), ErrResponseLost))
+}
+
+func TestUserInfoEmpty200IsNotFound(t *testing.T) {
+	cases := []struct {
+		name string
+		body string
+		want bool
+	}{
+		{"null user_info", `{"user_id":"u1","user_info":null,"keys":[],"teams":[]}`, true},
+		{"empty user_info", `{"user_id":"u1","user_info":{},"keys":[],"teams":[]}`, true},
+		{"spend-only user_info", `{"user_id":"u1","user_info":{"spend":0.5},"keys":[],"teams":[]}`, true},
+		{"no user_info", `{"user_id":"u1"}`, true},
+		{"a real row", `{"user_id":"u1","user_info":{"user_id":"u1","spend":0},"keys":[],"teams":[]}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := serveFunc(t, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, tc.body) })
+			c, _ := newTestClient(t, srv.URL, fastRetry)
+			_, err := c.UserInfo(context.Background(), "u1")
+			assert.Equal(t, tc.want, IsNotFound(err), "1.80 answers 200 with an empty user_info (§7.7): %v", err)
+		})
+	}
+}
+
+func TestRetryAfterHeader(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name, value string
+		want        time.Duration
+	}{
+		{"seconds", "3", 3 * time.Second},
+		{"zero", "0", 0},
+		{"negative", "-2", 0},
+		{"http date", now.Add(5 * time.Second).Format(http.TimeFormat), 5 * time.Second},
+		{"date in the past", now.Add(-time.Minute).Format(http.TimeFormat), 0},
+		{"garbage", "soon", 0},
+		{"absent", "", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, parseRetryAfter(tc.value, now))
+		})
+	}
+	h := http.Header{}
+	h.Set("Retry-After", "7")
+	e := decodeError("GET", routeKeyInfo, 429, h, []byte(shapeA(429, "None", "None", "slow down")), newRedactor())
+	assert.Equal(t, 7*time.Second, e.RetryAfter)
+	assert.Equal(t, 7*time.Second, RetryAfter(e))
+	e = decodeError("GET", routeKeyInfo, 500, h, []byte(``), newRedactor())
+	assert.Zero(t, e.RetryAfter, "only 429 and 503 carry Retry-After")
+	require.NotNil(t, e)
+}

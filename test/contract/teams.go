@@ -1,0 +1,224 @@
+package contract
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/litellm-operator/litellm-operator/pkg/litellm"
+)
+
+// testTeams covers the team endpoints and their quirks (§3.13–§3.17, quirks 25–29, 33, 35).
+func (e *env) testTeams(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("new adds the master key's admin entry", func(t *testing.T) {
+		id := e.id("team-new")
+		e.cleanupTeam(t, id)
+		team, err := e.client.NewTeam(ctx, litellm.TeamNewRequest{TeamID: id, TeamAlias: id, MaxBudget: ptr(10.0), Models: []string{testModel}})
+		require.NoError(t, err)
+		assert.Equal(t, id, team.TeamID)
+		assert.Contains(t, team.MembersWithRoles, litellm.TeamMember{UserID: litellm.ProxyAdminUserID, Role: litellm.RoleAdmin}, "quirk 25")
+		require.NotNil(t, team.MaxBudget)
+		assert.InDelta(t, 10.0, *team.MaxBudget, 1e-9)
+	})
+
+	t.Run("new twice is already-exists; a duplicate alias is accepted", func(t *testing.T) {
+		id := e.newTeam(t, "team-twice")
+		_, err := e.client.NewTeam(ctx, litellm.TeamNewRequest{TeamID: id})
+		assert.True(t, litellm.IsAlreadyExists(err), "400 'already exists' (quirk 26): %v", err)
+		other := e.id("team-same-alias")
+		e.cleanupTeam(t, other)
+		_, err = e.client.NewTeam(ctx, litellm.TeamNewRequest{TeamID: other, TeamAlias: id})
+		assert.NoError(t, err, "aliases are not unique")
+	})
+
+	t.Run("new with tags", func(t *testing.T) {
+		id := e.id("team-tags")
+		e.cleanupTeam(t, id)
+		_, err := e.client.NewTeam(ctx, litellm.TeamNewRequest{TeamID: id, Tags: []string{"a"}})
+		if e.target.Premium {
+			assert.NoError(t, err)
+			return
+		}
+		assert.True(t, litellm.IsEnterpriseOnly(err), "403 (§2.8): %v", err)
+		assert.Equal(t, "tags", litellm.EnterpriseField(err))
+	})
+
+	t.Run("info, with key hashes", func(t *testing.T) {
+		id := e.newTeam(t, "team-info")
+		raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{TeamID: id})
+		info, err := e.client.TeamInfo(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, id, info.TeamInfo.TeamID)
+		require.Len(t, info.Keys, 1)
+		assert.Equal(t, litellm.HashKey(raw), info.Keys[0].Token, "/team/info keeps token (quirk 35)")
+	})
+
+	t.Run("info, update and delete of an unknown team are not found", func(t *testing.T) {
+		ghost := e.id("team-ghost")
+		_, err := e.client.TeamInfo(ctx, ghost)
+		assert.True(t, litellm.IsNotFound(err), "404 shape A auth_error (quirk 27): %v", err)
+		assert.Equal(t, "auth_error", asError(t, err).Type)
+		_, err = e.client.UpdateTeam(ctx, litellm.TeamUpdateRequest{TeamID: ghost, MaxBudget: litellm.Set(1.0)})
+		assert.True(t, litellm.IsNotFound(err), "404 shape C (quirk 28): %v", err)
+		_, err = e.client.DeleteTeams(ctx, ghost)
+		assert.True(t, litellm.IsNotFound(err), "404 shape C (quirk 28): %v", err)
+	})
+
+	t.Run("update sets and clears", func(t *testing.T) {
+		id := e.newTeam(t, "team-upd")
+		resp, err := e.client.UpdateTeam(ctx, litellm.TeamUpdateRequest{TeamID: id, MaxBudget: litellm.Set(3.0), TPMLimit: litellm.Set(50)})
+		require.NoError(t, err)
+		require.NotNil(t, resp.Data.MaxBudget)
+		assert.InDelta(t, 3.0, *resp.Data.MaxBudget, 1e-9)
+		_, err = e.client.UpdateTeam(ctx, litellm.TeamUpdateRequest{TeamID: id, MaxBudget: litellm.Null[float64]()})
+		require.NoError(t, err)
+		info, err := e.client.TeamInfo(ctx, id)
+		require.NoError(t, err)
+		assert.Nil(t, info.TeamInfo.MaxBudget, "explicit null writes null (§3.14)")
+		require.NotNil(t, info.TeamInfo.TPMLimit)
+		assert.Equal(t, 50, *info.TeamInfo.TPMLimit, "unsent fields unchanged")
+	})
+
+	t.Run("update with tags", func(t *testing.T) {
+		id := e.newTeam(t, "team-upd-tags")
+		_, err := e.client.UpdateTeam(ctx, litellm.TeamUpdateRequest{TeamID: id, Tags: litellm.Set([]string{"a"})})
+		if e.target.Premium {
+			assert.NoError(t, err)
+			return
+		}
+		// Shape C now, shape A with an object message on 1.81.x (§2.8): one predicate for both.
+		assert.True(t, litellm.IsEnterpriseOnly(err), "got %v", err)
+		if !e.real() {
+			le := asError(t, err)
+			assert.Equal(t, 403, le.StatusCode)
+			if e.target.Variant.ObjectErrorMessage {
+				assert.Equal(t, "internal_server_error", le.Type, "shape A with message {\"error\": ...}")
+			} else {
+				assert.Empty(t, le.Type, "shape C has no type")
+			}
+		}
+	})
+
+	t.Run("block and unblock", func(t *testing.T) {
+		id := e.newTeam(t, "team-block")
+		team, err := e.client.BlockTeam(ctx, id)
+		require.NoError(t, err)
+		require.NotNil(t, team.Blocked)
+		assert.True(t, *team.Blocked)
+		team, err = e.client.UnblockTeam(ctx, id)
+		require.NoError(t, err)
+		require.NotNil(t, team.Blocked)
+		assert.False(t, *team.Blocked)
+	})
+
+	t.Run("list is a bare array; find by alias client-side", func(t *testing.T) {
+		id := e.newTeam(t, "team-list")
+		teams, err := e.client.ListTeams(ctx, litellm.TeamListOptions{})
+		require.NoError(t, err)
+		var matches []string
+		for _, tm := range teams {
+			if tm.TeamAlias == id {
+				matches = append(matches, tm.TeamID)
+			}
+		}
+		assert.Equal(t, []string{id}, matches, "quirk 33")
+	})
+
+	t.Run("delete cascades to the team's keys", func(t *testing.T) {
+		id := e.newTeam(t, "team-del")
+		raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{TeamID: id})
+		resp, err := e.client.DeleteTeams(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, []string{id}, resp.DeletedTeams)
+		_, err = e.client.KeyInfo(ctx, raw)
+		assert.True(t, litellm.IsNotFound(err), "quirk 29")
+		_, err = e.client.DeleteTeams(ctx, id)
+		assert.True(t, litellm.IsNotFound(err), "second delete → 404: treat as done")
+	})
+}
+
+// testTeamMembers covers member_add, member_update and member_delete (§3.18–§3.20, quirks 30–32).
+func (e *env) testTeamMembers(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("add, add again, update, delete, delete again", func(t *testing.T) {
+		team := e.newTeam(t, "members")
+		user := e.newUser(t, "member")
+		add := litellm.TeamMemberAddRequest{TeamID: team, Member: litellm.TeamMember{UserID: user, Role: litellm.RoleUser}, MaxBudgetInTeam: ptr(2.0)}
+		resp, err := e.client.AddTeamMember(ctx, add)
+		require.NoError(t, err)
+		assert.Contains(t, resp.MembersWithRoles, litellm.TeamMember{UserID: user, Role: litellm.RoleUser})
+
+		_, err = e.client.AddTeamMember(ctx, add)
+		assert.True(t, litellm.IsAlreadyExists(err), "team_member_already_in_team (quirk 30): %v", err)
+
+		upd, err := e.client.UpdateTeamMember(ctx, litellm.TeamMemberUpdateRequest{TeamID: team, UserID: user, MaxBudgetInTeam: ptr(4.0)})
+		require.NoError(t, err)
+		require.NotNil(t, upd.MaxBudgetInTeam)
+		assert.InDelta(t, 4.0, *upd.MaxBudgetInTeam, 1e-9)
+		info, err := e.client.TeamInfo(ctx, team)
+		require.NoError(t, err)
+		var budget *float64
+		for _, m := range info.TeamMemberships {
+			if m.UserID == user && m.LiteLLMBudgetTable != nil {
+				budget = m.LiteLLMBudgetTable.MaxBudget
+			}
+		}
+		require.NotNil(t, budget, "max_budget_in_team lives in litellm_budget_table (§3.15)")
+		assert.InDelta(t, 4.0, *budget, 1e-9)
+
+		_, err = e.client.DeleteTeamMember(ctx, litellm.TeamMemberDeleteRequest{TeamID: team, UserID: user})
+		require.NoError(t, err)
+		_, err = e.client.DeleteTeamMember(ctx, litellm.TeamMemberDeleteRequest{TeamID: team, UserID: user})
+		assert.True(t, litellm.IsNotFound(err), "400 'not found in team' (quirk 32): %v", err)
+	})
+
+	t.Run("admin role is Enterprise-only", func(t *testing.T) {
+		if e.target.Premium {
+			t.Skip("the proxy is licensed")
+		}
+		team := e.newTeam(t, "members-admin")
+		user := e.newUser(t, "member-admin")
+		_, err := e.client.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: team, Member: litellm.TeamMember{UserID: user, Role: litellm.RoleAdmin}})
+		assert.True(t, litellm.IsEnterpriseOnly(err), "400 shape C (quirk 31): %v", err)
+		assert.Equal(t, "role", litellm.EnterpriseField(err))
+		_, err = e.client.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: team, Member: litellm.TeamMember{UserID: user, Role: litellm.RoleUser}})
+		require.NoError(t, err)
+		_, err = e.client.UpdateTeamMember(ctx, litellm.TeamMemberUpdateRequest{TeamID: team, UserID: user, Role: litellm.RoleAdmin})
+		assert.True(t, litellm.IsEnterpriseOnly(err), "400 shape B (quirk 31): %v", err)
+	})
+
+	t.Run("unknown team", func(t *testing.T) {
+		ghost := e.id("members-ghost")
+		user := e.newUser(t, "member-ghost")
+		_, err := e.client.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: ghost, Member: litellm.TeamMember{UserID: user, Role: litellm.RoleUser}})
+		assert.True(t, litellm.IsNotFound(err), "404 C (§3.18): %v", err)
+		_, err = e.client.DeleteTeamMember(ctx, litellm.TeamMemberDeleteRequest{TeamID: ghost, UserID: user})
+		assert.True(t, litellm.IsNotFound(err), "400 'does not exist' (§3.19): %v", err)
+		_, err = e.client.UpdateTeamMember(ctx, litellm.TeamMemberUpdateRequest{TeamID: ghost, UserID: user, MaxBudgetInTeam: ptr(1.0)})
+		assert.True(t, litellm.IsNotFound(err), "400 'does not exist' (§3.20): %v", err)
+	})
+
+	t.Run("member delete and the member's team keys", func(t *testing.T) {
+		team := e.newTeam(t, "members-keys")
+		user := e.newUser(t, "member-keys")
+		_, err := e.client.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: team, Member: litellm.TeamMember{UserID: user, Role: litellm.RoleUser}})
+		require.NoError(t, err)
+		raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{TeamID: team, UserID: user})
+		_, err = e.client.DeleteTeamMember(ctx, litellm.TeamMemberDeleteRequest{TeamID: team, UserID: user})
+		require.NoError(t, err)
+		_, err = e.client.KeyInfo(ctx, raw)
+		switch {
+		case e.real():
+			assert.True(t, err == nil || litellm.IsNotFound(err), "either, depending on the release: %v", err)
+		case e.target.Variant.KeepMemberKeysOnMemberDelete:
+			assert.NoError(t, err, "≈1.8x keeps the keys (quirk 32)")
+		default:
+			assert.True(t, litellm.IsNotFound(err), "current releases delete them (quirk 32): %v", err)
+		}
+	})
+}
