@@ -6,10 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+	"github.com/litellm-operator/litellm-operator/controllers"
+	"github.com/litellm-operator/litellm-operator/pkg/connection"
 	"github.com/litellm-operator/litellm-operator/pkg/operator"
 )
 
@@ -40,9 +44,23 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("loading Kubernetes client configuration: %w", err)
 	}
-	mgr, err := operator.NewManager(cfg, operator.NewScheme(), opts)
+	mgr, err := operator.NewManager(cfg, operator.NewScheme(v1alpha1.AddToScheme), opts)
 	if err != nil {
 		return err
+	}
+	if err := controllers.Setup(mgr, controllers.Options{
+		ResyncPeriod:            opts.ResyncPeriod,
+		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
+		LiteLLMTimeout:          opts.LiteLLMTimeout,
+		ConnectionCacheTTL:      5 * time.Second,
+		IDPrefix:                opts.IDPrefix,
+		Instance: connection.InstanceConvention{
+			SecretNameFormat: opts.InstanceSecretNameFormat,
+			MasterKeyDataKey: opts.InstanceMasterKeyDataKey,
+			URLFormat:        opts.InstanceURLFormat,
+		},
+	}); err != nil {
+		return fmt.Errorf("setting up controllers: %w", err)
 	}
 	log.Info("starting manager", "watchNamespaces", opts.WatchNamespaces, "resyncPeriod", opts.ResyncPeriod,
 		"maxConcurrentReconciles", opts.MaxConcurrentReconciles)

@@ -32,21 +32,31 @@ type Options struct {
 	KubeAPIQPS              float64
 	KubeAPIBurst            int
 	GracefulShutdownTimeout time.Duration
+	// Instance is how an instanceRef is found (Secret name, master-key data key, URL).
+	InstanceSecretNameFormat string
+	InstanceMasterKeyDataKey string
+	InstanceURLFormat        string
+	// IDPrefix is put in front of the LiteLLM user and team IDs the operator derives, so several
+	// clusters can share one proxy without their IDs colliding.
+	IDPrefix string
 }
 
 // DefaultOptions returns the flag defaults.
 func DefaultOptions() Options {
 	return Options{
-		MetricsBindAddress:      ":8443",
-		SecureMetrics:           true,
-		HealthProbeBindAddress:  ":8081",
-		LeaderElectionID:        "litellm-operator.auth.litellm.ai",
-		ResyncPeriod:            5 * time.Minute,
-		MaxConcurrentReconciles: 4,
-		LiteLLMTimeout:          30 * time.Second,
-		KubeAPIQPS:              50,
-		KubeAPIBurst:            100,
-		GracefulShutdownTimeout: 30 * time.Second,
+		MetricsBindAddress:       ":8443",
+		SecureMetrics:            true,
+		HealthProbeBindAddress:   ":8081",
+		LeaderElectionID:         "litellm-operator.auth.litellm.ai",
+		ResyncPeriod:             5 * time.Minute,
+		MaxConcurrentReconciles:  4,
+		LiteLLMTimeout:           30 * time.Second,
+		KubeAPIQPS:               50,
+		KubeAPIBurst:             100,
+		GracefulShutdownTimeout:  30 * time.Second,
+		InstanceSecretNameFormat: "%s-secrets",
+		InstanceMasterKeyDataKey: "masterkey",
+		InstanceURLFormat:        "http://%s-service.%s.svc",
 	}
 }
 
@@ -70,6 +80,14 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"Timeout of one call to a LiteLLM proxy (LiteLLM retries internally for up to ~10s on some lookups).")
 	fs.Float64Var(&o.KubeAPIQPS, "kube-api-qps", o.KubeAPIQPS, "Queries per second to the Kubernetes API server.")
 	fs.IntVar(&o.KubeAPIBurst, "kube-api-burst", o.KubeAPIBurst, "Burst of queries to the Kubernetes API server.")
+	fs.StringVar(&o.InstanceSecretNameFormat, "instance-secret-name-format", o.InstanceSecretNameFormat,
+		"Name of an instanceRef's Secret; %s is the instance name.")
+	fs.StringVar(&o.InstanceMasterKeyDataKey, "instance-master-key-data-key", o.InstanceMasterKeyDataKey,
+		"Data key of the master key in an instanceRef's Secret.")
+	fs.StringVar(&o.InstanceURLFormat, "instance-url-format", o.InstanceURLFormat,
+		"URL of an instanceRef's proxy when its Secret has no url data key; the first %s is the instance name, the second its namespace.")
+	fs.StringVar(&o.IDPrefix, "id-prefix", o.IDPrefix,
+		"Prefix of the LiteLLM user and team IDs derived from namespace and name (for clusters sharing one proxy).")
 	fs.DurationVar(&o.GracefulShutdownTimeout, "graceful-shutdown-timeout", o.GracefulShutdownTimeout,
 		"How long running reconciles may take to finish on shutdown.")
 }
@@ -92,6 +110,9 @@ func (o *Options) Validate() error {
 	}
 	if o.LiteLLMTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--litellm-timeout must be positive, got %s", o.LiteLLMTimeout))
+	}
+	if strings.Count(o.InstanceSecretNameFormat, "%s") != 1 || strings.Count(o.InstanceURLFormat, "%s") != 2 {
+		errs = append(errs, errors.New("--instance-secret-name-format needs one %s and --instance-url-format two"))
 	}
 	if o.KubeAPIQPS <= 0 || o.KubeAPIBurst <= 0 {
 		errs = append(errs, errors.New("--kube-api-qps and --kube-api-burst must be positive"))

@@ -1,0 +1,61 @@
+package managed
+
+import (
+	"context"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+	"github.com/litellm-operator/litellm-operator/pkg/litellm"
+)
+
+// Object is what the loop needs of a kind.
+type Object interface {
+	client.Object
+	GetConditions() []metav1.Condition
+	SetConditions([]metav1.Condition)
+	GetObservedGeneration() int64
+	SetObservedGeneration(int64)
+	GetConnectionRef() v1alpha1.ConnectionRef
+	GetDeletionPolicy() v1alpha1.DeletionPolicy
+}
+
+// Observation is what Observe learned. Observe only reads: it never writes to LiteLLM or to
+// Kubernetes, but it copies LiteLLM's view of the object into the object's status.
+type Observation struct {
+	// Exists reports that the LiteLLM object exists (and, for keys, is ours).
+	Exists bool
+	// UpToDate reports that LiteLLM matches the spec; when false, Diff names what differs.
+	UpToDate bool
+	Diff     []string
+	// Unavailable explains why an existing object cannot be used now (blocked, expired, over
+	// budget); empty when it can. It sets Ready=False without failing the reconcile.
+	Unavailable string
+}
+
+// Connector starts one reconcile of one object: given a client for the object's proxy, it returns
+// the External that the loop calls. It may do Kubernetes-side work first (make sure a key Secret
+// exists, resolve a Team by alias) and keep what it learned for the calls that follow, since an
+// External lives for a single reconcile only. While the object is being deleted it must not create
+// anything.
+type Connector[T Object] interface {
+	Connect(ctx context.Context, c *litellm.Client, obj T) (External[T], error)
+}
+
+// External maps one object to LiteLLM for one reconcile. Every call must be idempotent; deleting
+// an object that is already gone is success. Create and Update copy what LiteLLM answered into the
+// status.
+type External[T Object] interface {
+	Observe(ctx context.Context, obj T) (Observation, error)
+	Create(ctx context.Context, obj T) error
+	Update(ctx context.Context, obj T, obs Observation) error
+	Delete(ctx context.Context, obj T) error
+}
+
+// Finalizer is implemented by connectors that must clean up Kubernetes-side state before the
+// finalizer is removed, whatever the deletion policy (e.g. delete a child VirtualKey first).
+// done=false makes the loop come back shortly.
+type Finalizer[T Object] interface {
+	Finalize(ctx context.Context, obj T) (done bool, err error)
+}

@@ -1,0 +1,78 @@
+// Package controllers holds one reconciler per kind. Each is a thin mapping between its kind and
+// LiteLLM plugged into the loop of package managed.
+package controllers
+
+import (
+	"net"
+	"net/http"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+
+	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+	"github.com/litellm-operator/litellm-operator/controllers/managed"
+	"github.com/litellm-operator/litellm-operator/pkg/connection"
+	"github.com/litellm-operator/litellm-operator/pkg/litellm"
+)
+
+// Options configure every controller.
+type Options struct {
+	ResyncPeriod            time.Duration
+	MaxConcurrentReconciles int
+	LiteLLMTimeout          time.Duration
+	Instance                connection.InstanceConvention
+	// ConnectionCacheTTL keeps a connection Secret for this long between reads.
+	ConnectionCacheTTL time.Duration
+	// Retry overrides the LiteLLM client's retry policy (tests shorten it).
+	Retry litellm.RetryPolicy
+	// IDPrefix is put in front of derived LiteLLM user and team IDs.
+	IDPrefix string
+	// Now is the clock (tests may fix it).
+	Now func() time.Time
+}
+
+// Setup registers every controller with the manager.
+func Setup(mgr ctrl.Manager, o Options) error {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	cfg := managed.Config{
+		Client:         mgr.GetClient(),
+		Resolver:       connection.NewResolver(mgr.GetAPIReader(), o.Instance, o.ConnectionCacheTTL),
+		Transport:      newTransport(),
+		ResyncPeriod:   o.ResyncPeriod,
+		LiteLLMTimeout: o.LiteLLMTimeout,
+		Retry:          o.Retry,
+	}
+	ctrlOpts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
+
+	vkCfg := cfg
+	vkCfg.Recorder = mgr.GetEventRecorder("virtualkey-controller")
+	vk := managed.NewReconciler(vkCfg, func() *v1alpha1.VirtualKey { return &v1alpha1.VirtualKey{} },
+		&virtualKeyConnector{client: mgr.GetClient(), apiReader: mgr.GetAPIReader(), recorder: vkCfg.Recorder, now: o.Now})
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.VirtualKey{}, builder.WithPredicates(managed.ForPredicates())).
+		// The key Secret: deleting it rotates the key.
+		Owns(&corev1.Secret{}).
+		WithOptions(ctrlOpts).
+		Named("virtualkey").
+		Complete(vk)
+}
+
+// newTransport is the one HTTP transport every LiteLLM client shares, so connections to a proxy
+// are pooled across reconciles and objects.
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          200,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}

@@ -1,0 +1,213 @@
+package litellmsim
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func chatBody(model string) map[string]any {
+	return map[string]any{"model": model, "messages": []any{map[string]any{"role": "user", "content": "hi"}}}
+}
+
+func TestChatEnforcementOrder(t *testing.T) {
+	const key = "sk-chat-key-1234"
+	type setup func(sim *Simulator, c *apiClient)
+	cases := []struct {
+		name, reason string
+		variant      Variant
+		setup        setup
+		callKey      string
+		model        string
+		wantStatus   int
+		wantType     string
+		wantParam    any
+		wantMessage  string
+	}{
+		{name: "ok", reason: "a valid key gets the fake completion", wantStatus: 200},
+		{name: "no key", reason: "§2.5 row 1", callKey: "-", wantStatus: 401, wantType: "auth_error", wantMessage: "Authentication Error, No api key passed in."},
+		{name: "not sk", reason: "§2.5 row 2", callKey: "not-a-real-key", wantStatus: 401, wantType: "auth_error",
+			wantMessage: "Authentication Error, LiteLLM Virtual Key expected. Received=not-****-key, expected to start with 'sk-'."},
+		{name: "unknown", reason: "§2.5 row 3", callKey: "sk-unknown-9999", wantStatus: 401, wantType: "token_not_found_in_db", wantParam: "key"},
+		{name: "deleted", reason: "§2.5 row 3: deleted keys are unknown", setup: func(sim *Simulator, c *apiClient) { sim.DeleteKey(key) },
+			wantStatus: 401, wantType: "token_not_found_in_db"},
+		{name: "blocked before expired", reason: "§2.5 rows 4-5: blocked wins",
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/key/block", map[string]any{"key": key})
+				c.mustOK("/key/update", map[string]any{"key": key, "duration": "1s"})
+				sim.AdvanceClock(time.Minute)
+			},
+			wantStatus: 401, wantType: "auth_error", wantMessage: "Authentication Error, Key is blocked. Update via `/key/unblock` if you're an admin."},
+		{name: "expired", reason: "§2.5 row 5: 401 expired_key, param = the key as sent",
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/key/update", map[string]any{"key": key, "duration": "1s"})
+				sim.AdvanceClock(time.Minute)
+			},
+			wantStatus: 401, wantType: "expired_key", wantParam: key,
+			wantMessage: "Authentication Error - Expired Key. Key Expiry time 2025-03-05 10:20:31+00:00 and current time 2025-03-05 10:21:30+00:00"},
+		{name: "expired 400", reason: "older releases", variant: Variant{Expired400: true},
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/key/update", map[string]any{"key": key, "duration": "1s"})
+				sim.AdvanceClock(time.Minute)
+			},
+			wantStatus: 400, wantType: "expired_key"},
+		{name: "team blocked before model", reason: "§2.5 row 6",
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/team/block", map[string]any{"team_id": "t1"})
+				c.mustOK("/key/update", map[string]any{"key": key, "models": []string{"other"}})
+			},
+			wantStatus: 401, wantType: "auth_error", wantMessage: "Authentication Error, Team=t1 is blocked. Update via `/team/unblock` if you're an admin."},
+		{name: "key model", reason: "§2.5 row 7: 403 in current releases",
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/key/update", map[string]any{"key": key, "models": []string{"gpt-4o"}})
+			},
+			model:      "o3",
+			wantStatus: 403, wantType: "key_model_access_denied", wantParam: "model",
+			wantMessage: "key not allowed to access model. This key can only access models=['gpt-4o']. Tried to access o3"},
+		{name: "key model 401", reason: "≤1.8x", variant: Variant{ModelDenied401: true},
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/key/update", map[string]any{"key": key, "models": []string{"gpt-4o"}})
+			},
+			model: "o3", wantStatus: 401, wantType: "key_model_access_denied"},
+		{name: "team model", reason: "§2.5 row 8",
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/team/update", map[string]any{"team_id": "t1", "models": []string{"gpt-4o"}})
+			},
+			model: "o3", wantStatus: 403, wantType: "team_model_access_denied"},
+		{name: "wildcard model", reason: "provider wildcards match",
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/key/update", map[string]any{"key": key, "models": []string{"openai/*"}})
+			},
+			model: "openai/gpt-4o", wantStatus: 200},
+		{name: "model before budget", reason: "model access is checked before budgets",
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/key/update", map[string]any{"key": key, "models": []string{"gpt-4o"}, "max_budget": 0})
+			},
+			model: "o3", wantStatus: 403},
+		{name: "key budget", reason: "§2.5 row 9: 429 budget_exceeded",
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/key/update", map[string]any{"key": key, "max_budget": 0})
+			},
+			wantStatus: 429, wantType: "budget_exceeded",
+			wantMessage: "Budget has been exceeded! Key=k-alias (sk-...1234) Current cost: 0.0, Max budget: 0.0"},
+		{name: "key budget 400", reason: "older releases", variant: Variant{BudgetExceeded400: true},
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/key/update", map[string]any{"key": key, "max_budget": 0})
+			},
+			wantStatus: 400, wantType: "budget_exceeded"},
+		{name: "team budget", reason: "§2.5 row 10",
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/team/update", map[string]any{"team_id": "t1", "max_budget": 0})
+			},
+			wantStatus: 429, wantType: "budget_exceeded", wantMessage: "Budget has been exceeded! Team=t1 Current cost: 0.0, Max budget: 0.0"},
+		{name: "user budget", reason: "§2.5 row 11",
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/user/update", map[string]any{"user_id": "u1", "max_budget": 0})
+			},
+			wantStatus: 429, wantType: "budget_exceeded", wantMessage: "Budget has been exceeded! User=u1 Current cost: 0.0, Max budget: 0.0"},
+		{name: "member budget", reason: "team-member budget",
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/team/member_update", map[string]any{"team_id": "t1", "user_id": "u1", "max_budget_in_team": 0})
+			},
+			wantStatus: 429, wantType: "budget_exceeded"},
+		{name: "rpm", reason: "§2.5 row 12: rate limit after budgets",
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/key/update", map[string]any{"key": key, "rpm_limit": 0})
+			},
+			wantStatus: 429, wantType: "None"},
+		{name: "missing model", reason: "§3.23: 400", model: "-", wantStatus: 400},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, c := newTestSim(t, func(o *Options) { o.Variant = tc.variant })
+			c.mustOK("/team/new", map[string]any{"team_id": "t1"})
+			c.mustOK("/user/new", map[string]any{"user_id": "u1", "auto_create_key": false})
+			c.mustOK("/team/member_add", map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_id": "u1"}})
+			c.mustGenerate(map[string]any{"key": key, "key_alias": "k-alias", "team_id": "t1", "user_id": "u1"})
+			if tc.setup != nil {
+				tc.setup(sim, c)
+			}
+			caller := c.withKey(key)
+			switch tc.callKey {
+			case "":
+			case "-":
+				caller = c.withKey("")
+			default:
+				caller = c.withKey(tc.callKey)
+			}
+			body := chatBody("gpt-4o")
+			switch tc.model {
+			case "":
+			case "-":
+				delete(body, "model")
+			default:
+				body["model"] = tc.model
+			}
+			r := caller.post("/chat/completions", body)
+			require.Equal(t, tc.wantStatus, r.status, "%s: %s", tc.reason, r)
+			if tc.wantStatus == 200 {
+				assert.Equal(t, "chat.completion", r.obj()["object"])
+				return
+			}
+			e := r.errA()
+			if tc.wantType != "" {
+				assert.Equal(t, tc.wantType, e["type"], tc.reason)
+			}
+			if tc.wantParam != nil {
+				assert.Equal(t, tc.wantParam, e["param"], tc.reason)
+			}
+			if tc.wantMessage != "" {
+				assert.Equal(t, tc.wantMessage, e["message"], tc.reason)
+			}
+		})
+	}
+}
+
+func TestChatSpendAndBudgetOvershoot(t *testing.T) {
+	sim, c := newTestSim(t, func(o *Options) { o.CostPerCall = 0.048 })
+	c.mustOK("/team/new", map[string]any{"team_id": "t1"})
+	c.mustOK("/team/member_add", map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_id": "u1"}, "max_budget_in_team": 100})
+	raw := c.mustGenerate(map[string]any{"max_budget": 0.1, "team_id": "t1", "user_id": "u1"})
+	caller := c.withKey(raw)
+	var statuses []int
+	for range 4 {
+		statuses = append(statuses, caller.post("/v1/chat/completions", chatBody("gpt-4o")).status)
+	}
+	assert.Equal(t, []int{200, 200, 200, 429}, statuses, "§2.5: checked before the call, so call 3 overshoots and call 4 is refused")
+	k, _ := sim.KeyByHash(raw)
+	assert.InDelta(t, 0.144, k.Spend, 1e-9)
+	assert.InDelta(t, 0.144, k.ModelSpend["gpt-4o"], 1e-9)
+	u, _ := sim.User("u1")
+	assert.InDelta(t, 0.144, u.Spend, 1e-9, "user spend")
+	team, _ := sim.Team("t1")
+	assert.InDelta(t, 0.144, team.Spend, 1e-9, "team spend")
+	ms, _ := sim.Membership("t1", "u1")
+	assert.InDelta(t, 0.144, ms.Spend, 1e-9, "membership spend")
+	r := caller.post("/chat/completions", chatBody("gpt-4o"))
+	assert.Contains(t, r.errA()["message"], "Current cost: 0.14400000000000002, Max budget: 0.1", "Python float repr of the accumulated spend")
+}
+
+func TestChatRateLimit(t *testing.T) {
+	sim, c := newTestSim(t)
+	raw := c.mustGenerate(map[string]any{"rpm_limit": 2})
+	caller := c.withKey(raw)
+	for range 2 {
+		require.Equal(t, 200, caller.post("/chat/completions", chatBody("m")).status)
+	}
+	sim.AdvanceClock(20 * time.Second)
+	r := caller.post("/chat/completions", chatBody("m"))
+	require.Equal(t, 429, r.status)
+	assert.Equal(t, "40", r.header.Get("Retry-After"), "seconds until the window resets")
+	assert.Contains(t, r.errA()["message"], "Rate limit exceeded for api_key: "+HashKey(raw)+". Limit type: requests. Current limit: 2, Remaining: 0.")
+	sim.AdvanceClock(40 * time.Second)
+	assert.Equal(t, 200, caller.post("/chat/completions", chatBody("m")).status, "a new window")
+}
+
+func TestChatMasterKeyAndModels(t *testing.T) {
+	_, c := newTestSim(t, func(o *Options) { o.Models = []string{"gpt-4o"} })
+	assert.Equal(t, 200, c.post("/chat/completions", chatBody("gpt-4o")).status, "the master key may call any configured model")
+	r := c.post("/chat/completions", chatBody("unknown"))
+	assert.Equal(t, 400, r.status, "§3.23: a model the proxy does not serve")
+}

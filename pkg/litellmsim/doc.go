@@ -1,0 +1,33 @@
+// Package litellmsim is an in-memory simulator of a LiteLLM proxy's management API (keys, users,
+// teams, team members, health) and of /chat/completions enforcement, for the operator's tests and
+// demo. It reproduces LiteLLM's paths, status codes, error body shapes and quirks as described in
+// the project's ../shared/litellm-api.md (sections cited in comments as §n); behaviour that
+// document calls unverified is marked so where it is implemented.
+//
+// # Which LiteLLM
+//
+// The zero Variant emulates current LiteLLM (the late 1.8x main source read for litellm-api.md,
+// with the corrections recorded there; about 1.83 and later):
+//   - /user/new: duplicate user_id or user_email (case-insensitive) → 409;
+//   - /user/info of an unknown id → 404;
+//   - /team/member_delete also deletes the member's keys of that team (PR #17057);
+//   - exhausted budget → 429 budget_exceeded; expired key → 401; model not allowed → 403;
+//   - error.code is a string equal to the status, error.message a string (dict details appear
+//     as their Python repr, "{'error': '...'}").
+//
+// Each Variant field switches one older behaviour back on (≤1.80 duplicate users, 1.80
+// /user/info, the ≈1.8x member_delete, 400 budgets, 400 expiry, 401 model denial, integer codes,
+// 1.81.x object messages). Options.Premium turns Enterprise features on; by default the
+// simulator is a free proxy and refuses them as LiteLLM does (§2.8).
+//
+// # Testing aids
+//
+// Fault injection (latency, failure rates, fixed failures, dropped responses after the call was
+// applied, 429 with Retry-After, and a proxy that goes down and comes back on the same address),
+// call counters, state inspection and direct mutation are available from Go and, for the
+// standalone binary (cmd/litellm-sim), from the /__sim/ admin API guarded by the master key.
+// A test clock (Options.Now, AdvanceClock) drives expiry, budget resets and rate-limit windows.
+//
+// The master key is never logged. Like LiteLLM, some error messages echo a key the caller sent
+// (/key/update's not-found message, the expired key's param): clients must redact them.
+package litellmsim

@@ -1,0 +1,179 @@
+package litellmsim
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTeamMemberAdd(t *testing.T) {
+	user := func(id string) map[string]any { return map[string]any{"role": "user", "user_id": id} }
+	cases := []struct {
+		name, reason string
+		opts         func(*Options)
+		body         map[string]any
+		wantStatus   int
+		check        func(t *testing.T, sim *Simulator, r response)
+	}{
+		{name: "adds and creates user", reason: "quirk 30: unknown user is created", body: map[string]any{"team_id": "t1", "member": user("new"), "max_budget_in_team": 2.5},
+			wantStatus: 200, check: func(t *testing.T, sim *Simulator, r response) {
+				u, ok := sim.User("new")
+				require.True(t, ok)
+				assert.Equal(t, []string{"t1"}, u.Teams)
+				ms, ok := sim.Membership("t1", "new")
+				require.True(t, ok)
+				assert.Equal(t, 2.5, *ms.MaxBudgetInTeam)
+				assert.Len(t, r.obj()["updated_users"], 1)
+				assert.Len(t, r.obj()["updated_team_memberships"], 1)
+			}},
+		{name: "duplicate", reason: "quirk 30: 400 A team_member_already_in_team", body: map[string]any{"team_id": "t1", "member": user("u1")}, wantStatus: 400,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				e := r.errA()
+				assert.Equal(t, "team_member_already_in_team", e["type"])
+				assert.Equal(t, "member", e["param"])
+				assert.Equal(t, "400", e["code"])
+				assert.Contains(t, e["message"], "User already in team. Member: user_id=u1, user_email=None. Existing members=[")
+			}},
+		{name: "duplicate by email", reason: "same email counts as the same member",
+			body: map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_email": "e@x.io"}}, wantStatus: 400},
+		{name: "list all duplicates", reason: "§3.18", body: map[string]any{"team_id": "t1", "member": []any{user("u1")}}, wantStatus: 400,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				assert.Contains(t, r.errA()["message"], "All users are already in team.")
+			}},
+		{name: "list some duplicates", reason: "§3.18: duplicates skipped", body: map[string]any{"team_id": "t1", "member": []any{user("u1"), user("u3")}}, wantStatus: 200,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				team, _ := sim.Team("t1")
+				assert.Len(t, team.MembersWithRoles, 4)
+			}},
+		{name: "admin on free proxy", reason: "quirk 31: 400 C, checked before the team lookup",
+			body: map[string]any{"team_id": "unknown-team", "member": map[string]any{"role": "admin", "user_id": "x"}}, wantStatus: 400,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				assert.Contains(t, r.detailC()["error"], "Assigning team admins is a premium feature.")
+			}},
+		{name: "admin with premium", reason: "allowed", opts: func(o *Options) { o.Premium = true },
+			body: map[string]any{"team_id": "t1", "member": map[string]any{"role": "admin", "user_id": "x"}}, wantStatus: 200},
+		{name: "unknown team", reason: "§3.18: 404 C", body: map[string]any{"team_id": "t9", "member": user("u1")}, wantStatus: 404,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				assert.Equal(t, "Team not found for team_id=t9", r.detailC()["error"])
+			}},
+		{name: "email only new user", reason: "quirk 30: new uuid user with the email",
+			body: map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_email": "fresh@x.io"}}, wantStatus: 200,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				team, _ := sim.Team("t1")
+				last := team.MembersWithRoles[len(team.MembersWithRoles)-1]
+				assert.Len(t, last.UserID, 36, "user_id filled in")
+				assert.Equal(t, "fresh@x.io", last.UserEmail)
+			}},
+		{name: "email of existing user", reason: "§3.18: the user with that email is used (unverified)",
+			body: map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_email": "known@x.io"}}, wantStatus: 200,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				u, _ := sim.User("known")
+				assert.Equal(t, []string{"t1"}, u.Teams)
+			}},
+		{name: "no member", reason: "400 C", body: map[string]any{"team_id": "t1"}, wantStatus: 400},
+		{name: "bad role", reason: "422", body: map[string]any{"team_id": "t1", "member": map[string]any{"role": "boss", "user_id": "x"}}, wantStatus: 422},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var opts []func(*Options)
+			if tc.opts != nil {
+				opts = append(opts, tc.opts)
+			}
+			sim, c := newTestSim(t, opts...)
+			c.mustOK("/team/new", map[string]any{"team_id": "t1", "members_with_roles": []any{
+				map[string]any{"role": "user", "user_id": "u1"}, map[string]any{"role": "user", "user_id": "u2", "user_email": "e@x.io"}}})
+			c.mustOK("/user/new", map[string]any{"user_id": "known", "user_email": "known@x.io", "auto_create_key": false})
+			r := c.post("/team/member_add", tc.body)
+			require.Equal(t, tc.wantStatus, r.status, "%s: %s", tc.reason, r)
+			if tc.check != nil {
+				tc.check(t, sim, r)
+			}
+		})
+	}
+}
+
+func TestTeamMemberDelete(t *testing.T) {
+	cases := []struct {
+		name, reason string
+		variant      Variant
+		body         map[string]any
+		wantStatus   int
+		wantMessage  string
+		wantKeys     int
+	}{
+		{name: "deletes member keys", reason: "quirk 32: current releases delete the member's team keys", body: map[string]any{"team_id": "t1", "user_id": "u1"},
+			wantStatus: 200, wantKeys: 2},
+		{name: "keeps keys in 1.8x", reason: "quirk 32 variant", variant: Variant{KeepMemberKeysOnMemberDelete: true},
+			body: map[string]any{"team_id": "t1", "user_id": "u1"}, wantStatus: 200, wantKeys: 3},
+		{name: "by email", reason: "§3.19", body: map[string]any{"team_id": "t1", "user_email": "u1@x.io"}, wantStatus: 200, wantKeys: 2},
+		{name: "unknown team", reason: "quirk 32: 400, not 404", body: map[string]any{"team_id": "t9", "user_id": "u1"}, wantStatus: 400,
+			wantMessage: "Team id=t9 does not exist in db", wantKeys: 3},
+		{name: "not a member", reason: "quirk 32", body: map[string]any{"team_id": "t1", "user_id": "u2"}, wantStatus: 400,
+			wantMessage: "User not found in team", wantKeys: 3},
+		{name: "no user", reason: "400 C", body: map[string]any{"team_id": "t1"}, wantStatus: 400, wantKeys: 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, c := newTestSim(t, func(o *Options) { o.Variant = tc.variant })
+			c.mustOK("/team/new", map[string]any{"team_id": "t1"})
+			c.mustOK("/user/new", map[string]any{"user_id": "u1", "user_email": "u1@x.io", "auto_create_key": false})
+			c.mustOK("/team/member_add", map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_id": "u1"}, "max_budget_in_team": 1})
+			c.mustGenerate(map[string]any{"team_id": "t1", "user_id": "u1"})
+			c.mustGenerate(map[string]any{"team_id": "t1"})
+			c.mustGenerate(map[string]any{"user_id": "u1"})
+			r := c.post("/team/member_delete", tc.body)
+			require.Equal(t, tc.wantStatus, r.status, "%s: %s", tc.reason, r)
+			if tc.wantMessage != "" {
+				assert.Equal(t, tc.wantMessage, r.detailC()["error"], "shape C")
+			}
+			assert.Len(t, sim.Keys(), tc.wantKeys, tc.reason)
+			if tc.wantStatus == 200 {
+				team, _ := sim.Team("t1")
+				assert.False(t, membersInclude(team.MembersWithRoles, "u1"))
+				u, _ := sim.User("u1")
+				assert.Empty(t, u.Teams)
+				_, ok := sim.Membership("t1", "u1")
+				assert.False(t, ok, "the member's budget row goes too")
+				assert.Equal(t, "t1", r.obj()["team_id"], "answers the team row")
+			}
+		})
+	}
+}
+
+func TestTeamMemberUpdate(t *testing.T) {
+	cases := []struct {
+		name, reason string
+		body         map[string]any
+		wantStatus   int
+		check        func(t *testing.T, sim *Simulator, r response)
+	}{
+		{name: "budget", reason: "§3.20: creates the member budget row", body: map[string]any{"team_id": "t1", "user_id": "u1", "max_budget_in_team": 4}, wantStatus: 200,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				ms, ok := sim.Membership("t1", "u1")
+				require.True(t, ok)
+				assert.Equal(t, 4.0, *ms.MaxBudgetInTeam)
+				assert.Equal(t, 4.0, r.obj()["max_budget_in_team"])
+				assert.Equal(t, "u1", r.obj()["user_id"])
+			}},
+		{name: "admin on free proxy", reason: "quirk 31: 400 shape B (string detail)", body: map[string]any{"team_id": "t9", "user_id": "u1", "role": "admin"}, wantStatus: 400,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				assert.IsType(t, "", r.detail(), "shape B")
+				assert.Contains(t, r.detail(), "Assigning team admins is a premium feature.")
+			}},
+		{name: "unknown team", reason: "§3.20: 400 C", body: map[string]any{"team_id": "t9", "user_id": "u1", "max_budget_in_team": 1}, wantStatus: 400},
+		{name: "non member by email", reason: "§3.20: detected only by email", body: map[string]any{"team_id": "t1", "user_email": "zz@x.io", "max_budget_in_team": 1}, wantStatus: 400},
+		{name: "non member by id", reason: "§3.20: not detected by user_id", body: map[string]any{"team_id": "t1", "user_id": "stranger", "max_budget_in_team": 1}, wantStatus: 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, c := newTestSim(t)
+			c.mustOK("/team/new", map[string]any{"team_id": "t1", "members_with_roles": []any{map[string]any{"role": "user", "user_id": "u1"}}})
+			r := c.post("/team/member_update", tc.body)
+			require.Equal(t, tc.wantStatus, r.status, "%s: %s", tc.reason, r)
+			if tc.check != nil {
+				tc.check(t, sim, r)
+			}
+		})
+	}
+}

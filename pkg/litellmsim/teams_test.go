@@ -1,0 +1,233 @@
+package litellmsim
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTeamNew(t *testing.T) {
+	cases := []struct {
+		name, reason string
+		opts         func(*Options)
+		setup        func(c *apiClient)
+		body         map[string]any
+		wantStatus   int
+		check        func(t *testing.T, sim *Simulator, r response)
+	}{
+		{name: "admin added", reason: "quirk 25: default_user_id is appended as admin and gets a user row",
+			body: map[string]any{"team_id": "t1", "members_with_roles": []any{map[string]any{"role": "user", "user_id": "u1"}}}, wantStatus: 200,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				members := r.obj()["members_with_roles"].([]any)
+				require.Len(t, members, 2)
+				assert.Equal(t, map[string]any{"role": "admin", "user_id": "default_user_id", "user_email": nil}, members[1])
+				for _, id := range []string{"u1", proxyAdminID} {
+					u, ok := sim.User(id)
+					require.True(t, ok, "member %s is created as a user", id)
+					assert.Equal(t, []string{"t1"}, u.Teams)
+				}
+			}},
+		{name: "admin already listed", reason: "not appended twice", body: map[string]any{"team_id": "t1", "members_with_roles": []any{map[string]any{"role": "admin", "user_id": "default_user_id"}}},
+			wantStatus: 200, check: func(t *testing.T, sim *Simulator, r response) {
+				assert.Len(t, r.obj()["members_with_roles"], 1)
+			}},
+		{name: "uuid", reason: "absent team_id → uuid4", body: map[string]any{"team_alias": "x"}, wantStatus: 200,
+			check: func(t *testing.T, sim *Simulator, r response) { assert.Len(t, r.obj()["team_id"], 36) }},
+		{name: "duplicate id", reason: "quirk 26: 400 shape A", setup: func(c *apiClient) { c.mustOK("/team/new", map[string]any{"team_id": "t1"}) },
+			body: map[string]any{"team_id": "t1"}, wantStatus: 400, check: func(t *testing.T, sim *Simulator, r response) {
+				assert.Equal(t, "{'error': 'Team id = t1 already exists. Please use a different team id.'}", r.errA()["message"])
+				assert.Equal(t, "internal_server_error", r.errA()["type"])
+			}},
+		{name: "duplicate alias", reason: "quirk 26: aliases are not unique", setup: func(c *apiClient) { c.mustOK("/team/new", map[string]any{"team_alias": "eng"}) },
+			body: map[string]any{"team_alias": "eng"}, wantStatus: 200, check: func(t *testing.T, sim *Simulator, r response) { assert.Len(t, sim.Teams(), 2) }},
+		{name: "budget duration", reason: "§2.6: teams reset at now + duration", body: map[string]any{"team_id": "t1", "budget_duration": "1d", "max_budget": 5}, wantStatus: 200,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				assert.Equal(t, "2025-03-06T10:20:30+00:00", r.obj()["budget_reset_at"])
+			}},
+		{name: "tags on free proxy", reason: "quirk 38: 403 shape A", body: map[string]any{"tags": []string{"x"}}, wantStatus: 403,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				assert.Equal(t, "internal_server_error", r.errA()["type"])
+				assert.Empty(t, sim.Teams())
+			}},
+		{name: "tags with premium", reason: "stored in metadata", opts: func(o *Options) { o.Premium = true }, body: map[string]any{"team_id": "t1", "tags": []string{"x"}}, wantStatus: 200,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				assert.Equal(t, []any{"x"}, r.obj()["metadata"].(map[string]any)["tags"])
+			}},
+		{name: "model aliases", reason: "returned as litellm_model_table", body: map[string]any{"team_id": "t1", "model_aliases": map[string]any{"a": "gpt-4o"}}, wantStatus: 200,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				table := r.obj()["litellm_model_table"].(map[string]any)
+				assert.Equal(t, map[string]any{"a": "gpt-4o"}, table["model_aliases"])
+				assert.NotNil(t, r.obj()["model_id"])
+			}},
+		{name: "bad member role", reason: "pydantic literal → 422", body: map[string]any{"members_with_roles": []any{map[string]any{"role": "owner", "user_id": "u"}}}, wantStatus: 422},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var opts []func(*Options)
+			if tc.opts != nil {
+				opts = append(opts, tc.opts)
+			}
+			sim, c := newTestSim(t, opts...)
+			if tc.setup != nil {
+				tc.setup(c)
+			}
+			r := c.post("/team/new", tc.body)
+			require.Equal(t, tc.wantStatus, r.status, "%s: %s", tc.reason, r)
+			if tc.check != nil {
+				tc.check(t, sim, r)
+			}
+		})
+	}
+}
+
+func TestTeamUpdate(t *testing.T) {
+	cases := []struct {
+		name, reason string
+		variant      Variant
+		body         map[string]any
+		wantStatus   int
+		check        func(t *testing.T, team Team, r response)
+	}{
+		{name: "only sent fields", reason: "§3.14", body: map[string]any{"team_id": "t1", "max_budget": 9}, wantStatus: 200,
+			check: func(t *testing.T, team Team, r response) {
+				assert.Equal(t, 9.0, *team.MaxBudget)
+				assert.Equal(t, "eng", team.TeamAlias)
+				assert.Equal(t, []string{"m"}, team.Models)
+				assert.Equal(t, "t1", r.obj()["team_id"])
+				assert.Equal(t, 9.0, r.obj()["data"].(map[string]any)["max_budget"])
+			}},
+		{name: "null writes null", reason: "§3.14", body: map[string]any{"team_id": "t1", "max_budget": nil}, wantStatus: 200,
+			check: func(t *testing.T, team Team, r response) { assert.Nil(t, team.MaxBudget) }},
+		{name: "budget duration", reason: "recomputes budget_reset_at = now + duration", body: map[string]any{"team_id": "t1", "budget_duration": "1h"}, wantStatus: 200,
+			check: func(t *testing.T, team Team, r response) {
+				assert.Equal(t, testStart.Add(time.Minute+time.Hour), *team.BudgetResetAt, "from the update time")
+			}},
+		{name: "unknown", reason: "quirk 28: 404 shape C", body: map[string]any{"team_id": "nope"}, wantStatus: 404,
+			check: func(t *testing.T, team Team, r response) {
+				assert.Equal(t, "Team not found, passed team_id=nope", r.detailC()["error"])
+			}},
+		{name: "missing team_id", reason: "422", body: map[string]any{"max_budget": 1}, wantStatus: 422},
+		{name: "tags", reason: "§2.8: 403 shape C on /team/update", body: map[string]any{"team_id": "t1", "tags": []string{"x"}}, wantStatus: 403,
+			check: func(t *testing.T, team Team, r response) {
+				assert.Contains(t, r.detailC()["error"], "only available for LiteLLM Enterprise users: tags")
+			}},
+		{name: "empty tags current", reason: "§2.8: newest main passes []", body: map[string]any{"team_id": "t1", "tags": []string{}}, wantStatus: 200},
+		{name: "empty tags 1.81", reason: "§2.8: 1.81.x refused even falsy values, as shape A with an object message", variant: Variant{ObjectErrorMessage: true},
+			body: map[string]any{"team_id": "t1", "tags": []string{}}, wantStatus: 403,
+			check: func(t *testing.T, team Team, r response) {
+				msg := r.errA()["message"].(map[string]any)
+				assert.Contains(t, msg["error"], "This feature is only available for LiteLLM Enterprise users.")
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, c := newTestSim(t, func(o *Options) { o.Variant = tc.variant })
+			c.mustOK("/team/new", map[string]any{"team_id": "t1", "team_alias": "eng", "models": []string{"m"}, "max_budget": 1})
+			sim.AdvanceClock(time.Minute)
+			r := c.post("/team/update", tc.body)
+			require.Equal(t, tc.wantStatus, r.status, "%s: %s", tc.reason, r)
+			if tc.check != nil {
+				team, _ := sim.Team("t1")
+				tc.check(t, team, r)
+			}
+		})
+	}
+}
+
+func TestTeamInfo(t *testing.T) {
+	_, c := newTestSim(t)
+	c.mustOK("/team/new", map[string]any{"team_id": "t1"})
+	c.mustOK("/team/member_add", map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_id": "u1"}, "max_budget_in_team": 5})
+	raw := c.mustGenerate(map[string]any{"team_id": "t1", "user_id": "u1"})
+
+	r := c.get("/team/info?team_id=t1")
+	require.Equal(t, 200, r.status, r.String())
+	keys := r.obj()["keys"].([]any)
+	require.Len(t, keys, 1)
+	assert.Equal(t, HashKey(raw), keys[0].(map[string]any)["token"], "quirk 35: /team/info keeps token")
+	ms := r.obj()["team_memberships"].([]any)
+	require.Len(t, ms, 1)
+	budget := ms[0].(map[string]any)["litellm_budget_table"].(map[string]any)
+	assert.Equal(t, 5.0, budget["max_budget"], "max_budget_in_team lives in litellm_budget_table.max_budget")
+	assert.Equal(t, "t1", r.obj()["team_info"].(map[string]any)["team_id"])
+
+	r = c.get("/team/info?team_id=t9")
+	require.Equal(t, 404, r.status, "quirk 27")
+	assert.Equal(t, "auth_error", r.errA()["type"])
+	assert.Equal(t, "{'message': 'Team not found, passed team id: t9.'}", r.errA()["message"])
+	assert.Equal(t, "404", r.errA()["code"])
+}
+
+func TestTeamDeleteCascade(t *testing.T) {
+	sim, c := newTestSim(t)
+	c.mustOK("/team/new", map[string]any{"team_id": "t1"})
+	c.mustOK("/team/new", map[string]any{"team_id": "t2"})
+	c.mustOK("/team/member_add", map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_id": "u1"}, "max_budget_in_team": 1})
+	c.mustGenerate(map[string]any{"team_id": "t1", "user_id": "u1"})
+	c.mustGenerate(map[string]any{"team_id": "t1"})
+	keep := c.mustGenerate(map[string]any{"team_id": "t2"})
+
+	r := c.post("/team/delete", map[string]any{"team_ids": []string{"t1", "t9"}})
+	require.Equal(t, 404, r.status, "quirk 28: unknown id → 404 C, nothing deleted")
+	assert.Equal(t, "Team not found, passed team_id=t9", r.detailC()["error"])
+	assert.Len(t, sim.Teams(), 2)
+
+	r = c.mustOK("/team/delete", map[string]any{"team_ids": []string{"t1"}})
+	assert.Equal(t, []any{"t1"}, r.obj()["deleted_teams"])
+	keys := sim.Keys()
+	require.Len(t, keys, 1, "quirk 29: every key of the team is deleted")
+	assert.Equal(t, HashKey(keep), keys[0].Token)
+	u, ok := sim.User("u1")
+	require.True(t, ok, "users are kept")
+	assert.Empty(t, u.Teams)
+	_, ok = sim.Membership("t1", "u1")
+	assert.False(t, ok)
+
+	r = c.post("/team/delete", map[string]any{"team_ids": []string{"t1"}})
+	assert.Equal(t, 404, r.status, "already deleted → 404")
+}
+
+func TestTeamList(t *testing.T) {
+	_, c := newTestSim(t)
+	c.mustOK("/team/new", map[string]any{"team_id": "t-b", "team_alias": "beta"})
+	c.mustOK("/team/new", map[string]any{"team_id": "t-none"})
+	c.mustOK("/team/new", map[string]any{"team_id": "t-a", "team_alias": "alpha", "members_with_roles": []any{map[string]any{"role": "user", "user_id": "u1"}}})
+	c.mustGenerate(map[string]any{"team_id": "t-a"})
+
+	r := c.get("/team/list")
+	require.Equal(t, 200, r.status)
+	teams, ok := r.body.([]any)
+	require.True(t, ok, "quirk 33: a bare array")
+	var ids []string
+	for _, tm := range teams {
+		row := tm.(map[string]any)
+		ids = append(ids, row["team_id"].(string))
+		assert.Contains(t, row, "keys")
+		assert.Contains(t, row, "team_memberships")
+	}
+	assert.Equal(t, []string{"t-a", "t-b", "t-none"}, ids, "sorted by alias, null last")
+	assert.Len(t, teams[0].(map[string]any)["keys"], 1)
+
+	r = c.get("/team/list?user_id=u1")
+	assert.Len(t, r.body, 1, "user_id filters by membership")
+
+	r = c.get("/v2/team/list?team_alias=ALP")
+	require.Equal(t, 200, r.status)
+	assert.EqualValues(t, 1, r.obj()["total"], "v2: partial alias match")
+}
+
+func TestTeamBlock(t *testing.T) {
+	sim, c := newTestSim(t)
+	c.mustOK("/team/new", map[string]any{"team_id": "t1"})
+	r := c.mustOK("/team/block", map[string]any{"team_id": "t1"})
+	assert.Equal(t, true, r.obj()["blocked"])
+	team, _ := sim.Team("t1")
+	assert.True(t, team.Blocked)
+	r = c.mustOK("/team/unblock", map[string]any{"team_id": "t1"})
+	assert.Equal(t, false, r.obj()["blocked"])
+	r = c.post("/team/block", map[string]any{"team_id": "nope"})
+	assert.Equal(t, 404, r.status)
+	assert.NotNil(t, r.detailC(), "shape C")
+}
