@@ -107,10 +107,7 @@ func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey
 	if err := e.checkDependencies(ctx, vk); err != nil {
 		return err
 	}
-	req, err := generateRequest(vk, e.secret.raw)
-	if err != nil {
-		return err
-	}
+	req := generateRequest(vk, e.secret.raw)
 	if e.previous != "" {
 		// The previous key still holds the alias and LiteLLM refuses a second key with it: issue
 		// the new key without alias, delete the old one, then move the alias. Each step is safe to
@@ -326,7 +323,7 @@ func unavailable(k *litellm.Key, now time.Time) string {
 }
 
 // generateRequest maps the spec to /key/generate, including the creation-only fields.
-func generateRequest(vk *v1alpha1.VirtualKey, raw string) (litellm.KeyGenerateRequest, error) {
+func generateRequest(vk *v1alpha1.VirtualKey, raw string) litellm.KeyGenerateRequest {
 	s := &vk.Spec
 	req := litellm.KeyGenerateRequest{
 		Key: raw, KeyAlias: s.KeyAlias, Duration: s.Duration, Models: s.Models,
@@ -348,7 +345,7 @@ func generateRequest(vk *v1alpha1.VirtualKey, raw string) (litellm.KeyGenerateRe
 			*b.out = &v
 		}
 	}
-	return req, nil
+	return req
 }
 
 // desiredBlocked is always managed: a key blocked outside the operator is unblocked on resync, so

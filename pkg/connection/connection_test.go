@@ -60,7 +60,7 @@ func TestResolve(t *testing.T) {
 		{reason: "Secret without URL names the data key",
 			ref: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "no-url"}}, wantErr: ErrIncomplete, msg: `"url"`},
 		{reason: "custom key absent names it",
-			ref: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "conn", Keys: &v1alpha1.SecretKeys{MasterKey: "nope"}}},
+			ref:     v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "conn", Keys: &v1alpha1.SecretKeys{MasterKey: "nope"}}},
 			wantErr: ErrIncomplete, msg: `"nope"`},
 		{reason: "instanceRef in the same namespace uses the service convention",
 			ref: v1alpha1.ConnectionRef{InstanceRef: &v1alpha1.InstanceRef{Name: "example"}}, wantURL: "http://example-service.team-a.svc"},

@@ -209,7 +209,7 @@ func resolveBinDir(dir string) (string, error) {
 		dir = filepath.Join(root, "bin", "k8s", KubernetesVersion+"-"+runtime.GOOS+"-"+runtime.GOARCH)
 	}
 	for _, name := range []string{"etcd", "kube-apiserver"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil { //nolint:gosec // the folder is the caller's own setting
 			return "", fmt.Errorf("control-plane binary %s not found in %s: run `make controlplane` first", name, dir)
 		}
 	}
@@ -245,7 +245,7 @@ func freePorts(n int) ([]int, error) {
 		}
 	}()
 	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, err
 		}
@@ -271,7 +271,7 @@ func waitHTTP(p *process, client *http.Client, url string, timeout time.Duration
 			}
 		}
 		if p.exited() {
-			return fmt.Errorf("%s exited during start-up: %v\n%s", p.name, p.err, p.tail())
+			return fmt.Errorf("%s exited during start-up: %w\n%s", p.name, p.err, p.tail())
 		}
 		select {
 		case <-ctx.Done():

@@ -24,7 +24,8 @@ func startProcess(binDir, logDir, name string, args ...string) (*process, error)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(filepath.Join(binDir, name), args...) //nolint:gosec // our own pinned binaries
+	// No context: the process must outlive the call that starts it; stop ends it.
+	cmd := exec.Command(filepath.Join(binDir, name), args...) //nolint:gosec,noctx // our own pinned binaries
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = childAttributes()
