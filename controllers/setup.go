@@ -11,6 +11,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/controllers/managed"
@@ -55,11 +57,21 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		&virtualKeyConnector{client: mgr.GetClient(), apiReader: mgr.GetAPIReader(), recorder: vkCfg.Recorder, now: o.Now})
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.VirtualKey{}, builder.WithPredicates(managed.ForPredicates())).
-		// The key Secret: deleting it rotates the key.
-		Owns(&corev1.Secret{}).
+		// The key Secret: deleting it rotates the key. The operator's own writes to it start no
+		// reconcile.
+		Owns(&corev1.Secret{}, builder.WithPredicates(onlyDeletes())).
 		WithOptions(ctrlOpts).
 		Named("virtualkey").
 		Complete(vk)
+}
+
+// onlyDeletes passes delete events only.
+func onlyDeletes() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		UpdateFunc:  func(event.UpdateEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+	}
 }
 
 // newTransport is the one HTTP transport every LiteLLM client shares, so connections to a proxy

@@ -68,6 +68,12 @@ func (e *virtualKeyExternal) hash() string { return litellm.HashKey(e.secret.raw
 func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKey) (managed.Observation, error) {
 	hash := e.hash()
 	prev := vk.Status.TokenID
+	if e.secret.fresh && prev == "" {
+		// A key generated in this reconcile cannot be in LiteLLM yet: go straight to one
+		// /key/generate. If its alias is taken, LiteLLM refuses it and the next reconcile's
+		// full observation reports AliasInUse.
+		return managed.Observation{}, nil
+	}
 	info, err := e.lc.KeyInfo(ctx, hash)
 	switch {
 	case err == nil:

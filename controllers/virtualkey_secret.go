@@ -24,6 +24,8 @@ type keySecret struct {
 	raw string
 	// rotated reports that this reconcile wrote a new key into the Secret.
 	rotated bool
+	// fresh reports a key this reconcile generated: no LiteLLM object can have it yet.
+	fresh bool
 }
 
 // ensureKeySecret returns the key Secret, creating it (or writing a new key into it) when needed.
@@ -48,7 +50,7 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 		if err := c.client.Create(ctx, secret); err != nil {
 			return nil, fmt.Errorf("creating key Secret %s: %w", name, err)
 		}
-		ks := &keySecret{secret: secret, raw: raw, rotated: vk.Status.TokenID != ""}
+		ks := &keySecret{secret: secret, raw: raw, rotated: vk.Status.TokenID != "", fresh: vk.Spec.Key == ""}
 		if ks.rotated {
 			c.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotating, "Rotate",
 				"the key Secret %s was deleted: issued a new key (%s) to replace %s", name.Name, litellm.KeyName(raw), vk.Status.KeyName)
@@ -78,7 +80,7 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 		return nil, fmt.Errorf("writing the new key to Secret %s: %w", name, err)
 	}
 	c.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotating, "Rotate", "%s: issued a new key (%s)", reason, litellm.KeyName(newRaw))
-	return &keySecret{secret: secret, raw: newRaw, rotated: true}, nil
+	return &keySecret{secret: secret, raw: newRaw, rotated: true, fresh: vk.Spec.Key == ""}, nil
 }
 
 // rotationReason says why the key in the Secret must be replaced, or "" when it must not.
