@@ -100,6 +100,39 @@ func stringMap(m map[string]any) map[string]string {
 	return out
 }
 
+// metadataStrings reads a list of strings LiteLLM keeps inside metadata (tags, guardrails, ...).
+func metadataStrings(metadata map[string]any, name string) []string {
+	raw, _ := metadata[name].([]any)
+	out := make([]string, 0, len(raw))
+	for _, v := range raw {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// mergeMetadata puts the spec's metadata on top of what LiteLLM holds: LiteLLM replaces the whole
+// object on update and keeps its own entries (tags, guardrails, per-model limits) there.
+func mergeMetadata(observed map[string]any, spec map[string]string) map[string]any {
+	merged := make(map[string]any, len(observed)+len(spec))
+	for k, v := range observed {
+		merged[k] = v
+	}
+	for k, v := range v1alpha1.JSONValues(spec) {
+		merged[k] = v
+	}
+	return merged
+}
+
+func jsonString(v any) string {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(data)
+}
+
 // budgetTableJSON renders LiteLLM's budget row as JSON for status (the API keeps it a string).
 func budgetTableJSON(b *litellm.Budget) string {
 	data, err := json.Marshal(b)

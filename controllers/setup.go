@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
@@ -51,18 +52,62 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	}
 	ctrlOpts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
 
-	vkCfg := cfg
-	vkCfg.Recorder = mgr.GetEventRecorder("virtualkey-controller")
+	withRecorder := func(name string) managed.Config {
+		c := cfg
+		c.Recorder = mgr.GetEventRecorder(name + "-controller")
+		return c
+	}
+	k8s := mgr.GetClient()
+
+	vkCfg := withRecorder("virtualkey")
 	vk := managed.NewReconciler(vkCfg, func() *v1alpha1.VirtualKey { return &v1alpha1.VirtualKey{} },
-		&virtualKeyConnector{client: mgr.GetClient(), apiReader: mgr.GetAPIReader(), recorder: vkCfg.Recorder, now: o.Now})
-	return ctrl.NewControllerManagedBy(mgr).
+		&virtualKeyConnector{client: k8s, apiReader: mgr.GetAPIReader(), recorder: vkCfg.Recorder, now: o.Now})
+	if err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.VirtualKey{}, builder.WithPredicates(managed.ForPredicates())).
 		// The key Secret: deleting it rotates the key. The operator's own writes to it start no
 		// reconcile.
 		Owns(&corev1.Secret{}, builder.WithPredicates(onlyDeletes())).
 		WithOptions(ctrlOpts).
 		Named("virtualkey").
-		Complete(vk)
+		Complete(vk); err != nil {
+		return err
+	}
+
+	userCfg := withRecorder("user")
+	user := managed.NewReconciler(userCfg, func() *v1alpha1.User { return &v1alpha1.User{} },
+		&userConnector{client: k8s, recorder: userCfg.Recorder, idPrefix: o.IDPrefix})
+	if err := ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.User{}, builder.WithPredicates(managed.ForPredicates())).
+		// The User's own VirtualKey: direct edits are put back, and its status feeds the User's.
+		Owns(&v1alpha1.VirtualKey{}).
+		WithOptions(ctrlOpts).
+		Named("user").
+		Complete(user); err != nil {
+		return err
+	}
+
+	teamCfg := withRecorder("team")
+	team := managed.NewReconciler(teamCfg, func() *v1alpha1.Team { return &v1alpha1.Team{} },
+		&teamConnector{recorder: teamCfg.Recorder, idPrefix: o.IDPrefix})
+	if err := ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.Team{}, builder.WithPredicates(managed.ForPredicates())).
+		WithOptions(ctrlOpts).
+		Named("team").
+		Complete(team); err != nil {
+		return err
+	}
+
+	tmaCfg := withRecorder("teammemberassociation")
+	tma := managed.NewReconciler(tmaCfg, func() *v1alpha1.TeamMemberAssociation { return &v1alpha1.TeamMemberAssociation{} },
+		&membershipConnector{client: k8s, recorder: tmaCfg.Recorder})
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.TeamMemberAssociation{}, builder.WithPredicates(managed.ForPredicates())).
+		// An association waiting for its Team or User goes on as soon as they are Ready.
+		Watches(&v1alpha1.Team{}, handler.EnqueueRequestsFromMapFunc(associationsInNamespace(k8s))).
+		Watches(&v1alpha1.User{}, handler.EnqueueRequestsFromMapFunc(associationsInNamespace(k8s))).
+		WithOptions(ctrlOpts).
+		Named("teammemberassociation").
+		Complete(tma)
 }
 
 // onlyDeletes passes delete events only.

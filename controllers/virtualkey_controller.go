@@ -253,11 +253,18 @@ func (e *virtualKeyExternal) checkDependencies(ctx context.Context, vk *v1alpha1
 		}
 	}
 	if id := vk.Spec.TeamID; id != "" {
-		if _, err := e.lc.TeamInfo(ctx, id); litellm.IsNotFound(err) {
+		team, err := e.lc.TeamInfo(ctx, id)
+		if litellm.IsNotFound(err) {
 			return managed.Waiting(v1alpha1.ReasonDependencyMissing,
 				fmt.Sprintf("team %q does not exist in LiteLLM; the key is created once it does", id), time.Minute)
 		} else if err != nil {
 			return err
+		}
+		// Removing a member from a team deletes the member's keys in it (current LiteLLM): a key
+		// for a user who is no longer a member is not brought back.
+		if user := vk.Spec.UserID; user != "" && !slices.ContainsFunc(team.TeamInfo.MembersWithRoles, func(m litellm.TeamMember) bool { return m.UserID == user }) {
+			return managed.Waiting(v1alpha1.ReasonDependencyMissing,
+				fmt.Sprintf("user %q is not a member of team %q in LiteLLM; the key is created once it is", user, id), time.Minute)
 		}
 	}
 	return nil

@@ -151,14 +151,7 @@ var keyFields = []keyField{
 			return subsetEqual(v1alpha1.JSONValues(s.Metadata), k.Metadata)
 		},
 		apply: func(s *v1alpha1.VirtualKeySpec, k *litellm.Key, r *litellm.KeyUpdateRequest) {
-			merged := map[string]any{}
-			for key, v := range k.Metadata {
-				merged[key] = v
-			}
-			for key, v := range v1alpha1.JSONValues(s.Metadata) {
-				merged[key] = v
-			}
-			r.Metadata = litellm.Set(merged)
+			r.Metadata = litellm.Set(mergeMetadata(k.Metadata, s.Metadata))
 		},
 	},
 	mapKeyField("aliases", func(s *v1alpha1.VirtualKeySpec) map[string]string { return s.Aliases },
@@ -268,16 +261,7 @@ func managedKeyFields(s *v1alpha1.VirtualKeySpec) []string {
 	return names
 }
 
-func metadataList(k *litellm.Key, name string) []string {
-	raw, _ := k.Metadata[name].([]any)
-	out := make([]string, 0, len(raw))
-	for _, v := range raw {
-		if s, ok := v.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+func metadataList(k *litellm.Key, name string) []string { return metadataStrings(k.Metadata, name) }
 
 func nonNil[T any](s []T) []T {
 	if s == nil {

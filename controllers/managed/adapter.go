@@ -59,3 +59,10 @@ type External[T Object] interface {
 type Finalizer[T Object] interface {
 	Finalize(ctx context.Context, obj T) (done bool, err error)
 }
+
+// Finisher is implemented by Externals with Kubernetes-side work that needs the LiteLLM object to
+// exist (e.g. a User's own VirtualKey). Finish runs after every successful observe, create or
+// update; an error fails the reconcile like any other.
+type Finisher[T Object] interface {
+	Finish(ctx context.Context, obj T) error
+}

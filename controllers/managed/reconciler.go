@@ -124,6 +124,11 @@ func (r *Reconciler[T]) reconcileNormal(ctx context.Context, obj, snapshot T) (c
 		r.Recorder.Eventf(obj, nil, "Normal", reason, "Update", "%s %s in LiteLLM", what, strings.Join(obs.Diff, ", "))
 	}
 
+	if f, ok := ext.(Finisher[T]); ok {
+		if err := f.Finish(ctx, obj); err != nil {
+			return r.fail(ctx, obj, snapshot, err)
+		}
+	}
 	if obs.Exists && obs.Unavailable != "" {
 		setReady(obj, metav1.ConditionFalse, v1alpha1.ReasonUnavailable, obs.Unavailable)
 	} else {
@@ -172,11 +177,13 @@ func (r *Reconciler[T]) reconcileDelete(ctx context.Context, obj T) (ctrl.Result
 	return ctrl.Result{}, r.patchFinalizer(ctx, obj, controllerutil.RemoveFinalizer)
 }
 
-// refusedForThisSpec reports that the last reconcile of this generation failed permanently.
+// refusedForThisSpec reports that the last reconcile of this generation failed permanently: a
+// feature the proxy is not licensed for, an invalid value, an email that belongs to another user.
+// Changing the spec tries again.
 func refusedForThisSpec(obj Object) bool {
 	c := meta.FindStatusCondition(obj.GetConditions(), v1alpha1.ConditionTypeSynced)
 	return c != nil && c.Status == metav1.ConditionFalse && c.ObservedGeneration == obj.GetGeneration() &&
-		(c.Reason == v1alpha1.ReasonEnterpriseFeature || c.Reason == v1alpha1.ReasonInvalidSpec)
+		(c.Reason == v1alpha1.ReasonEnterpriseFeature || c.Reason == v1alpha1.ReasonInvalidSpec || c.Reason == v1alpha1.ReasonEmailInUse)
 }
 
 // ForPredicates filters the events of the reconciled kind: a spec change (generation) or an

@@ -1,0 +1,227 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+	"github.com/litellm-operator/litellm-operator/controllers/managed"
+	"github.com/litellm-operator/litellm-operator/pkg/litellm"
+)
+
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teammemberassociations,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teammemberassociations/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teammemberassociations/finalizers,verbs=update
+
+// waitForDependency is how soon an association looks again for a Team or User it waits for; the
+// watches on Teams and Users usually wake it earlier.
+const waitForDependency = 30 * time.Second
+
+type membershipConnector struct {
+	client   client.Client
+	recorder events.EventRecorder
+}
+
+// Connect resolves the team alias and the user email to LiteLLM IDs: through a Team or User
+// object in the namespace with the same connection first, else through LiteLLM by exact match.
+func (c *membershipConnector) Connect(ctx context.Context, lc *litellm.Client, m *v1alpha1.TeamMemberAssociation) (managed.External[*v1alpha1.TeamMemberAssociation], error) {
+	ext := &membershipExternal{lc: lc, recorder: c.recorder}
+	if !m.DeletionTimestamp.IsZero() {
+		// Delete what was associated, as recorded; a membership never made has nothing to delete.
+		ext.teamID, ext.userID = m.Status.TeamID, m.Status.UserID
+		return ext, nil
+	}
+	var err error
+	if ext.teamID, err = c.resolveTeam(ctx, lc, m); err != nil {
+		return nil, err
+	}
+	if ext.userID, err = c.resolveUser(ctx, lc, m); err != nil {
+		return nil, err
+	}
+	m.Status.TeamID, m.Status.TeamAlias = ext.teamID, m.Spec.TeamAlias
+	m.Status.UserID, m.Status.UserEmail = ext.userID, m.Spec.UserEmail
+	return ext, nil
+}
+
+func (c *membershipConnector) resolveTeam(ctx context.Context, lc *litellm.Client, m *v1alpha1.TeamMemberAssociation) (string, error) {
+	teams := &v1alpha1.TeamList{}
+	if err := c.client.List(ctx, teams, client.InNamespace(m.Namespace)); err != nil {
+		return "", err
+	}
+	for i := range teams.Items {
+		t := &teams.Items[i]
+		if t.Spec.TeamAlias == m.Spec.TeamAlias && equality.Semantic.DeepEqual(t.Spec.ConnectionRef, m.Spec.ConnectionRef) {
+			if !isReady(t.Status.Conditions, t.Generation) || t.Status.TeamID == "" {
+				return "", managed.Waiting(v1alpha1.ReasonWaiting, fmt.Sprintf("waiting for Team %s to be Ready", t.Name), waitForDependency)
+			}
+			return t.Status.TeamID, nil
+		}
+	}
+	all, err := lc.ListTeams(ctx, litellm.TeamListOptions{})
+	if err != nil {
+		return "", err
+	}
+	var ids []string
+	for _, t := range all {
+		if t.TeamAlias == m.Spec.TeamAlias {
+			ids = append(ids, t.TeamID)
+		}
+	}
+	switch len(ids) {
+	case 1:
+		return ids[0], nil
+	case 0:
+		return "", managed.Waiting(v1alpha1.ReasonDependencyMissing,
+			fmt.Sprintf("no Team in this namespace and no LiteLLM team has the alias %q", m.Spec.TeamAlias), waitForDependency)
+	default:
+		return "", managed.Terminalf(v1alpha1.ReasonInvalidSpec,
+			"%d LiteLLM teams have the alias %q (%s): give the team a unique alias, or manage it with a Team object here",
+			len(ids), m.Spec.TeamAlias, strings.Join(ids, ", "))
+	}
+}
+
+func (c *membershipConnector) resolveUser(ctx context.Context, lc *litellm.Client, m *v1alpha1.TeamMemberAssociation) (string, error) {
+	users := &v1alpha1.UserList{}
+	if err := c.client.List(ctx, users, client.InNamespace(m.Namespace)); err != nil {
+		return "", err
+	}
+	for i := range users.Items {
+		u := &users.Items[i]
+		if strings.EqualFold(u.Spec.UserEmail, m.Spec.UserEmail) && equality.Semantic.DeepEqual(u.Spec.ConnectionRef, m.Spec.ConnectionRef) {
+			if !isReady(u.Status.Conditions, u.Generation) || u.Status.UserID == "" {
+				return "", managed.Waiting(v1alpha1.ReasonWaiting, fmt.Sprintf("waiting for User %s to be Ready", u.Name), waitForDependency)
+			}
+			return u.Status.UserID, nil
+		}
+	}
+	// LiteLLM's email filter is a substring match: keep exact, case-insensitive matches only.
+	found, err := lc.ListUsers(ctx, litellm.UserListOptions{UserEmail: m.Spec.UserEmail, PageSize: 100})
+	if err != nil {
+		return "", err
+	}
+	var ids []string
+	for _, u := range found.Users {
+		if strings.EqualFold(u.UserEmail, m.Spec.UserEmail) {
+			ids = append(ids, u.UserID)
+		}
+	}
+	switch len(ids) {
+	case 1:
+		return ids[0], nil
+	case 0:
+		return "", managed.Waiting(v1alpha1.ReasonDependencyMissing,
+			fmt.Sprintf("no User in this namespace and no LiteLLM user has the email %q", m.Spec.UserEmail), waitForDependency)
+	default:
+		return "", managed.Terminalf(v1alpha1.ReasonInvalidSpec, "%d LiteLLM users have the email %q (%s)",
+			len(ids), m.Spec.UserEmail, strings.Join(ids, ", "))
+	}
+}
+
+type membershipExternal struct {
+	lc             *litellm.Client
+	recorder       events.EventRecorder
+	teamID, userID string
+	member         *litellm.TeamMember
+	budget         *float64
+}
+
+func (e *membershipExternal) Observe(ctx context.Context, m *v1alpha1.TeamMemberAssociation) (managed.Observation, error) {
+	info, err := e.lc.TeamInfo(ctx, e.teamID)
+	if litellm.IsNotFound(err) {
+		return managed.Observation{}, managed.Waiting(v1alpha1.ReasonDependencyMissing,
+			fmt.Sprintf("team %s does not exist in LiteLLM", e.teamID), waitForDependency)
+	}
+	if err != nil {
+		return managed.Observation{}, err
+	}
+	for i, mem := range info.TeamInfo.MembersWithRoles {
+		if mem.UserID == e.userID {
+			e.member = &info.TeamInfo.MembersWithRoles[i]
+		}
+	}
+	if e.member == nil {
+		return managed.Observation{}, nil
+	}
+	for _, ms := range info.TeamMemberships {
+		if ms.UserID == e.userID && ms.LiteLLMBudgetTable != nil {
+			e.budget = ms.LiteLLMBudgetTable.MaxBudget
+		}
+	}
+	var d diff
+	d.add("role", e.member.Role != m.Spec.Role)
+	if m.Spec.MaxBudgetInTeam != nil {
+		d.add("max_budget_in_team", !floatEqual(money(m.Spec.MaxBudgetInTeam), e.budget))
+	}
+	return managed.Observation{Exists: true, UpToDate: len(d) == 0, Diff: d}, nil
+}
+
+func (e *membershipExternal) Create(ctx context.Context, m *v1alpha1.TeamMemberAssociation) error {
+	req := litellm.TeamMemberAddRequest{TeamID: e.teamID,
+		Member: litellm.TeamMember{UserID: e.userID, UserEmail: m.Spec.UserEmail, Role: m.Spec.Role}}
+	if m.Spec.MaxBudgetInTeam != nil {
+		v := money(m.Spec.MaxBudgetInTeam)
+		req.MaxBudgetInTeam = &v
+	}
+	_, err := e.lc.AddTeamMember(ctx, req)
+	if err != nil && !litellm.IsAlreadyExists(err) {
+		return err
+	}
+	return nil
+}
+
+func (e *membershipExternal) Update(ctx context.Context, m *v1alpha1.TeamMemberAssociation, _ managed.Observation) error {
+	req := litellm.TeamMemberUpdateRequest{TeamID: e.teamID, UserID: e.userID, Role: m.Spec.Role}
+	if m.Spec.MaxBudgetInTeam != nil {
+		v := money(m.Spec.MaxBudgetInTeam)
+		req.MaxBudgetInTeam = &v
+	}
+	_, err := e.lc.UpdateTeamMember(ctx, req)
+	return err
+}
+
+// Delete removes the membership. Current LiteLLM deletes the member's keys in the team with it
+// (litellm-api.md §3.19); VirtualKeys that declare that user and team then wait with
+// DependencyMissing rather than recreate them.
+func (e *membershipExternal) Delete(ctx context.Context, m *v1alpha1.TeamMemberAssociation) error {
+	if e.teamID == "" || e.userID == "" {
+		return nil
+	}
+	e.recorder.Eventf(m, nil, corev1.EventTypeNormal, EventKeysDeleted, "Delete",
+		"removing user %s from team %s; LiteLLM also deletes the user's keys in the team", e.userID, e.teamID)
+	_, err := e.lc.DeleteTeamMember(ctx, litellm.TeamMemberDeleteRequest{TeamID: e.teamID, UserID: e.userID})
+	if err != nil && !litellm.IsNotFound(err) {
+		return err
+	}
+	return nil
+}
+
+func isReady(conditions []metav1.Condition, generation int64) bool {
+	c := meta.FindStatusCondition(conditions, v1alpha1.ConditionTypeReady)
+	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == generation
+}
+
+// associationsInNamespace maps a Team or User event to every association in its namespace, so an
+// association waiting for it is reconciled as soon as it is Ready.
+func associationsInNamespace(c client.Client) func(context.Context, client.Object) []reconcile.Request {
+	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		list := &v1alpha1.TeamMemberAssociationList{}
+		if err := c.List(ctx, list, client.InNamespace(obj.GetNamespace())); err != nil {
+			return nil
+		}
+		reqs := make([]reconcile.Request, 0, len(list.Items))
+		for _, m := range list.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&m)})
+		}
+		return reqs
+	}
+}
