@@ -85,12 +85,14 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint (configuration in .golangci.yml).
 	$(GOLANGCI_LINT) run ./...
 
 .PHONY: verify-generated
-verify-generated: ## Fail when generated files (CRDs, RBAC, deepcopy, docs) are not up to date.
-	hack/verify-generated.sh $(MAKE) manifests generate
+verify-generated: ## Fail when generated files (CRDs, RBAC, deepcopy, docs, OLM bundle and catalog) are not up to date.
+	hack/verify-generated.sh $(MAKE) manifests generate bundle catalog
 
 .PHONY: test
-test: verify-generated vet lint controlplane ## Check generated files, vet, lint and run every test.
-	@rc=0; $(MAKE) --no-print-directory test-go || rc=$$?; hack/check-leftover-processes.sh "$(CONTROLPLANE_DIR)" || rc=1; exit $$rc
+test: verify-generated vet lint validate-olm controlplane ## Check generated files, vet, lint, validate the OLM bundle and catalog, and run every test.
+	@run=$$(date +%s%N); rc=0; \
+	LITELLM_OPERATOR_TEST_RUN=$$run $(MAKE) --no-print-directory test-go || rc=$$?; \
+	hack/check-leftover-processes.sh "$(CONTROLPLANE_DIR)" $$run || rc=1; exit $$rc
 
 .PHONY: test-go
 test-go: ## Run the Go tests only (unit tests with -race, then control-plane tests one package at a time).
@@ -116,6 +118,24 @@ docker-build: ## Build the manager image (needs a container engine: CONTAINER_TO
 docker-push: ## Push the manager image (needs a container engine and a registry login).
 	$(CONTAINER_TOOL) push $(IMG)
 
+##@ Demo
+
+.PHONY: demo
+demo: ## Run the operator, a local control plane and the LiteLLM simulator, with the guide's objects (DEMO_ONCE=1: check and exit).
+	go build -o $(LOCALBIN)/demo ./cmd/demo
+	$(LOCALBIN)/demo
+
+##@ Benchmark
+
+# Flags of the benchmark, e.g. BENCH_ARGS="-quick" or BENCH_ARGS="-n 500 -concurrency 1,8 -latency 50ms";
+# `make bench BENCH_ARGS=-help` lists them all.
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: build controlplane ## Benchmark the operator (throughput to Ready, steady state, memory) and write docs/performance.json and .png.
+	go build -o $(LOCALBIN)/bench ./test/bench/cmd/bench
+	$(LOCALBIN)/bench -manager $(LOCALBIN)/manager $(BENCH_ARGS)
+
 ##@ Deployment
 
 ifndef ignore-not-found
@@ -138,6 +158,106 @@ deploy: manifests $(KUSTOMIZE) $(KUBECTL) ## Deploy the operator with image IMG 
 .PHONY: undeploy
 undeploy: $(KUSTOMIZE) $(KUBECTL) ## Remove the operator from the cluster in your kubeconfig.
 	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+##@ OLM
+
+# Bundle and catalog settings, in the operator-sdk convention. Channels follow OperatorHub's naming
+# (candidate, fast, stable, suffixed with the major version): 0.x releases of an alpha operator go to
+# candidate-v0. CHANNELS may list several, comma-separated.
+PACKAGE_NAME := litellm-operator
+CHANNELS ?= candidate-v0
+DEFAULT_CHANNEL ?= $(firstword $(subst $(comma), ,$(CHANNELS)))
+BUNDLE_METADATA_OPTS ?= --channels=$(CHANNELS) --default-channel=$(DEFAULT_CHANNEL)
+BUNDLE_IMG ?= $(IMAGE_TAG_BASE)-bundle:v$(VERSION)
+CATALOG_IMG ?= $(IMAGE_TAG_BASE)-catalog:v$(VERSION)
+OPM_IMAGE ?= quay.io/operator-framework/opm:$(OPM_VERSION)
+# operator-sdk stamps the CSV's createdAt with the current time; the bundle pins it, so the same
+# sources always give the same bundle. Set it when you bump VERSION.
+CSV_CREATED_AT ?= 2026-11-25T00:00:00Z
+# The OpenShift releases whose catalogs may offer the bundle (minKubeVersion 1.29 is OpenShift 4.16).
+OPENSHIFT_VERSIONS ?= v4.16-v4.20
+CSV := bundle/manifests/$(PACKAGE_NAME).clusterserviceversion.yaml
+# operator-framework/api v0.42.0 (inside operator-sdk v1.42.2) warns about every RBAC rule on
+# events.k8s.io/events as if it were the v1beta1 API removed in Kubernetes 1.25; RBAC rules carry no
+# version, and the manager uses events.k8s.io/v1. Known false positive (operator-framework/api#378,
+# fixed in v0.43.0); bundle-validate tolerates exactly this warning when events is the only resource
+# it names, and fails on any other warning.
+OLM_KNOWN_FALSE_POSITIVE := Migrate the API\(s\) for events: \(\[[^()]*\]\)"$$
+
+.PHONY: bundle
+bundle: manifests $(KUSTOMIZE) $(OPERATOR_SDK) ## Generate bundle/ and bundle.Dockerfile from config/ (CSV, CRDs, extra manifests, metadata, scorecard) for IMG, VERSION and CHANNELS.
+	$(OPERATOR_SDK) generate kustomize manifests -q --interactive=false
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	rm -rf bundle/manifests bundle/metadata bundle/tests
+	$(KUSTOMIZE) build config/manifests | $(OPERATOR_SDK) generate bundle -q --overwrite --version $(VERSION) $(BUNDLE_METADATA_OPTS)
+	@# Pin what would differ from run to run or machine to machine: the creation time, and the
+	@# builder version (an operator-sdk built from source reports itself as "unknown").
+	sed -i -e 's/^\(    createdAt: \).*/\1"$(CSV_CREATED_AT)"/' $(CSV)
+	sed -i -e 's/operator-sdk-unknown/operator-sdk-$(OPERATOR_SDK_VERSION)/' $(CSV) bundle/metadata/annotations.yaml bundle.Dockerfile
+	@# OpenShift catalogs read the supported OpenShift releases from this annotation and label.
+	sed -i -e '$$a\' bundle/metadata/annotations.yaml
+	printf '\n  # OpenShift releases this bundle is offered on.\n  com.redhat.openshift.versions: %s\n' "$(OPENSHIFT_VERSIONS)" >> bundle/metadata/annotations.yaml
+	sed -i -e '/^LABEL operators.operatorframework.io.test.config.v1=/a\\n# OpenShift releases this bundle is offered on.\nLABEL com.redhat.openshift.versions=$(OPENSHIFT_VERSIONS)' bundle.Dockerfile
+	$(OPERATOR_SDK) bundle validate ./bundle
+
+.PHONY: bundle-validate
+bundle-validate: $(OPERATOR_SDK) ## Validate bundle/ with operator-sdk, plain and with the operatorframework suite; fails on any error or warning but one known false positive.
+	@for opts in "" "--select-optional suite=operatorframework"; do \
+	  echo "$(OPERATOR_SDK) bundle validate ./bundle $$opts"; \
+	  out=$$($(OPERATOR_SDK) bundle validate ./bundle $$opts 2>&1) || { echo "$$out"; exit 1; }; \
+	  echo "$$out"; \
+	  if echo "$$out" | grep -E 'level=(warning|error)' | grep -q -v -E '$(OLM_KNOWN_FALSE_POSITIVE)'; then \
+	    echo "bundle validation reported warnings: fix them" >&2; exit 1; \
+	  fi; \
+	  if echo "$$out" | grep -q -E '$(OLM_KNOWN_FALSE_POSITIVE)'; then \
+	    echo "(the events.k8s.io warning above is a known false positive: see OLM_KNOWN_FALSE_POSITIVE in the Makefile)"; \
+	  fi; \
+	done
+
+.PHONY: bundle-build
+bundle-build: ## Build the bundle image BUNDLE_IMG (needs a container engine: CONTAINER_TOOL=docker|podman).
+	@# The repository's .dockerignore admits only the manager's sources, so build from a context
+	@# holding just the bundle.
+	ctx=$$(mktemp -d) && trap 'rm -rf "$$ctx"' EXIT && cp -r bundle bundle.Dockerfile "$$ctx" && \
+	  $(CONTAINER_TOOL) build -f "$$ctx/bundle.Dockerfile" -t $(BUNDLE_IMG) "$$ctx"
+
+.PHONY: bundle-push
+bundle-push: ## Push the bundle image BUNDLE_IMG (needs a container engine and a registry login).
+	$(CONTAINER_TOOL) push $(BUNDLE_IMG)
+
+.PHONY: catalog
+catalog: bundle $(OPM) ## Generate the file-based catalog catalog/ (package, channels, the bundle as BUNDLE_IMG) and catalog.Dockerfile, offline.
+	@# opm renders the bundle directory (rendering an image would need a registry) with an empty
+	@# image, which is set to BUNDLE_IMG; a second render migrates the bundle's objects to the
+	@# smaller olm.csv.metadata form and prints every blob in a stable order.
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && mkdir "$$tmp/$(PACKAGE_NAME)" && \
+	{ printf -- '---\nschema: olm.package\nname: %s\ndefaultChannel: %s\n' "$(PACKAGE_NAME)" "$(DEFAULT_CHANNEL)"; \
+	  for channel in $(subst $(comma), ,$(CHANNELS)); do \
+	    printf -- '---\nschema: olm.channel\npackage: %s\nname: %s\nentries:\n- name: %s.v%s\n' "$(PACKAGE_NAME)" "$$channel" "$(PACKAGE_NAME)" "$(VERSION)"; \
+	  done; \
+	  $(OPM) render ./bundle -o yaml | sed -e 's|^image: ""$$|image: $(BUNDLE_IMG)|'; \
+	} > "$$tmp/$(PACKAGE_NAME)/catalog.yaml" && \
+	mkdir -p catalog/$(PACKAGE_NAME) && \
+	$(OPM) render "$$tmp" -o yaml --migrate-level=bundle-object-to-csv-metadata > catalog/$(PACKAGE_NAME)/catalog.yaml
+	rm -f catalog.Dockerfile
+	$(OPM) generate dockerfile catalog -i $(OPM_IMAGE) -b $(OPM_IMAGE)
+
+.PHONY: catalog-validate
+catalog-validate: $(OPM) ## Validate the file-based catalog catalog/ with opm.
+	$(OPM) validate catalog
+	@echo "catalog/ is a valid file-based catalog."
+
+.PHONY: validate-olm
+validate-olm: bundle-validate catalog-validate ## Validate bundle/ and catalog/ (part of make test).
+
+.PHONY: catalog-build
+catalog-build: ## Build the catalog image CATALOG_IMG (needs a container engine: CONTAINER_TOOL=docker|podman).
+	ctx=$$(mktemp -d) && trap 'rm -rf "$$ctx"' EXIT && cp -r catalog catalog.Dockerfile "$$ctx" && \
+	  $(CONTAINER_TOOL) build -f "$$ctx/catalog.Dockerfile" -t $(CATALOG_IMG) "$$ctx"
+
+.PHONY: catalog-push
+catalog-push: ## Push the catalog image CATALOG_IMG (needs a container engine and a registry login).
+	$(CONTAINER_TOOL) push $(CATALOG_IMG)
 
 ##@ Tools (built from hack/tools into bin/, skipped when present)
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-generated=(config/crd config/rbac api docs bundle)
+generated=(config/crd config/rbac config/manifests api docs bundle bundle.Dockerfile catalog catalog.Dockerfile)
 snapshot() {
   for path in "${generated[@]}"; do
     [ -e "$path" ] && find "$path" -type f -print0
