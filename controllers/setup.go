@@ -17,6 +17,7 @@ import (
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/controllers/managed"
+	"github.com/litellm-operator/litellm-operator/controllers/metrics"
 	"github.com/litellm-operator/litellm-operator/pkg/connection"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
@@ -49,6 +50,8 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		ResyncPeriod:   o.ResyncPeriod,
 		LiteLLMTimeout: o.LiteLLMTimeout,
 		Retry:          o.Retry,
+		// Per-object gauges on the manager's metrics endpoint, fed from what each reconcile saw.
+		Observer: metrics.Registered(),
 	}
 	ctrlOpts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
 
@@ -60,6 +63,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	k8s := mgr.GetClient()
 
 	vkCfg := withRecorder("virtualkey")
+	vkCfg.Observer = withBudgetEvents(vkCfg.Observer, vkCfg.Recorder, o.Now)
 	vk := managed.NewReconciler(vkCfg, func() *v1alpha1.VirtualKey { return &v1alpha1.VirtualKey{} },
 		&virtualKeyConnector{client: k8s, apiReader: mgr.GetAPIReader(), recorder: vkCfg.Recorder, now: o.Now})
 	if err := ctrl.NewControllerManagedBy(mgr).
@@ -88,7 +92,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 
 	teamCfg := withRecorder("team")
 	team := managed.NewReconciler(teamCfg, func() *v1alpha1.Team { return &v1alpha1.Team{} },
-		&teamConnector{recorder: teamCfg.Recorder, idPrefix: o.IDPrefix})
+		&teamConnector{client: k8s, recorder: teamCfg.Recorder, idPrefix: o.IDPrefix})
 	if err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Team{}, builder.WithPredicates(managed.ForPredicates())).
 		WithOptions(ctrlOpts).

@@ -155,17 +155,17 @@ func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
 	})
 }
 
-// forNamespace counts writes to objects in one namespace (events excluded).
-func (w *writeCounter) forNamespace(ns string) int {
+// forNamespace counts writes to objects in one namespace (events excluded), by method and path.
+func (w *writeCounter) forNamespace(ns string) map[string]int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	n := 0
+	out := map[string]int{}
 	for path, c := range w.counts {
 		if strings.Contains(path, "/namespaces/"+ns+"/") && !strings.Contains(path, "/events") {
-			n += c
+			out[path] = c
 		}
 	}
-	return n
+	return out
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)

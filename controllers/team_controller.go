@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/controllers/managed"
@@ -20,12 +21,17 @@ import (
 const EventKeysDeleted = "KeysDeleted"
 
 type teamConnector struct {
+	client   client.Client
 	idPrefix string
 	recorder events.EventRecorder
 }
 
-func (c *teamConnector) Connect(_ context.Context, lc *litellm.Client, t *v1alpha1.Team) (managed.External[*v1alpha1.Team], error) {
-	return &teamExternal{lc: lc, recorder: c.recorder, id: derivedID(c.idPrefix, t.Spec.TeamID, t.Namespace, t.Name)}, nil
+func (c *teamConnector) Connect(ctx context.Context, lc *litellm.Client, t *v1alpha1.Team) (managed.External[*v1alpha1.Team], error) {
+	id, err := objectID(ctx, c.client, c.recorder, t, c.idPrefix, t.Spec.TeamID, v1alpha1.AnnotationTeamID, t.Status.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	return &teamExternal{lc: lc, recorder: c.recorder, id: id}, nil
 }
 
 type teamExternal struct {

@@ -33,8 +33,12 @@ type userConnector struct {
 	idPrefix string
 }
 
-func (c *userConnector) Connect(_ context.Context, lc *litellm.Client, u *v1alpha1.User) (managed.External[*v1alpha1.User], error) {
-	return &userExternal{connector: c, lc: lc, id: derivedID(c.idPrefix, u.Spec.UserID, u.Namespace, u.Name)}, nil
+func (c *userConnector) Connect(ctx context.Context, lc *litellm.Client, u *v1alpha1.User) (managed.External[*v1alpha1.User], error) {
+	id, err := objectID(ctx, c.client, c.recorder, u, c.idPrefix, u.Spec.UserID, v1alpha1.AnnotationUserID, u.Status.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return &userExternal{connector: c, lc: lc, id: id}, nil
 }
 
 // Finalize deletes the User's own VirtualKey before the user: /user/delete deletes the user's keys

@@ -220,7 +220,8 @@ func TestTeamAndMembership(t *testing.T) {
 	// Steady state: nothing written to LiteLLM or Kubernetes.
 	waitUntil(t, tm, "team ready", ready[*v1alpha1.Team])
 	waitUntil(t, u, "user ready", ready[*v1alpha1.User])
-	time.Sleep(resyncPeriod)
+	// The Team's status shows the new member from its next resync on: let that land first.
+	time.Sleep(2 * resyncPeriod)
 	writes := env.writes.forNamespace(ns)
 	calls := env.sim.AllCalls()
 	time.Sleep(3 * resyncPeriod)

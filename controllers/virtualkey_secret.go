@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -32,10 +33,16 @@ type keySecret struct {
 // The raw key is always written to the Secret before LiteLLM hears of it, so a crash after
 // /key/generate can never lose the only copy of a key.
 func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey) (*keySecret, error) {
-	name := types.NamespacedName{Namespace: vk.Namespace, Name: v1alpha1.KeySecretName(vk.Name)}
+	scrubLegacyStatus(vk)
+	name := types.NamespacedName{Namespace: vk.Namespace, Name: keySecretName(vk)}
 	secret, err := c.getKeySecret(ctx, vk, name)
 	if err != nil {
 		return nil, err
+	}
+	if secret == nil && vk.Annotations[v1alpha1.AnnotationKeySecret] == "" {
+		if secret, err = c.adoptLegacySecret(ctx, vk); err != nil {
+			return nil, err
+		}
 	}
 	deleting := !vk.DeletionTimestamp.IsZero()
 	if secret == nil {
@@ -123,11 +130,102 @@ func (c *virtualKeyConnector) getKeySecret(ctx context.Context, vk *v1alpha1.Vir
 		}
 		return nil, err
 	}
-	if !metav1.IsControlledBy(secret, vk) {
+	if !metav1.IsControlledBy(secret, vk) && !controlledByOwnerOf(secret, vk) {
 		return nil, managed.Terminalf(v1alpha1.ReasonSecretConflict,
 			"Secret %s exists and is not owned by this VirtualKey; the operator never overwrites it: delete or rename it, or rename the VirtualKey", name)
 	}
-	return secret, nil
+	return secret, c.claimSecret(ctx, vk, secret)
+}
+
+// keySecretName is the name of the VirtualKey's key Secret: "<name>-key", or the name of a Secret
+// adopted from the operator this one replaces (kept: applications mount it by name).
+func keySecretName(vk *v1alpha1.VirtualKey) string {
+	if name := vk.Annotations[v1alpha1.AnnotationKeySecret]; name != "" {
+		return name
+	}
+	return v1alpha1.KeySecretName(vk.Name)
+}
+
+// adoptLegacySecret finds the key Secret the operator this one replaces left for a VirtualKey
+// that has no key of ours yet: by status.keySecretRef, else by that operator's naming scheme
+// (objects restored from a backup or re-applied from Git carry no status). The Secret keeps its
+// name and its key; its name is recorded in an annotation so it survives a status loss.
+func (c *virtualKeyConnector) adoptLegacySecret(ctx context.Context, vk *v1alpha1.VirtualKey) (*corev1.Secret, error) {
+	if vk.Status.TokenID != "" && !strings.HasPrefix(vk.Status.TokenID, "sk-") {
+		return nil, nil // the key is ours already
+	}
+	var candidates []string
+	if ref := vk.Status.KeySecretRef; ref != "" && ref != v1alpha1.KeySecretName(vk.Name) {
+		candidates = append(candidates, ref)
+	}
+	candidates = append(candidates, v1alpha1.LegacyKeySecretName(vk.Spec.ConnectionRef, vk.Spec.KeyAlias))
+	for _, candidate := range candidates {
+		secret := &corev1.Secret{}
+		err := c.apiReader.Get(ctx, types.NamespacedName{Namespace: vk.Namespace, Name: candidate}, secret)
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !metav1.IsControlledBy(secret, vk) && !controlledByOwnerOf(secret, vk) {
+			continue
+		}
+		if err := c.claimSecret(ctx, vk, secret); err != nil {
+			return nil, err
+		}
+		if err := annotate(ctx, c.client, vk, v1alpha1.AnnotationKeySecret, secret.Name); err != nil {
+			return nil, fmt.Errorf("recording the adopted key Secret %s: %w", secret.Name, err)
+		}
+		c.recorder.Eventf(vk, nil, corev1.EventTypeNormal, managed.EventAdopted, "Adopt",
+			"adopted the key Secret %s (key %s) left by the operator this one replaces", secret.Name,
+			litellm.KeyName(strings.TrimSpace(string(secret.Data[v1alpha1.KeySecretDataKey]))))
+		return secret, nil
+	}
+	return nil, nil
+}
+
+// claimSecret makes an adopted Secret ours: our labels (so the manager's cache holds it) and this
+// VirtualKey as its controller (it may have been its User's, for a User's own key).
+func (c *virtualKeyConnector) claimSecret(ctx context.Context, vk *v1alpha1.VirtualKey, secret *corev1.Secret) error {
+	if metav1.IsControlledBy(secret, vk) && secret.Labels[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByValue &&
+		secret.Labels[v1alpha1.LabelVirtualKey] == vk.Name {
+		return nil
+	}
+	before := secret.DeepCopy()
+	if secret.Labels == nil {
+		secret.Labels = map[string]string{}
+	}
+	secret.Labels[v1alpha1.LabelManagedBy] = v1alpha1.ManagedByValue
+	secret.Labels[v1alpha1.LabelVirtualKey] = vk.Name
+	if !metav1.IsControlledBy(secret, vk) {
+		secret.OwnerReferences = slices.DeleteFunc(secret.OwnerReferences, func(r metav1.OwnerReference) bool {
+			return r.Controller != nil && *r.Controller
+		})
+		if err := controllerutil.SetControllerReference(vk, secret, c.client.Scheme()); err != nil {
+			return err
+		}
+	}
+	return c.client.Patch(ctx, secret, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+}
+
+// controlledByOwnerOf reports a Secret controlled by the VirtualKey's own controller: the key
+// Secret of a User's auto-created key, left by the operator this one replaces.
+func controlledByOwnerOf(secret *corev1.Secret, vk *v1alpha1.VirtualKey) bool {
+	owner := metav1.GetControllerOf(vk)
+	secretOwner := metav1.GetControllerOf(secret)
+	return owner != nil && secretOwner != nil && owner.UID == secretOwner.UID
+}
+
+// scrubLegacyStatus forgets raw keys that the operator this one replaces kept in status (it
+// stored the key itself in keyID or token): they are never copied anywhere, and copyStatus writes
+// the hash in their place.
+func scrubLegacyStatus(vk *v1alpha1.VirtualKey) {
+	for _, f := range []*string{&vk.Status.KeyID, &vk.Status.Token, &vk.Status.TokenID} {
+		if strings.HasPrefix(*f, "sk-") {
+			*f = ""
+		}
+	}
 }
 
 func (c *virtualKeyConnector) desiredKeySecret(vk *v1alpha1.VirtualKey, name types.NamespacedName, raw string) *corev1.Secret {

@@ -85,3 +85,34 @@ const (
 func KeySecretName(virtualKeyName string) string {
 	return virtualKeyName + KeySecretSuffix
 }
+
+// Marks of the operator whose API this one implements (release 1.1.2), recognised so its objects
+// are adopted without a new key, user or team.
+const (
+	// LegacyFinalizerName is the other operator's finalizer; it is replaced by FinalizerName.
+	LegacyFinalizerName = "litellm-operator.litellm.ai/finalizer"
+	// LegacyConnectionInstance names the instance in the other operator's key Secret names when
+	// the object uses a secretRef: "<instance>-key-<keyAlias>".
+	LegacyConnectionInstance = "litellm"
+)
+
+// Annotations the operator writes to keep identities that cannot be derived from the object.
+const (
+	// AnnotationKeySecret on a VirtualKey: the name of its key Secret when it is not
+	// "<name>-key" (an adopted Secret keeps its name: applications mount it by name).
+	AnnotationKeySecret = "auth.litellm.ai/key-secret"
+	// AnnotationUserID on a User: the LiteLLM user ID when it is neither spec.userID nor derived
+	// from namespace and name (e.g. a UUID chosen by LiteLLM for an adopted user).
+	AnnotationUserID = "auth.litellm.ai/user-id"
+	// AnnotationTeamID on a Team: the LiteLLM team ID, likewise.
+	AnnotationTeamID = "auth.litellm.ai/team-id"
+)
+
+// LegacyKeySecretName is the other operator's name for a key Secret.
+func LegacyKeySecretName(ref ConnectionRef, keyAlias string) string {
+	instance := LegacyConnectionInstance
+	if ref.InstanceRef != nil {
+		instance = ref.InstanceRef.Name
+	}
+	return instance + "-key-" + keyAlias
+}

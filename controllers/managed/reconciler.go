@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,7 @@ const (
 	EventDeleted          = "Deleted"
 	EventOrphaned         = "Orphaned"
 	EventConnectionGone   = "ConnectionGone"
+	EventAdopted          = "Adopted"
 	EventReconcileSuccess = v1alpha1.ReasonReconcileSuccess
 )
 
@@ -48,6 +50,19 @@ type Config struct {
 	LiteLLMTimeout time.Duration
 	// Retry overrides the client's retry policy (tests shorten it).
 	Retry litellm.RetryPolicy
+	// Observer, when set, is shown what each reconcile saw (metrics, budget Events), so nothing
+	// has to ask LiteLLM a second time.
+	Observer Observer
+}
+
+// Observer is told the outcome of every reconcile. Observe gets the object as this reconcile read
+// it (before) and as its status was written (after), once the status write succeeded; Forget gets
+// an object that is gone or has let go of its finalizer, with only its kind (Go type), namespace
+// and name set. Both run on the reconcile's goroutine: they must be quick, must not modify the
+// objects, and must not call LiteLLM or the API server.
+type Observer interface {
+	Observe(before, after client.Object)
+	Forget(obj client.Object)
 }
 
 // Reconciler runs the shared loop for one kind.
@@ -66,23 +81,32 @@ func NewReconciler[T Object](cfg Config, newObject func() T, connector Connector
 func (r *Reconciler[T]) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, reterr error) {
 	obj := r.newObject()
 	if err := r.Client.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) && r.Observer != nil {
+			gone := r.newObject()
+			gone.SetNamespace(req.Namespace)
+			gone.SetName(req.Name)
+			r.Observer.Forget(gone)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 
-	if obj.GetDeletionTimestamp().IsZero() && !controllerutil.ContainsFinalizer(obj, v1alpha1.FinalizerName) {
-		// Finalizer first, so the LiteLLM object can never be created without a way to clean it up.
-		if err := r.patchFinalizer(ctx, obj, controllerutil.AddFinalizer); err != nil {
-			return ctrl.Result{}, err
-		}
+	if err := r.ensureFinalizer(ctx, obj); err != nil {
+		return ctrl.Result{}, err
 	}
+	// Only Ready and Synced are ours; conditions of the operator this one replaces are dropped.
+	obj.SetConditions(slices.DeleteFunc(obj.GetConditions(), func(c metav1.Condition) bool {
+		return c.Type != v1alpha1.ConditionTypeReady && c.Type != v1alpha1.ConditionTypeSynced
+	}))
 
 	// The only status write of this reconcile happens here, after everything else, and only when
 	// the status changed: an unchanged resync writes nothing to the API server.
 	snapshot := obj.DeepCopyObject().(T)
 	defer func() {
-		if err := r.patchStatus(ctx, snapshot, obj); err != nil {
+		err := r.patchStatus(ctx, snapshot, obj)
+		if err != nil {
 			reterr = errors.Join(reterr, err)
 		}
+		r.observe(snapshot, obj, err)
 	}()
 
 	if !obj.GetDeletionTimestamp().IsZero() {
@@ -140,7 +164,7 @@ func (r *Reconciler[T]) reconcileNormal(ctx context.Context, obj, snapshot T) (c
 }
 
 func (r *Reconciler[T]) reconcileDelete(ctx context.Context, obj T) (ctrl.Result, error) {
-	if !controllerutil.ContainsFinalizer(obj, v1alpha1.FinalizerName) {
+	if !controllerutil.ContainsFinalizer(obj, v1alpha1.FinalizerName) && !controllerutil.ContainsFinalizer(obj, v1alpha1.LegacyFinalizerName) {
 		return ctrl.Result{}, nil
 	}
 	setReady(obj, metav1.ConditionFalse, v1alpha1.ReasonDeleting, "deleting")
@@ -270,9 +294,35 @@ func (r *Reconciler[T]) failDeleting(obj T, err error) (ctrl.Result, error) {
 	return ctrl.Result{}, err
 }
 
+// ensureFinalizer adds the finalizer first, so the LiteLLM object can never be created without a
+// way to clean it up; it replaces the finalizer of the operator this one succeeds, which adopts
+// that operator's objects.
+func (r *Reconciler[T]) ensureFinalizer(ctx context.Context, obj T) error {
+	legacy := controllerutil.ContainsFinalizer(obj, v1alpha1.LegacyFinalizerName)
+	if !obj.GetDeletionTimestamp().IsZero() || (!legacy && controllerutil.ContainsFinalizer(obj, v1alpha1.FinalizerName)) {
+		return nil
+	}
+	if err := r.patchFinalizer(ctx, obj, func(o client.Object, name string) bool {
+		removed := controllerutil.RemoveFinalizer(o, v1alpha1.LegacyFinalizerName)
+		return controllerutil.AddFinalizer(o, name) || removed
+	}); err != nil {
+		return err
+	}
+	if legacy {
+		r.Recorder.Eventf(obj, nil, "Normal", EventAdopted, "Adopt",
+			"adopted from the LiteLLM operator this one replaces: its finalizer was replaced")
+	}
+	return nil
+}
+
+// patchFinalizer applies change for our finalizer; removing it also removes the legacy one.
 func (r *Reconciler[T]) patchFinalizer(ctx context.Context, obj T, change func(client.Object, string) bool) error {
 	before := obj.DeepCopyObject().(T)
-	if !change(obj, v1alpha1.FinalizerName) {
+	changed := change(obj, v1alpha1.FinalizerName)
+	if !obj.GetDeletionTimestamp().IsZero() && controllerutil.RemoveFinalizer(obj, v1alpha1.LegacyFinalizerName) {
+		changed = true
+	}
+	if !changed {
 		return nil
 	}
 	// The optimistic lock keeps another controller's finalizer change from being overwritten.
@@ -281,6 +331,19 @@ func (r *Reconciler[T]) patchFinalizer(ctx context.Context, obj T, change func(c
 		return nil
 	}
 	return err
+}
+
+// observe tells the Observer what this reconcile saw. An object without the finalizer while being
+// deleted is gone from the Observer's point of view; a status that could not be written is not
+// shown, so the Observer never gets ahead of what the API server holds.
+func (r *Reconciler[T]) observe(before, after T, patchErr error) {
+	switch {
+	case r.Observer == nil:
+	case !after.GetDeletionTimestamp().IsZero() && !controllerutil.ContainsFinalizer(after, v1alpha1.FinalizerName):
+		r.Observer.Forget(after)
+	case patchErr == nil:
+		r.Observer.Observe(before, after)
+	}
 }
 
 func (r *Reconciler[T]) patchStatus(ctx context.Context, before, after T) error {
