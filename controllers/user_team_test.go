@@ -112,8 +112,15 @@ func TestUserWithAutoCreateKey(t *testing.T) {
 	waitReady(t, vk)
 	raw := rawKey(t, vk)
 	keys := env.sim.KeysByAlias("alice-" + ns)
-	require.Len(t, keys, 1, "LiteLLM made no key of its own (auto_create_key=false)")
+	require.Len(t, keys, 1)
 	assert.Equal(t, id, keys[0].UserID)
+	userKeys := 0
+	for _, k := range env.sim.Keys() {
+		if k.UserID == id {
+			userKeys++
+		}
+	}
+	assert.Equal(t, 1, userKeys, "LiteLLM made no key of its own (auto_create_key=false)")
 	code, _ := chat(t, env.sim.URL(), raw, "gpt-4o")
 	assert.Equal(t, http.StatusOK, code)
 
@@ -310,4 +317,37 @@ func TestMembershipDeletionAndTeamKeys(t *testing.T) {
 			assert.True(t, slices.Contains(eventReasons(t, m), "KeysDeleted"), "a warning says keys go with the membership")
 		})
 	}
+}
+
+// TestUserTeamsAreAdditive: spec.teams makes the user a member of each listed team, through the
+// member calls (LiteLLM's /user/new ignores failures to join), and never removes other memberships.
+func TestUserTeamsAreAdditive(t *testing.T) {
+	ns := newNamespace(t)
+	lc, err := litellm.New(litellm.Config{BaseURL: env.sim.URL(), MasterKey: masterKey})
+	require.NoError(t, err)
+	for _, team := range []string{"a-" + ns, "b-" + ns} {
+		_, err := lc.NewTeam(context.Background(), litellm.TeamNewRequest{TeamID: team, TeamAlias: team})
+		require.NoError(t, err)
+	}
+	u := newUser(ns, "gina", func(u *v1alpha1.User) { u.Spec.Teams = []string{"a-" + ns} })
+	create(t, u)
+	waitUntil(t, u, "ready", ready[*v1alpha1.User])
+	id := ns + ".gina"
+	assert.True(t, isMember("a-"+ns, id), "joined the listed team")
+
+	// A membership made elsewhere stays.
+	_, err = lc.AddTeamMember(context.Background(), litellm.TeamMemberAddRequest{TeamID: "b-" + ns, Member: litellm.TeamMember{UserID: id, Role: "user"}})
+	require.NoError(t, err)
+	time.Sleep(2 * resyncPeriod)
+	assert.True(t, isMember("b-"+ns, id), "memberships the User did not add are not removed")
+
+	// One removed out of band is restored.
+	_, err = lc.DeleteTeamMember(context.Background(), litellm.TeamMemberDeleteRequest{TeamID: "a-" + ns, UserID: id})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return isMember("a-"+ns, id) }, waitTimeout, 100*time.Millisecond)
+}
+
+func isMember(teamID, userID string) bool {
+	team, ok := env.sim.Team(teamID)
+	return ok && slices.ContainsFunc(team.MembersWithRoles, func(m litellmsim.Member) bool { return m.UserID == userID })
 }
