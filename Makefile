@@ -26,6 +26,7 @@ GOLANGCI_LINT_VERSION := $(call tool_version,lint,github.com/golangci/golangci-l
 ETCD_VERSION := $(call tool_version,etcd,go.etcd.io/etcd/server/v3)
 OPERATOR_SDK_VERSION := $(call tool_version,olm,github.com/operator-framework/operator-sdk)
 OPM_VERSION := $(call tool_version,olm,github.com/operator-framework/operator-registry)
+PROMTOOL_VERSION := $(call tool_version,promtool,github.com/prometheus/prometheus)
 KUBERNETES_VERSION := $(patsubst v%,%,$(call tool_version,controlplane,k8s.io/kubernetes))
 
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
@@ -34,6 +35,7 @@ SETUP_ENVTEST ?= $(LOCALBIN)/setup-envtest-$(SETUP_ENVTEST_VERSION)
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 OPERATOR_SDK ?= $(LOCALBIN)/operator-sdk-$(OPERATOR_SDK_VERSION)
 OPM ?= $(LOCALBIN)/opm-$(OPM_VERSION)
+PROMTOOL ?= $(LOCALBIN)/promtool-$(PROMTOOL_VERSION)
 # The control-plane binaries live in one folder with their plain names, in setup-envtest's layout,
 # so KUBEBUILDER_ASSETS can point at it.
 CONTROLPLANE_DIR := $(LOCALBIN)/k8s/$(KUBERNETES_VERSION)-$(GOOS)-$(GOARCH)
@@ -89,7 +91,7 @@ verify-generated: ## Fail when generated files (CRDs, RBAC, deepcopy, docs, OLM 
 	hack/verify-generated.sh $(MAKE) manifests generate bundle catalog
 
 .PHONY: test
-test: verify-generated vet lint validate-olm controlplane ## Check generated files, vet, lint, validate the OLM bundle and catalog, and run every test.
+test: verify-generated vet lint validate-olm check-monitoring controlplane ## Check generated files, vet, lint, validate the OLM bundle and catalog, check the alert rules, and run every test.
 	@run=$$(date +%s%N); rc=0; \
 	LITELLM_OPERATOR_TEST_RUN=$$run $(MAKE) --no-print-directory test-go || rc=$$?; \
 	hack/check-leftover-processes.sh "$(CONTROLPLANE_DIR)" $$run || rc=1; exit $$rc
@@ -135,6 +137,34 @@ BENCH_ARGS ?=
 bench: build controlplane ## Benchmark the operator (throughput to Ready, steady state, memory) and write docs/performance.json and .png.
 	go build -o $(LOCALBIN)/bench ./test/bench/cmd/bench
 	$(LOCALBIN)/bench -manager $(LOCALBIN)/manager $(BENCH_ARGS)
+
+##@ Monitoring
+
+# config/prometheus (an optional kustomize Component, see docs/monitoring.md) holds the ServiceMonitor
+# and the PrometheusRule. Everything under the PrometheusRule's `spec:` is a plain Prometheus rule
+# file, which check-monitoring cuts out for promtool; test/monitoring checks that the cut matches
+# the parsed YAML.
+PROMETHEUS_RULE := config/prometheus/prometheusrule.yaml
+ALERT_TESTS := test/monitoring/alerts_test.yaml
+
+.PHONY: check-monitoring
+check-monitoring: $(PROMTOOL) $(KUSTOMIZE) ## Check the alert rules with promtool, run their unit tests, and build config/prometheus as an overlay would (part of make test).
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	sed -e '1,/^spec:$$/d' -e 's/^  //' $(PROMETHEUS_RULE) > "$$tmp/litellm-operator.rules.yaml" && \
+	cp $(ALERT_TESTS) "$$tmp/alerts_test.yaml" && \
+	echo "$(PROMTOOL) check rules $(PROMETHEUS_RULE)" && $(PROMTOOL) check rules "$$tmp/litellm-operator.rules.yaml" && \
+	echo "$(PROMTOOL) test rules $(ALERT_TESTS)" && $(PROMTOOL) test rules "$$tmp/alerts_test.yaml" && \
+	for overlay in with-default:config/default olm-installed:; do \
+	  dir="$$tmp/$${overlay%%:*}" && base="$${overlay#*:}" && mkdir "$$dir" && \
+	  { printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: litellm-operator-system\n'; \
+	    if [ -n "$$base" ]; then printf 'resources:\n- %s\n' "$$(realpath --relative-to="$$dir" "$$base")"; fi; \
+	    printf 'components:\n- %s\n' "$$(realpath --relative-to="$$dir" config/prometheus)"; } > "$$dir/kustomization.yaml" && \
+	  echo "$(KUSTOMIZE) build (overlay $${overlay%%:*} with config/prometheus)" && \
+	  { $(KUSTOMIZE) build "$$dir" > "$$dir/out.yaml" || exit 1; } && \
+	  for kind in ServiceMonitor PrometheusRule; do \
+	    grep -q "^kind: $$kind$$" "$$dir/out.yaml" || { echo "config/prometheus built without a $$kind" >&2; exit 1; }; \
+	  done; \
+	done
 
 ##@ Deployment
 
@@ -262,15 +292,16 @@ catalog-push: ## Push the catalog image CATALOG_IMG (needs a container engine an
 ##@ Tools (built from hack/tools into bin/, skipped when present)
 
 .PHONY: tools
-tools: $(CONTROLLER_GEN) $(KUSTOMIZE) $(SETUP_ENVTEST) $(GOLANGCI_LINT) $(OPERATOR_SDK) $(OPM) controlplane ## Build every tool.
+tools: $(CONTROLLER_GEN) $(KUSTOMIZE) $(SETUP_ENVTEST) $(GOLANGCI_LINT) $(OPERATOR_SDK) $(OPM) $(PROMTOOL) controlplane ## Build every tool.
 
-.PHONY: controller-gen kustomize setup-envtest golangci-lint operator-sdk opm
+.PHONY: controller-gen kustomize setup-envtest golangci-lint operator-sdk opm promtool
 controller-gen: $(CONTROLLER_GEN) ## Build controller-gen.
 kustomize: $(KUSTOMIZE) ## Build kustomize.
 setup-envtest: $(SETUP_ENVTEST) ## Build setup-envtest.
 golangci-lint: $(GOLANGCI_LINT) ## Build golangci-lint.
 operator-sdk: $(OPERATOR_SDK) ## Build operator-sdk.
 opm: $(OPM) ## Build opm.
+promtool: $(PROMTOOL) ## Build promtool (checks and unit-tests the alert rules; about 4 minutes cold).
 
 $(CONTROLLER_GEN):
 	$(call build-tool,codegen,$@,sigs.k8s.io/controller-tools/cmd/controller-gen,controller-gen)
@@ -284,6 +315,8 @@ $(OPERATOR_SDK):
 	$(call build-tool,olm,$@,-tags containers_image_openpgp github.com/operator-framework/operator-sdk/cmd/operator-sdk,operator-sdk)
 $(OPM):
 	$(call build-tool,olm,$@,-tags "json1$(comma)containers_image_openpgp" github.com/operator-framework/operator-registry/cmd/opm,opm)
+$(PROMTOOL):
+	$(call build-tool,promtool,$@,github.com/prometheus/prometheus/cmd/promtool,promtool)
 
 .PHONY: controlplane
 controlplane: $(CONTROLPLANE_DIR)/etcd $(CONTROLPLANE_DIR)/kube-apiserver $(CONTROLPLANE_DIR)/kube-controller-manager $(KUBECTL) ## Build etcd, kube-apiserver, kube-controller-manager and kubectl (about 8 minutes cold).

@@ -27,16 +27,33 @@ const ReasonUnknown = "Unknown"
 
 // Label sets. Each kind names itself by what people know it by: the key alias, the user email,
 // the team alias. Never a key, a hash or anything else from a key Secret.
-var (
-	keyLabels         = []string{"namespace", "name", "key_alias"}
-	userLabels        = []string{"namespace", "name", "user_email"}
-	teamLabels        = []string{"namespace", "name", "team_alias"}
-	associationLabels = []string{"namespace", "name", "team_alias", "user_email"}
+const (
+	labelNamespace = "namespace"
+	labelName      = "name"
+	labelTeamAlias = "team_alias"
+	labelUserEmail = "user_email"
 )
 
+var (
+	keyLabels         = []string{labelNamespace, labelName, "key_alias"}
+	userLabels        = []string{labelNamespace, labelName, labelUserEmail}
+	teamLabels        = []string{labelNamespace, labelName, labelTeamAlias}
+	associationLabels = []string{labelNamespace, labelName, labelTeamAlias, labelUserEmail}
+)
+
+// familyNames lists every metric family of this package, in the order declared.
+var familyNames []string
+
 func newDesc(name, help string, labels []string, extra ...string) *prometheus.Desc {
+	familyNames = append(familyNames, name)
 	all := append(append([]string{}, labels...), extra...)
 	return prometheus.NewDesc(name, help, all, nil)
+}
+
+// FamilyNames returns the names of the metric families the collector exports (docs, dashboards
+// and alerts are checked against it).
+func FamilyNames() []string {
+	return append([]string(nil), familyNames...)
 }
 
 // Metric families. Optional values (a max budget, an expiry) have no series while unset.
@@ -134,7 +151,11 @@ func (o *Objects) Collect(ch chan<- prometheus.Metric) {
 	defer o.mu.RUnlock()
 	for _, samples := range o.series {
 		for _, s := range samples {
-			ch <- prometheus.MustNewConstMetric(s.desc, prometheus.GaugeValue, s.value, s.labels...)
+			// Label values come from Kubernetes objects (valid UTF-8), so this cannot fail; if it
+			// did, one missing series is better than a scrape that fails altogether.
+			if m, err := prometheus.NewConstMetric(s.desc, prometheus.GaugeValue, s.value, s.labels...); err == nil {
+				ch <- m
+			}
 		}
 	}
 }

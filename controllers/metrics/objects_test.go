@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -260,4 +261,25 @@ func TestObjectsLifecycle(t *testing.T) {
 			assert.Equal(t, tc.want, names(scrape(t, objects)), tc.reason)
 		})
 	}
+}
+
+func TestFamilyNames(t *testing.T) {
+	names := metrics.FamilyNames()
+	assert.Len(t, names, 25, "every family is listed once")
+	seen := map[string]bool{}
+	for _, n := range names {
+		assert.True(t, strings.HasPrefix(n, "litellm_"), n)
+		assert.False(t, seen[n], "%s is listed twice", n)
+		seen[n] = true
+	}
+	// Collecting describes exactly these families.
+	ch := make(chan *prometheus.Desc, 100)
+	metrics.NewObjects().Describe(ch)
+	close(ch)
+	described := 0
+	for d := range ch {
+		described++
+		assert.True(t, slices.ContainsFunc(names, func(n string) bool { return strings.Contains(d.String(), `"`+n+`"`) }), d.String())
+	}
+	assert.Equal(t, len(names), described)
 }
