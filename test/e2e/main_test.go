@@ -1,0 +1,179 @@
+// Package e2e tests the operator as users run it: the manager binary as a separate process against
+// a local control plane (with garbage collection) and the LiteLLM simulator binary, driven with
+// bin/kubectl exactly as the user guide shows. It also runs `make demo` once.
+//
+// The tests share one environment, started in TestMain, and run one after another; each uses its
+// own namespace (the guide's objects live in "default", as in the guide).
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+	"github.com/litellm-operator/litellm-operator/pkg/operator"
+	"github.com/litellm-operator/litellm-operator/test/controlplane"
+)
+
+const (
+	masterKey = "sk-e2e-master-0123456789abcdef"
+	// The instance the guide's YAML refers to.
+	instanceName      = "litellm-example"
+	instanceNamespace = "litellm"
+	// resync is short so that spend read back from LiteLLM shows up within seconds.
+	resync = 3 * time.Second
+)
+
+// env is the suite's shared world.
+var env struct {
+	root     string // the repository
+	dir      string // temporary folder: kubeconfig, logs
+	cp       *controlplane.ControlPlane
+	k8s      client.Client
+	sim      *simulator
+	operator *operatorProcess
+	// gcReady yields once the garbage collector deletes objects owned by a VirtualKey.
+	gcReady chan error
+	gcOnce  sync.Once
+	gcErr   error
+}
+
+func TestMain(m *testing.M) {
+	code, err := runSuite(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e setup failed:", err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func runSuite(m *testing.M) (code int, err error) {
+	if env.root, err = filepath.Abs(filepath.Join("..", "..")); err != nil {
+		return 1, err
+	}
+	if env.dir, err = os.MkdirTemp("", "litellm-e2e-"); err != nil {
+		return 1, err
+	}
+	defer func() {
+		if code == 0 && err == nil {
+			_ = os.RemoveAll(env.dir)
+		} else {
+			fmt.Fprintln(os.Stderr, "e2e logs kept in", env.dir)
+		}
+	}()
+
+	// The binaries under test, as `make build` makes them.
+	for _, b := range []struct{ out, pkg string }{{"manager", "./cmd/manager"}, {"litellm-sim", "./cmd/litellm-sim"}} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(env.root, "bin", b.out), b.pkg) //nolint:gosec // fixed arguments
+		cmd.Dir = env.root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return 1, fmt.Errorf("building %s: %w\n%s", b.pkg, err, out)
+		}
+	}
+
+	cpDir := filepath.Join(env.dir, "controlplane")
+	if err := os.MkdirAll(cpDir, 0o750); err != nil {
+		return 1, err
+	}
+	env.cp, err = controlplane.Start(controlplane.Options{
+		Dir:               cpDir,
+		GarbageCollection: true,
+		CRDDirectoryPaths: []string{filepath.Join(env.root, "config", "crd", "bases")},
+	})
+	if err != nil {
+		return 1, err
+	}
+	defer func() { _ = env.cp.Stop() }()
+	if env.k8s, err = client.New(env.cp.Config(), client.Options{Scheme: operator.NewScheme(v1alpha1.AddToScheme)}); err != nil {
+		return 1, err
+	}
+
+	if env.sim, err = startSimulator(filepath.Join(env.dir, "litellm-sim.log")); err != nil {
+		return 1, err
+	}
+	defer env.sim.proc.stop()
+
+	if err := createInstance(); err != nil {
+		return 1, err
+	}
+	if env.operator, err = startOperator(); err != nil {
+		return 1, err
+	}
+	defer func() { env.operator.stop() }()
+	env.gcReady = make(chan error, 1)
+	go func() { env.gcReady <- waitForGarbageCollector() }()
+
+	return m.Run(), nil
+}
+
+// createInstance sets up the instance the guide's YAML names, by the documented convention: the
+// Secret litellm-example-secrets in namespace litellm, with the master key, the simulator's URL,
+// and a grant for every namespace.
+func createInstance() error {
+	ctx := context.Background()
+	if err := env.k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: instanceNamespace}}); err != nil {
+		return err
+	}
+	return env.k8s.Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: instanceNamespace, Name: instanceName + "-secrets",
+			Annotations: map[string]string{v1alpha1.AnnotationAllowedNamespaces: "*"},
+		},
+		StringData: map[string]string{"masterkey": masterKey, "url": env.sim.url},
+	})
+}
+
+// waitForGarbageCollector returns once kube-controller-manager's garbage collector deletes an
+// object owned by a VirtualKey: it discovers newly installed CRDs some seconds after they are served.
+func waitForGarbageCollector() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := env.k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "gc-probe"}}); err != nil {
+		return err
+	}
+	owner := &v1alpha1.VirtualKey{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "gc-probe", Name: "owner"},
+		Spec: v1alpha1.VirtualKeySpec{KeyAlias: "gc-probe", DeletionPolicy: v1alpha1.DeletionPolicyOrphan,
+			ConnectionRef: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "none"}}},
+	}
+	if err := env.k8s.Create(ctx, owner); err != nil {
+		return err
+	}
+	dependent := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "gc-probe", Name: "dependent",
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: v1alpha1.GroupVersion.String(), Kind: "VirtualKey", Name: owner.Name, UID: owner.UID}}}}
+	if err := env.k8s.Create(ctx, dependent); err != nil {
+		return err
+	}
+	if err := env.k8s.Delete(ctx, owner); err != nil {
+		return err
+	}
+	for {
+		if err := env.k8s.Get(ctx, client.ObjectKeyFromObject(dependent), dependent); apierrors.IsNotFound(err) {
+			return env.k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "gc-probe"}})
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the garbage collector did not delete an object owned by a VirtualKey: %w", ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// requireGarbageCollector waits until the garbage collector handles VirtualKeys' dependents.
+func requireGarbageCollector(t *testing.T) {
+	t.Helper()
+	env.gcOnce.Do(func() { env.gcErr = <-env.gcReady })
+	require.NoError(t, env.gcErr)
+}
