@@ -240,3 +240,16 @@ func waitForGarbageCollector() error {
 		}
 	}
 }
+
+// newSimulator starts a LiteLLM simulator for one test, with a connection Secret to it in ns.
+func newSimulator(t *testing.T, ns, secretName string, opts litellmsim.Options) *litellmsim.Simulator {
+	t.Helper()
+	opts.MasterKey = masterKey
+	sim, err := litellmsim.New(opts)
+	require.NoError(t, err)
+	_, err = sim.Start("127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
+	createConnectionSecret(t, ns, secretName, sim.URL(), nil)
+	return sim
+}

@@ -52,6 +52,10 @@ func (e *teamExternal) Observe(ctx context.Context, t *v1alpha1.Team) (managed.O
 		return managed.Observation{}, err
 	}
 	e.observed = info
+	if foundExisting(t, t.Status.TeamID) {
+		e.recorder.Eventf(t, nil, corev1.EventTypeNormal, managed.EventAdopted, "Adopt",
+			"team %s already existed in LiteLLM: it is now managed by this object, and the spec is applied to it", e.id)
+	}
 	copyTeamStatus(t, &info.TeamInfo)
 	_, d := teamUpdate(t, &info.TeamInfo)
 	var unavailable string

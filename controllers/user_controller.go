@@ -78,6 +78,10 @@ func (e *userExternal) Observe(ctx context.Context, u *v1alpha1.User) (managed.O
 		return managed.Observation{}, err
 	}
 	e.observed = info.UserInfo
+	if foundExisting(u, u.Status.UserID) {
+		e.connector.recorder.Eventf(u, nil, corev1.EventTypeNormal, managed.EventAdopted, "Adopt",
+			"user %s already existed in LiteLLM: it is now managed by this object, and the spec is applied to it", e.id)
+	}
 	copyUserStatus(u, info.UserInfo)
 	_, d := userUpdate(u, info.UserInfo)
 	d = append(d, e.missingTeams(u)...)

@@ -277,12 +277,7 @@ func TestMembershipDeletionAndTeamKeys(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
 			ns := newNamespace(t)
-			sim, err := litellmsim.New(litellmsim.Options{MasterKey: masterKey, Variant: tc.variant})
-			require.NoError(t, err)
-			_, err = sim.Start("127.0.0.1:0")
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = sim.Close() })
-			createConnectionSecret(t, ns, "variant", sim.URL(), nil)
+			sim := newSimulator(t, ns, "variant", litellmsim.Options{Variant: tc.variant})
 			conn := secretRef("variant")
 
 			tm := newTeam(ns, "data", func(tm *v1alpha1.Team) { tm.Spec.ConnectionRef = conn })

@@ -38,13 +38,19 @@ type virtualKeyConnector struct {
 }
 
 func (c *virtualKeyConnector) Connect(ctx context.Context, lc *litellm.Client, vk *v1alpha1.VirtualKey) (managed.External[*v1alpha1.VirtualKey], error) {
-	ks, err := c.ensureKeySecret(ctx, vk)
+	ks, err := c.ensureKeySecret(ctx, vk, lc.BaseURL())
 	if err != nil {
 		return nil, err
 	}
 	if ks.secret != nil {
 		vk.Status.KeySecretRef = ks.secret.Name
+		if vk.DeletionTimestamp.IsZero() && vk.Spec.KeyFrom == nil { // never touch the user's Secret
+			if err := c.syncSecretTemplate(ctx, vk, ks.secret, lc.BaseURL()); err != nil {
+				return nil, err
+			}
+		}
 	}
+	setNextRotation(vk)
 	return &virtualKeyExternal{connector: c, lc: lc, secret: ks}, nil
 }
 
@@ -58,6 +64,8 @@ type virtualKeyExternal struct {
 	observed *litellm.Key
 	// previous is the key this object held before a rotation, still in LiteLLM.
 	previous string
+	// previousName is the redacted form of the key status named before this reconcile.
+	previousName string
 }
 
 // hash is the token of the key in the Secret.
@@ -68,6 +76,7 @@ func (e *virtualKeyExternal) hash() string { return litellm.HashKey(e.secret.raw
 func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKey) (managed.Observation, error) {
 	hash := e.hash()
 	prev := vk.Status.TokenID
+	e.previousName = vk.Status.KeyName
 	if e.secret.fresh && prev == "" {
 		// A key generated in this reconcile cannot be in LiteLLM yet: go straight to one
 		// /key/generate. If its alias is taken, LiteLLM refuses it and the next reconcile's
@@ -87,8 +96,13 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		diff := e.diff(vk, &key)
 		if e.previous != "" {
 			diff = append(diff, "previous key")
+			// Until the rotation is finished, status keeps naming the previous key: a failure on
+			// the way must not make the operator forget it.
+			vk.Status.KeyID, vk.Status.Token, vk.Status.TokenID = prev, prev, prev
+			vk.Status.KeyName = e.previousName
 		}
-		return managed.Observation{Exists: true, UpToDate: len(diff) == 0, Diff: diff, Unavailable: unavailable(&key, e.connector.now())}, nil
+		// A renewal is not a spec change: it has its own Event, not in diff.
+		return managed.Observation{Exists: true, UpToDate: len(diff) == 0 && !renewRequested(vk), Diff: diff, Unavailable: unavailable(&key, e.connector.now())}, nil
 	case !litellm.IsNotFound(err):
 		return managed.Observation{}, err
 	}
@@ -133,12 +147,20 @@ func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey
 	}
 	e.copyStatus(vk, &key)
 	e.recordApplied(vk)
+	// A new key gets its expiry from spec.duration: a pending renewal is done with it.
+	vk.Status.RenewRequest = vk.Annotations[v1alpha1.AnnotationRenew]
 	return nil
 }
 
-// finishRotation deletes the previous key and gives the alias to the new one.
+// finishRotation gives the alias to the new key and deletes the previous one: at once, or, with
+// a grace period, once it is over (the previous key first gives up the alias).
 func (e *virtualKeyExternal) finishRotation(ctx context.Context, vk *v1alpha1.VirtualKey, key *litellm.Key) error {
-	if _, err := e.lc.DeleteKeys(ctx, litellm.KeyDeleteRequest{Keys: []string{e.previous}}); err != nil && !litellm.IsNotFound(err) {
+	grace := gracePeriod(vk)
+	if grace > 0 {
+		if err := e.retire(ctx, vk, e.previous, e.previousName, grace); err != nil {
+			return err
+		}
+	} else if _, err := e.lc.DeleteKeys(ctx, litellm.KeyDeleteRequest{Keys: []string{e.previous}}); err != nil && !litellm.IsNotFound(err) {
 		return err
 	}
 	if key.KeyAlias != vk.Spec.KeyAlias {
@@ -149,10 +171,19 @@ func (e *virtualKeyExternal) finishRotation(ctx context.Context, vk *v1alpha1.Vi
 		*key = *updated
 		key.Token = e.hash()
 	}
-	oldName := vk.Status.KeyName
+	oldName := e.previousName
 	e.previous = ""
+	vk.Status.KeyID, vk.Status.Token, vk.Status.TokenID = e.hash(), e.hash(), e.hash()
+	vk.Status.KeyName = litellm.KeyName(e.secret.raw)
 	vk.Status.LastRotation = e.connector.now().UTC().Format(time.RFC3339)
 	vk.Status.RotationRequest = vk.Annotations[v1alpha1.AnnotationRotate]
+	setNextRotation(vk)
+	if grace > 0 {
+		e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotated, "Rotate",
+			"the key is now %s; the previous key %s stays valid for the grace period of %s, then it is deleted from LiteLLM",
+			litellm.KeyName(e.secret.raw), oldName, grace)
+		return nil
+	}
 	e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotated, "Rotate",
 		"the key is now %s; the previous key %s was deleted from LiteLLM", litellm.KeyName(e.secret.raw), oldName)
 	return nil
@@ -166,7 +197,9 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 		}
 	}
 	req := litellm.KeyUpdateRequest{Key: e.hash()}
-	changed := false
+	renewBefore := vk.Status.RenewRequest
+	renewing := e.renew(vk, &req)
+	changed := renewing
 	for _, f := range keyFields {
 		switch {
 		case f.isSet(&vk.Spec) && !f.upToDate(&vk.Spec, key, &vk.Status):
@@ -185,10 +218,18 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 	if changed {
 		updated, err := e.lc.UpdateKey(ctx, req)
 		if err != nil {
+			if renewing {
+				vk.Status.RenewRequest = renewBefore // not honoured: try again
+			}
 			return err
 		}
 		*key = *updated
 		key.Token = e.hash()
+		if renewing {
+			e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRenewed, "Renew",
+				"%s=%q: re-sent duration %s, the key now expires at %s", v1alpha1.AnnotationRenew, vk.Status.RenewRequest,
+				vk.Spec.Duration, formatTime(key.Expires))
+		}
 	}
 	if want, ok := desiredBlocked(vk); ok && boolValue(key.Blocked) != want {
 		call := e.lc.UnblockKey
@@ -216,6 +257,11 @@ func (e *virtualKeyExternal) Delete(ctx context.Context, vk *v1alpha1.VirtualKey
 	}
 	if t := vk.Status.TokenID; t != "" && !slices.Contains(tokens, t) {
 		tokens = append(tokens, t)
+	}
+	for _, r := range vk.Status.RetiringKeys {
+		if !slices.Contains(tokens, r.TokenID) {
+			tokens = append(tokens, r.TokenID)
+		}
 	}
 	if len(tokens) == 0 {
 		return nil

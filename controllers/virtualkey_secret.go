@@ -3,8 +3,10 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -32,8 +34,11 @@ type keySecret struct {
 // ensureKeySecret returns the key Secret, creating it (or writing a new key into it) when needed.
 // The raw key is always written to the Secret before LiteLLM hears of it, so a crash after
 // /key/generate can never lose the only copy of a key.
-func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey) (*keySecret, error) {
+func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey, baseURL string) (*keySecret, error) {
 	scrubLegacyStatus(vk)
+	if vk.Spec.KeyFrom != nil {
+		return c.userKeySecret(ctx, vk)
+	}
 	name := types.NamespacedName{Namespace: vk.Namespace, Name: keySecretName(vk)}
 	secret, err := c.getKeySecret(ctx, vk, name)
 	if err != nil {
@@ -54,6 +59,7 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 			return nil, err
 		}
 		secret = c.desiredKeySecret(vk, name, raw)
+		applySecretTemplate(vk, secret, baseURL)
 		if err := c.client.Create(ctx, secret); err != nil {
 			return nil, fmt.Errorf("creating key Secret %s: %w", name, err)
 		}
@@ -82,7 +88,12 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 		return ks, nil
 	}
 	before := secret.DeepCopy()
-	secret.Data = map[string][]byte{v1alpha1.KeySecretDataKey: []byte(newRaw)}
+	// Only the key changes: data keys of spec.secretTemplate (or anyone's) stay.
+	secret.Data = maps.Clone(secret.Data)
+	if secret.Data == nil {
+		secret.Data = map[string][]byte{}
+	}
+	secret.Data[v1alpha1.KeySecretDataKey] = []byte(newRaw)
 	if err := c.client.Patch(ctx, secret, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
 		return nil, fmt.Errorf("writing the new key to Secret %s: %w", name, err)
 	}
@@ -99,8 +110,12 @@ func (c *virtualKeyConnector) rotationReason(vk *v1alpha1.VirtualKey, raw string
 		return "" // the value is the user's: never replaced by the operator
 	case !strings.HasPrefix(raw, "sk-"):
 		return "the key Secret held no valid key"
+	case rotationInProgress(vk, raw):
+		return "" // finish the rotation that wrote this key first
 	case vk.Annotations[v1alpha1.AnnotationRotate] != "" && vk.Annotations[v1alpha1.AnnotationRotate] != vk.Status.RotationRequest:
 		return fmt.Sprintf("rotation requested with %s=%q", v1alpha1.AnnotationRotate, vk.Annotations[v1alpha1.AnnotationRotate])
+	case scheduledRotationDue(vk, c.now()):
+		return fmt.Sprintf("scheduled rotation (spec.rotation.every is %s)", vk.Spec.Rotation.Every)
 	}
 	return ""
 }
@@ -245,4 +260,33 @@ func (c *virtualKeyConnector) desiredKeySecret(vk *v1alpha1.VirtualKey, name typ
 	// it cannot fail for a VirtualKey read from the API server.
 	_ = controllerutil.SetControllerReference(vk, secret, c.client.Scheme())
 	return secret
+}
+
+// userKeySecret reads the key's value from the user's Secret named in spec.keyFrom. Nothing is
+// written: the value goes to LiteLLM only. A new value in that Secret is a rotation, which the
+// loop finishes like any other (status.tokenID names the previous key until then).
+func (c *virtualKeyConnector) userKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey) (*keySecret, error) {
+	ref := vk.Spec.KeyFrom.SecretKeyRef
+	deleting := !vk.DeletionTimestamp.IsZero()
+	secret := &corev1.Secret{}
+	// A direct read: the manager's cache holds only the operator's own Secrets.
+	if err := c.apiReader.Get(ctx, types.NamespacedName{Namespace: vk.Namespace, Name: ref.Name}, secret); err != nil {
+		switch {
+		case deleting && apierrors.IsNotFound(err):
+			return &keySecret{}, nil
+		case apierrors.IsNotFound(err):
+			return nil, managed.Waiting(v1alpha1.ReasonDependencyMissing,
+				fmt.Sprintf("Secret %s named in spec.keyFrom does not exist; the key is registered in LiteLLM once it does", ref.Name), 30*time.Second)
+		}
+		return nil, err
+	}
+	raw := strings.TrimSpace(string(secret.Data[ref.Key]))
+	if !strings.HasPrefix(raw, "sk-") || strings.ContainsAny(raw, " \t\r\n") {
+		if deleting {
+			return &keySecret{secret: secret}, nil
+		}
+		return nil, managed.Waiting(v1alpha1.ReasonDependencyMissing,
+			fmt.Sprintf("data key %q of Secret %s named in spec.keyFrom must hold a key that starts with \"sk-\" and has no spaces", ref.Key, ref.Name), 30*time.Second)
+	}
+	return &keySecret{secret: secret, raw: raw, rotated: !deleting && rotationInProgress(vk, raw)}, nil
 }

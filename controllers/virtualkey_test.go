@@ -214,6 +214,14 @@ func TestLostDatabase(t *testing.T) {
 		return code == http.StatusOK
 	}, waitTimeout, 200*time.Millisecond, "the same raw key works again")
 	assert.Len(t, env.sim.KeysByAlias(vk.Spec.KeyAlias), 1)
+
+	// Every earlier test's keys come back too: let that settle, so that tests counting LiteLLM
+	// calls after this one do not count them.
+	require.Eventually(t, func() bool {
+		before := env.sim.Calls("POST", "/key/generate")
+		time.Sleep(resyncPeriod + resyncPeriod/2)
+		return env.sim.Calls("POST", "/key/generate") == before
+	}, waitTimeout, time.Millisecond, "the other keys are recreated")
 }
 
 // TestDependencyMissing: a key whose user does not exist is not created.
@@ -231,15 +239,19 @@ func TestDependencyMissing(t *testing.T) {
 // field, and not retried in a loop.
 func TestEnterpriseFeature(t *testing.T) {
 	ns := newNamespace(t)
-	vk := newVirtualKey(ns, "svc", func(vk *v1alpha1.VirtualKey) { vk.Spec.Tags = []string{"cost-center-1"} })
-	before := env.sim.Calls("POST", "/key/generate")
+	// A proxy of its own, so the call counts are this test's alone.
+	sim := newSimulator(t, ns, "own", litellmsim.Options{})
+	vk := newVirtualKey(ns, "svc", func(vk *v1alpha1.VirtualKey) {
+		vk.Spec.Tags = []string{"cost-center-1"}
+		vk.Spec.ConnectionRef = secretRef("own")
+	})
 	create(t, vk)
 	waitForVK(t, vk, "enterprise refusal",
 		hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionFalse, v1alpha1.ReasonEnterpriseFeature))
 	assert.Contains(t, condition(vk, v1alpha1.ConditionTypeSynced).Message, "tags")
 	time.Sleep(3 * resyncPeriod)
-	assert.Equal(t, 1, env.sim.Calls("POST", "/key/generate")-before, "no retry until the spec changes")
-	assert.Empty(t, env.sim.KeysByAlias(vk.Spec.KeyAlias))
+	assert.Equal(t, 1, sim.Calls("POST", "/key/generate"), "no retry until the spec changes")
+	assert.Empty(t, sim.KeysByAlias(vk.Spec.KeyAlias))
 
 	patchMerge(t, vk, `{"spec":{"tags":null}}`)
 	waitReady(t, vk)
@@ -415,17 +427,21 @@ func TestConnections(t *testing.T) {
 			StringData: map[string]string{"masterkey": masterKey, "url": env.sim.URL()},
 		}))
 	}
-	instanceSecret("private", nil)
 	instanceSecret("shared", map[string]string{v1alpha1.AnnotationAllowedNamespaces: ns})
+	// The refused instance is a proxy of its own, so its call counts are this test's alone.
+	private := newSimulator(t, instanceNS, "unused", litellmsim.Options{})
+	require.NoError(t, env.k8s.Create(context.Background(), &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: instanceNS, Name: "private-secrets"},
+		StringData: map[string]string{"masterkey": masterKey, "url": private.URL()},
+	}))
 
-	generates := env.sim.Calls("POST", "/key/generate")
 	refused := newVirtualKey(ns, "refused", func(vk *v1alpha1.VirtualKey) {
 		vk.Spec.ConnectionRef = v1alpha1.ConnectionRef{InstanceRef: &v1alpha1.InstanceRef{Name: "private", Namespace: instanceNS}}
 	})
 	create(t, refused)
 	waitForVK(t, refused, "not permitted", hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionFalse, v1alpha1.ReasonConnectionNotPermitted))
 	assert.Contains(t, condition(refused, v1alpha1.ConditionTypeSynced).Message, v1alpha1.AnnotationAllowedNamespaces)
-	assert.Equal(t, generates, env.sim.Calls("POST", "/key/generate"), "nothing is called without the grant")
+	assert.Empty(t, private.AllCalls(), "nothing is called without the grant")
 
 	allowed := newVirtualKey(ns, "allowed", func(vk *v1alpha1.VirtualKey) {
 		vk.Spec.ConnectionRef = v1alpha1.ConnectionRef{InstanceRef: &v1alpha1.InstanceRef{Name: "shared", Namespace: instanceNS}}

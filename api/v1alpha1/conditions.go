@@ -58,6 +58,9 @@ const FinalizerName = "auth.litellm.ai/finalizer"
 const (
 	// AnnotationRotate on a VirtualKey: setting it to a new value rotates the key once per value.
 	AnnotationRotate = "auth.litellm.ai/rotate"
+	// AnnotationRenew on a VirtualKey: setting it to a new value re-sends spec.duration once, which
+	// moves the key's expiry to now + duration (LiteLLM counts it from the time of the call).
+	AnnotationRenew = "auth.litellm.ai/renew"
 	// AnnotationAllowedNamespaces on an instance Secret: "*" or a comma-separated list of namespaces
 	// whose objects may use that instance through a cross-namespace instanceRef.
 	AnnotationAllowedNamespaces = "auth.litellm.ai/allowed-namespaces"

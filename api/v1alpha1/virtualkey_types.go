@@ -7,6 +7,8 @@ import (
 // VirtualKeySpec defines the desired state of VirtualKey.
 //
 // A field left unset is not managed: LiteLLM's default applies and the operator never changes it.
+// +kubebuilder:validation:XValidation:rule="!has(self.rotation) || !has(self.rotation.every) || (!has(self.key) && !has(self.keyFrom))",message="spec.rotation.every cannot be used with spec.key or spec.keyFrom: the key's value is yours, rotate it by changing it"
+// +kubebuilder:validation:XValidation:rule="!has(self.keyFrom) || (!has(self.key) && !has(self.secretTemplate))",message="spec.keyFrom cannot be used with spec.key (choose one source for the key's value) nor with spec.secretTemplate (the operator makes no key Secret then)"
 type VirtualKeySpec struct {
 	// ConnectionRef defines how to connect to the LiteLLM instance. Immutable.
 	// +required
@@ -99,6 +101,16 @@ type VirtualKeySpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^sk-[!-~]+$')",message="spec.key must start with 'sk-' followed by printable characters without spaces, e.g. 'sk-my-service-1234'; or leave it unset to let the operator generate the key"
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Key",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced","urn:alm:descriptor:com.tectonic.ui:password"}
 	Key string `json:"key,omitempty"`
+
+	// KeyFrom takes the key's value from a Secret of yours instead of generating it: the operator
+	// registers that value in LiteLLM (or adopts the LiteLLM key that already has it) and never
+	// writes it anywhere else: no key Secret is made, status.keySecretRef names your Secret. Prefer
+	// it to spec.key, whose value anyone who can read the VirtualKey can see. Changing the value
+	// in the Secret rotates the key (seen on the next resync, or at once with the rotate
+	// annotation). Not allowed with spec.key, spec.secretTemplate or spec.rotation.every.
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Key From",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	KeyFrom *KeySource `json:"keyFrom,omitempty"`
 
 	// KeyAlias is the user defined key alias, unique in the LiteLLM proxy. The operator finds the
 	// key by it, so it is immutable.
@@ -226,12 +238,108 @@ type VirtualKeySpec struct {
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="User ID",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	UserID string `json:"userID,omitempty"`
 
+	// Rotation configures how the key is replaced: how long the replaced key stays valid after a
+	// rotation (so applications can pick up the new key without an outage), and an optional
+	// schedule. Without it, a rotation deletes the replaced key at once and nothing is scheduled.
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Rotation",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	Rotation *KeyRotation `json:"rotation,omitempty"`
+
+	// SecretTemplate adds labels, annotations and an optional base URL data key to the key
+	// Secret, at creation and whenever the template changes. Only what the template set is
+	// managed: other labels, annotations and data keys on the Secret are left alone.
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Secret Template",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
+	SecretTemplate *KeySecretTemplate `json:"secretTemplate,omitempty"`
+
 	// DeletionPolicy says what happens to the key in LiteLLM when the VirtualKey is deleted:
 	// Delete (default) deletes it, Orphan keeps it.
 	// +optional
 	// +kubebuilder:default=Delete
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Deletion Policy",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:select:Delete","urn:alm:descriptor:com.tectonic.ui:select:Orphan"}
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+}
+
+// KeySource is where a key's value comes from.
+type KeySource struct {
+	// SecretKeyRef selects a data key of a Secret in the VirtualKey's namespace; the value must
+	// start with "sk-".
+	// +required
+	SecretKeyRef SecretKeySelector `json:"secretKeyRef"`
+}
+
+// SecretKeySelector selects a data key of a Secret in the object's namespace.
+type SecretKeySelector struct {
+	// Name of the Secret.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// Key is the data key holding the value.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	Key string `json:"key"`
+}
+
+// KeyRotation configures key rotation.
+// +kubebuilder:validation:XValidation:rule="!has(self.every) || !has(self.gracePeriod) || duration(self.gracePeriod) < duration(self.every)",message="spec.rotation.gracePeriod must be shorter than spec.rotation.every, or two replaced keys would be valid at once"
+type KeyRotation struct {
+	// GracePeriod is how long the replaced key stays valid after a rotation, as a Go duration
+	// such as "1h", "30m" or "90s"; "0s" deletes it at once. Default "1h". During the grace
+	// period both keys work; the alias moves to the new key at once.
+	// +optional
+	// +kubebuilder:default="1h"
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(h|m|s|ms))+$') && duration(self) >= duration('0s') && duration(self) <= duration('8760h')",message="spec.rotation.gracePeriod must be a duration such as '1h', '30m' or '0s', at most '8760h' (one year)"
+	GracePeriod string `json:"gracePeriod,omitempty"`
+
+	// Every rotates the key on a schedule: when this long has passed since the last rotation
+	// (status.lastRotation) or, before the first one, since the VirtualKey was created. A Go
+	// duration such as "720h" (30 days); at least "10s". Not allowed with spec.key (the value is
+	// yours: rotate by changing it). status.nextRotation shows when the next rotation is due.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(h|m|s|ms))+$') && duration(self) >= duration('10s')",message="spec.rotation.every must be a duration such as '720h' (30 days) or '24h', at least '10s'"
+	Every string `json:"every,omitempty"`
+}
+
+// KeySecretTemplate is what the operator adds to the key Secret besides the key.
+type KeySecretTemplate struct {
+	// Labels to put on the key Secret, e.g. for tools that copy Secrets to other namespaces.
+	// The operator's own labels cannot be set here.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="!('app.kubernetes.io/managed-by' in self) && !('auth.litellm.ai/virtualkey' in self)",message="spec.secretTemplate.labels cannot set the operator's own labels app.kubernetes.io/managed-by and auth.litellm.ai/virtualkey"
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// Annotations to put on the key Secret, e.g. for tools that restart pods when a Secret
+	// changes.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('auth.litellm.ai/'))",message="spec.secretTemplate.annotations cannot set annotations of the auth.litellm.ai/ prefix, which the operator uses"
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// BaseURLKey, when set, is a data key under which the LiteLLM proxy's base URL (from the
+	// connection) is written next to the key, so the Secret can be used as-is by OpenAI-compatible
+	// clients, e.g. "OPENAI_BASE_URL". It cannot be "key".
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[-._a-zA-Z0-9]+$') && self != 'key'",message="spec.secretTemplate.baseURLKey must be a valid Secret data key (letters, digits, '-', '_', '.') other than 'key'"
+	BaseURLKey string `json:"baseURLKey,omitempty"`
+}
+
+// RetiringKey is a replaced key that stays valid until its grace period ends.
+type RetiringKey struct {
+	// TokenID is the replaced key's hashed token, never the raw key.
+	TokenID string `json:"tokenID"`
+	// KeyName is the replaced key's redacted form, e.g. "sk-...abcd".
+	// +optional
+	KeyName string `json:"keyName,omitempty"`
+	// DeleteAfter is when the operator deletes it from LiteLLM (RFC 3339).
+	DeleteAfter string `json:"deleteAfter"`
 }
 
 // VirtualKeyStatus defines the observed state of VirtualKey.
@@ -378,6 +486,32 @@ type VirtualKeyStatus struct {
 	// +optional
 	// +listType=set
 	ManagedFields []string `json:"managedFields,omitempty"`
+
+	// NextRotation is when the next scheduled rotation is due (RFC 3339); empty without
+	// spec.rotation.every.
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Next Rotation",xDescriptors={"urn:alm:descriptor:text"}
+	NextRotation string `json:"nextRotation,omitempty"`
+
+	// RetiringKeys are replaced keys still valid during their grace period, with the time the
+	// operator deletes them. Kept here so that an interrupted rotation is finished after a crash.
+	// +optional
+	// +listType=map
+	// +listMapKey=tokenID
+	RetiringKeys []RetiringKey `json:"retiringKeys,omitempty"`
+
+	// RenewRequest is the value of the auth.litellm.ai/renew annotation last honoured: setting the
+	// annotation to another value re-sends spec.duration once, which moves the expiry to now +
+	// duration.
+	// +optional
+	RenewRequest string `json:"renewRequest,omitempty"`
+
+	// SecretTemplateKeys records what spec.secretTemplate put on the key Secret ("label:<name>",
+	// "annotation:<name>", "data:<name>"), so that an entry removed from the template is removed
+	// from the Secret and nothing else is touched.
+	// +optional
+	// +listType=set
+	SecretTemplateKeys []string `json:"secretTemplateKeys,omitempty"`
 
 	// RotationRequest is the value of the auth.litellm.ai/rotate annotation the key was last
 	// rotated for; setting the annotation to another value rotates the key once more.

@@ -2,6 +2,7 @@ package managed
 
 import (
 	"context"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -65,4 +66,11 @@ type Finalizer[T Object] interface {
 // update; an error fails the reconcile like any other.
 type Finisher[T Object] interface {
 	Finish(ctx context.Context, obj T) error
+}
+
+// Scheduler is implemented by Externals with work due at a known time (e.g. deleting a replaced
+// key when its grace period ends, a scheduled rotation). After a successful reconcile the loop
+// comes back after NextReconcile when that is sooner than the resync; zero means nothing is due.
+type Scheduler[T Object] interface {
+	NextReconcile(obj T) time.Duration
 }

@@ -38,6 +38,10 @@ const (
 	EventReconcileSuccess = v1alpha1.ReasonReconcileSuccess
 )
 
+// MessageCreating is the Ready message while the loop creates the object in LiteLLM: an object
+// with it has been sent to LiteLLM at least once.
+const MessageCreating = "creating the object in LiteLLM"
+
 // Config is what every kind's reconciler shares.
 type Config struct {
 	Client    client.Client
@@ -132,7 +136,7 @@ func (r *Reconciler[T]) reconcileNormal(ctx context.Context, obj, snapshot T) (c
 	}
 	switch {
 	case !obs.Exists:
-		setReady(obj, metav1.ConditionFalse, v1alpha1.ReasonCreating, "creating the object in LiteLLM")
+		setReady(obj, metav1.ConditionFalse, v1alpha1.ReasonCreating, MessageCreating)
 		if err := ext.Create(ctx, obj); err != nil {
 			return r.fail(ctx, obj, snapshot, r.forgetOnUnauthorized(conn, err))
 		}
@@ -141,11 +145,15 @@ func (r *Reconciler[T]) reconcileNormal(ctx context.Context, obj, snapshot T) (c
 		if err := ext.Update(ctx, obj, obs); err != nil {
 			return r.fail(ctx, obj, snapshot, r.forgetOnUnauthorized(conn, err))
 		}
-		reason, what := EventDriftRepaired, "reverted changes made outside the operator to"
-		if obj.GetGeneration() != snapshot.GetObservedGeneration() {
-			reason, what = EventUpdated, "applied the spec to"
+		// An Observation without Diff is work that is not a spec change (e.g. an expiry renewal
+		// asked for by annotation): the External reports it with its own Events.
+		if len(obs.Diff) > 0 {
+			reason, what := EventDriftRepaired, "reverted changes made outside the operator to"
+			if obj.GetGeneration() != snapshot.GetObservedGeneration() {
+				reason, what = EventUpdated, "applied the spec to"
+			}
+			r.Recorder.Eventf(obj, nil, "Normal", reason, "Update", "%s %s in LiteLLM", what, strings.Join(obs.Diff, ", "))
 		}
-		r.Recorder.Eventf(obj, nil, "Normal", reason, "Update", "%s %s in LiteLLM", what, strings.Join(obs.Diff, ", "))
 	}
 
 	if f, ok := ext.(Finisher[T]); ok {
@@ -160,7 +168,13 @@ func (r *Reconciler[T]) reconcileNormal(ctx context.Context, obj, snapshot T) (c
 	}
 	setSynced(obj, metav1.ConditionTrue, v1alpha1.ReasonReconcileSuccess, "LiteLLM is in line with the spec")
 	obj.SetObservedGeneration(obj.GetGeneration())
-	return ctrl.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
+	after := jitter(r.ResyncPeriod)
+	if s, ok := ext.(Scheduler[T]); ok {
+		if d := s.NextReconcile(obj); d > 0 && d < after {
+			after = d
+		}
+	}
+	return ctrl.Result{RequeueAfter: after}, nil
 }
 
 func (r *Reconciler[T]) reconcileDelete(ctx context.Context, obj T) (ctrl.Result, error) {

@@ -107,6 +107,9 @@ func New(cfg Config) (*Client, error) {
 // String describes the client without its master key, should it end up in a log line.
 func (c *Client) String() string { return "litellm.Client{" + c.rest.BaseURL + "}" }
 
+// BaseURL is the proxy's base URL, as configured (no credentials).
+func (c *Client) BaseURL() string { return c.rest.BaseURL }
+
 // GoString is String for %#v.
 func (c *Client) GoString() string { return c.String() }
 
