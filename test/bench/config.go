@@ -1,0 +1,213 @@
+package bench
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is one benchmark run. DefaultConfig is what `make bench` runs.
+type Config struct {
+	// ManagerBinary is the operator's manager (bin/manager, built by `make build`).
+	ManagerBinary string
+	// RepoRoot holds config/crd/bases; found from the working directory when empty.
+	RepoRoot string
+	// WorkDir keeps the operator logs of every phase; a temporary folder when empty.
+	WorkDir string
+
+	// Keys is the number of VirtualKeys created at each point of the concurrency sweep.
+	Keys int
+	// Latency is added by the simulator to every LiteLLM call.
+	Latency time.Duration
+	// Concurrency lists the --max-concurrent-reconciles values of the sweep.
+	Concurrency []int
+	// Workers is --max-concurrent-reconciles in the steady-state and memory phases.
+	Workers int
+	// ResyncPeriod is the operator's --resync-period in the steady-state phase (the sweep uses an
+	// hour, so no resync competes with the creates).
+	ResyncPeriod time.Duration
+	// SteadyWindow is how long periodic resyncs are counted after the restart wave.
+	SteadyWindow time.Duration
+	// RequestCosts is how many requests of each kind measure the API server's CPU per request
+	// (0 skips the phase).
+	RequestCosts int
+	// MemoryKeys VirtualKeys are created for the memory phase; 0 skips the phase.
+	MemoryKeys int
+	// UnrelatedSecrets are created (SecretBytes of data each) in the memory phase's namespace,
+	// unlabelled, to show the operator's memory does not grow with them.
+	UnrelatedSecrets int
+	SecretBytes      int
+
+	// KubeAPIQPS and KubeAPIBurst are the operator's client rate limit.
+	KubeAPIQPS   float64
+	KubeAPIBurst int
+	// CreateQPS and Creators are the benchmark's own client: fast and parallel enough that
+	// creating the objects is not what is measured.
+	CreateQPS float64
+	Creators  int
+	// ReadyTimeout bounds each wait for every object of a phase to be Ready.
+	ReadyTimeout time.Duration
+
+	// JSONPath and ChartPath receive the report and the chart; empty skips them.
+	JSONPath, ChartPath string
+	// Progress receives a one-line status while the benchmark runs (nil: none); milestone marks
+	// the lines that end a step, which a log should keep.
+	Progress func(line string, milestone bool)
+}
+
+// DefaultConfig is the full run of `make bench`.
+func DefaultConfig() Config {
+	return Config{
+		ManagerBinary:    "bin/manager",
+		Keys:             1000,
+		Latency:          20 * time.Millisecond,
+		Concurrency:      []int{1, 4, 16, 32, 64},
+		Workers:          32,
+		ResyncPeriod:     10 * time.Second,
+		SteadyWindow:     25 * time.Second,
+		RequestCosts:     1000,
+		MemoryKeys:       10000,
+		UnrelatedSecrets: 10000,
+		SecretBytes:      2048,
+		KubeAPIQPS:       2000,
+		KubeAPIBurst:     4000,
+		CreateQPS:        500,
+		Creators:         32,
+		ReadyTimeout:     10 * time.Minute,
+		JSONPath:         "docs/performance.json",
+		ChartPath:        "docs/performance.png",
+	}
+}
+
+// quickConfig shortens every phase to about a minute (flag -quick); its output goes to bin/.
+func quickConfig(c Config) Config {
+	c.Keys = 200
+	c.Concurrency = []int{4, 16}
+	c.Workers = 16
+	c.ResyncPeriod = 5 * time.Second
+	c.SteadyWindow = 8 * time.Second
+	c.RequestCosts = 300
+	c.MemoryKeys = 1000
+	c.UnrelatedSecrets = 1000
+	c.JSONPath = "bin/performance-quick.json"
+	c.ChartPath = "bin/performance-quick.png"
+	return c
+}
+
+// Validate reports settings that cannot work.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Keys < 1 {
+		errs = append(errs, fmt.Errorf("-n must be at least 1, got %d", c.Keys))
+	}
+	if len(c.Concurrency) == 0 {
+		errs = append(errs, errors.New("-concurrency needs at least one value"))
+	}
+	for _, w := range append(slices.Clone(c.Concurrency), c.Workers) {
+		if w < 1 {
+			errs = append(errs, fmt.Errorf("concurrency values must be at least 1, got %d", w))
+		}
+	}
+	if c.Latency < 0 {
+		errs = append(errs, fmt.Errorf("-latency must not be negative, got %s", c.Latency))
+	}
+	if c.ResyncPeriod <= 0 || float64(c.SteadyWindow) < 1.1*float64(c.ResyncPeriod) {
+		// The resync period is jittered by ±10%: a shorter window may hold no resync of an object.
+		errs = append(errs, fmt.Errorf("-resync must be positive and -steady-window at least 1.1 times as long, got %s and %s", c.ResyncPeriod, c.SteadyWindow))
+	}
+	if c.MemoryKeys < 0 || c.UnrelatedSecrets < 0 || c.SecretBytes < 0 || c.RequestCosts < 0 {
+		errs = append(errs, errors.New("-memory-keys, -unrelated-secrets, -secret-bytes and -request-costs must not be negative"))
+	}
+	if c.KubeAPIQPS <= 0 || c.KubeAPIBurst <= 0 || c.CreateQPS <= 0 || c.Creators < 1 {
+		errs = append(errs, errors.New("-kube-api-qps, -kube-api-burst, -create-qps and -creators must be positive"))
+	}
+	if c.ManagerBinary == "" {
+		errs = append(errs, errors.New("-manager is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// ParseFlags reads the command line of cmd/bench into a Config. -quick changes the defaults of
+// every flag that is not given explicitly.
+func ParseFlags(fs *flag.FlagSet, args []string) (Config, error) {
+	c := DefaultConfig()
+	var quick bool
+	concurrency := intList(c.Concurrency)
+	fs.BoolVar(&quick, "quick", false, "a run of about a minute (200 keys, workers 4 and 16, 1,000 keys and Secrets for memory); output in bin/")
+	fs.StringVar(&c.ManagerBinary, "manager", c.ManagerBinary, "the operator's manager binary (make build)")
+	fs.StringVar(&c.WorkDir, "work-dir", "", "folder for the operator logs of every phase (default: a temporary folder, removed at the end)")
+	fs.IntVar(&c.Keys, "n", c.Keys, "VirtualKeys created at each concurrency")
+	fs.DurationVar(&c.Latency, "latency", c.Latency, "latency the LiteLLM simulator adds to every call")
+	fs.Var(&concurrency, "concurrency", "comma-separated --max-concurrent-reconciles values of the sweep")
+	fs.IntVar(&c.Workers, "workers", c.Workers, "--max-concurrent-reconciles in the steady-state and memory phases")
+	fs.DurationVar(&c.ResyncPeriod, "resync", c.ResyncPeriod, "--resync-period in the steady-state phase")
+	fs.DurationVar(&c.SteadyWindow, "steady-window", c.SteadyWindow, "how long periodic resyncs are counted")
+	fs.IntVar(&c.RequestCosts, "request-costs", c.RequestCosts, "requests of each kind to measure the API server's CPU per request (0 skips it)")
+	fs.IntVar(&c.MemoryKeys, "memory-keys", c.MemoryKeys, "VirtualKeys in the memory phase (0 skips it)")
+	fs.IntVar(&c.UnrelatedSecrets, "unrelated-secrets", c.UnrelatedSecrets, "unlabelled Secrets added in the memory phase")
+	fs.IntVar(&c.SecretBytes, "secret-bytes", c.SecretBytes, "data bytes per unrelated Secret")
+	fs.Float64Var(&c.KubeAPIQPS, "kube-api-qps", c.KubeAPIQPS, "the operator's --kube-api-qps")
+	fs.IntVar(&c.KubeAPIBurst, "kube-api-burst", c.KubeAPIBurst, "the operator's --kube-api-burst")
+	fs.Float64Var(&c.CreateQPS, "create-qps", c.CreateQPS, "QPS of the benchmark's own Kubernetes client")
+	fs.IntVar(&c.Creators, "creators", c.Creators, "parallel creates by the benchmark")
+	fs.DurationVar(&c.ReadyTimeout, "ready-timeout", c.ReadyTimeout, "how long a phase may wait for its objects to be Ready")
+	fs.StringVar(&c.JSONPath, "json", c.JSONPath, "JSON report path (empty: none)")
+	fs.StringVar(&c.ChartPath, "chart", c.ChartPath, "PNG chart path (empty: none)")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments %q (flags go in BENCH_ARGS)", fs.Args())
+	}
+	c.Concurrency = concurrency
+	if quick {
+		q := quickConfig(c)
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for name, apply := range map[string]func(){
+			"n": func() { c.Keys = q.Keys }, "concurrency": func() { c.Concurrency = q.Concurrency },
+			"workers": func() { c.Workers = q.Workers }, "resync": func() { c.ResyncPeriod = q.ResyncPeriod },
+			"steady-window": func() { c.SteadyWindow = q.SteadyWindow }, "memory-keys": func() { c.MemoryKeys = q.MemoryKeys },
+			"unrelated-secrets": func() { c.UnrelatedSecrets = q.UnrelatedSecrets },
+			"request-costs":     func() { c.RequestCosts = q.RequestCosts },
+			"json":              func() { c.JSONPath = q.JSONPath }, "chart": func() { c.ChartPath = q.ChartPath },
+		} {
+			if !set[name] {
+				apply()
+			}
+		}
+	}
+	return c, c.Validate()
+}
+
+// intList is a comma-separated flag value.
+type intList []int
+
+func (l *intList) String() string {
+	parts := make([]string, len(*l))
+	for i, v := range *l {
+		parts[i] = strconv.Itoa(v)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l *intList) Set(v string) error {
+	var out []int
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		n, err := strconv.Atoi(part)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", part)
+		}
+		out = append(out, n)
+	}
+	*l = out
+	return nil
+}

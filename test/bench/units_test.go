@@ -1,0 +1,365 @@
+package bench
+
+import (
+	"bytes"
+	"flag"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPercentile(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		out := make([]time.Duration, len(v))
+		for i, x := range v {
+			out[i] = time.Duration(x) * time.Millisecond
+		}
+		return out
+	}
+	cases := []struct {
+		reason string
+		values []time.Duration
+		p      float64
+		want   time.Duration
+	}{
+		{reason: "no values give zero", values: nil, p: 50, want: 0},
+		{reason: "one value is every percentile", values: ms(7), p: 99, want: 7 * time.Millisecond},
+		{reason: "median of an odd count is the middle value", values: ms(5, 1, 3), p: 50, want: 3 * time.Millisecond},
+		{reason: "nearest rank rounds up", values: ms(1, 2, 3, 4), p: 50, want: 2 * time.Millisecond},
+		{reason: "p95 of 1..100 is 95", values: seq(100), p: 95, want: 95 * time.Millisecond},
+		{reason: "p99 of 1..100 is 99", values: seq(100), p: 99, want: 99 * time.Millisecond},
+		{reason: "p100 is the maximum", values: ms(9, 2, 4), p: 100, want: 9 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			assert.Equal(t, tc.want, percentile(tc.values, tc.p))
+		})
+	}
+}
+
+func seq(n int) []time.Duration {
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[n-1-i] = time.Duration(i+1) * time.Millisecond // reversed: percentile must sort
+	}
+	return out
+}
+
+func TestNewBound(t *testing.T) {
+	cases := []struct {
+		reason        string
+		calls, writes float64
+		latency, wl   time.Duration
+		workers, keys int
+		measured      time.Duration
+		wantPerKey    time.Duration
+		wantTime      time.Duration
+		wantKeysS     float64
+		wantRatio     float64
+	}{
+		{
+			reason: "three calls and three writes, one worker", calls: 3, writes: 3, latency: 20 * time.Millisecond, wl: 5 * time.Millisecond,
+			workers: 1, keys: 100, measured: 15 * time.Second,
+			wantPerKey: 75 * time.Millisecond, wantTime: 7500 * time.Millisecond, wantKeysS: 1 / 0.075, wantRatio: 2,
+		},
+		{
+			reason: "workers divide the time", calls: 1, writes: 3, latency: 20 * time.Millisecond, wl: 2 * time.Millisecond,
+			workers: 13, keys: 1000, measured: 2 * time.Second,
+			wantPerKey: 26 * time.Millisecond, wantTime: 2 * time.Second, wantKeysS: 500, wantRatio: 1,
+		},
+		{reason: "no cost has no bound", workers: 4, keys: 10, measured: time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			b := newBound(tc.keys, tc.calls, tc.latency, tc.writes, tc.wl, tc.workers, tc.measured)
+			assert.Equal(t, tc.wantPerKey, b.PerKey.D())
+			assert.InDelta(t, tc.wantTime.Seconds(), b.Time.D().Seconds(), 1e-6)
+			assert.InDelta(t, tc.wantKeysS, b.KeysPerSecond, 1e-6)
+			assert.InDelta(t, tc.wantRatio, b.MeasuredRatio, 1e-6)
+		})
+	}
+}
+
+func TestParseMetrics(t *testing.T) {
+	const text = `# HELP rest_client_requests_total Number of HTTP requests.
+# TYPE rest_client_requests_total counter
+rest_client_requests_total{code="200",host="127.0.0.1:6443",method="GET"} 12
+rest_client_requests_total{code="201",host="127.0.0.1:6443",method="POST"} 3
+rest_client_requests_total{code="200",host="127.0.0.1:6443",method="PATCH"} 4.5
+workqueue_depth{controller="virtualkey",name="virtualkey"} 0
+odd_label{path="a \"quoted\", comma\\ and \n newline"} 1e3
+no_labels 7 1700000000000
+`
+	cases := []struct {
+		reason string
+		keep   func(string) bool
+		check  func(t *testing.T, m metricSet)
+	}{
+		{
+			reason: "sums by label",
+			check: func(t *testing.T, m metricSet) {
+				assert.InDelta(t, 19.5, m.Sum("rest_client_requests_total", nil), 1e-9)
+				assert.InDelta(t, 3, m.Sum("rest_client_requests_total", map[string]string{"method": "POST"}), 1e-9)
+				assert.InDelta(t, 7.5, m.SumWhere("rest_client_requests_total", func(l map[string]string) bool { return isWrite(l["method"]) }), 1e-9)
+			},
+		},
+		{
+			reason: "unescapes label values and reads exponents and timestamps",
+			check: func(t *testing.T, m metricSet) {
+				var odd sample
+				for _, s := range m {
+					if s.Name == "odd_label" {
+						odd = s
+					}
+				}
+				assert.Equal(t, "a \"quoted\", comma\\ and \n newline", odd.Labels["path"])
+				assert.InDelta(t, 1000, odd.Value, 1e-9)
+				assert.InDelta(t, 7, m.Sum("no_labels", nil), 1e-9)
+			},
+		},
+		{
+			reason: "keeps only the families asked for",
+			keep:   func(name string) bool { return strings.HasPrefix(name, "workqueue_") },
+			check: func(t *testing.T, m metricSet) {
+				require.Len(t, m, 1)
+				assert.Equal(t, "workqueue_depth", m[0].Name)
+			},
+		},
+		{
+			reason: "groups by a key",
+			check: func(t *testing.T, m metricSet) {
+				got := m.GroupBy("rest_client_requests_total", nil, func(l map[string]string) string { return l["method"] })
+				assert.Equal(t, map[string]float64{"GET": 12, "POST": 3, "PATCH": 4.5}, got)
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			m, err := parseMetrics(strings.NewReader(text), tc.keep)
+			require.NoError(t, err)
+			tc.check(t, m)
+		})
+	}
+}
+
+func TestParseMetricsRejectsMalformedLines(t *testing.T) {
+	for _, line := range []string{`x{a="1"`, `x{a=1} 2`, `x 1.2.3`, `x{a="1"}`, `{a="1"} 1`} {
+		t.Run(line, func(t *testing.T) {
+			_, err := parseMetrics(strings.NewReader(line+"\n"), nil)
+			assert.Error(t, err)
+		})
+	}
+}
+
+func TestSubtractCounts(t *testing.T) {
+	got := subtractCounts(map[string]float64{"a": 5, "b": 2, "c": 1}, map[string]float64{"a": 3, "b": 2})
+	assert.Equal(t, map[string]float64{"a": 2, "c": 1}, got, "unchanged keys are left out")
+}
+
+func TestProcParsers(t *testing.T) {
+	t.Run("status memory", func(t *testing.T) {
+		m, err := parseStatusMemory([]byte("Name:\tmanager\nVmHWM:\t  81920 kB\nVmRSS:\t   65536 kB\nThreads:\t12\n"))
+		require.NoError(t, err)
+		assert.Equal(t, memory{RSS: 64 << 20, Peak: 80 << 20}, m)
+		_, err = parseStatusMemory([]byte("Name:\tmanager\n"))
+		assert.Error(t, err, "a kernel thread has no VmRSS")
+	})
+	t.Run("stat with a command name holding spaces and parentheses", func(t *testing.T) {
+		st, err := parseProcStat("4242 (my (odd) cmd) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 12 0 1000 0 0")
+		require.NoError(t, err)
+		assert.Equal(t, procStat{Comm: "my (odd) cmd", PPID: 17, CPUSecs: 3}, st)
+	})
+	t.Run("machine CPU totals", func(t *testing.T) {
+		tot, err := parseCPUTotals("cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 50 0 25 400 25 0 0 0 0 0\n")
+		require.NoError(t, err)
+		assert.InDelta(t, 1.5, tot.Busy, 1e-9)
+		assert.InDelta(t, 10, tot.Total, 1e-9)
+	})
+}
+
+func TestParseFlags(t *testing.T) {
+	cases := []struct {
+		reason  string
+		args    []string
+		check   func(t *testing.T, c Config)
+		wantErr string
+	}{
+		{
+			reason: "defaults are the full run",
+			check: func(t *testing.T, c Config) {
+				assert.Equal(t, 1000, c.Keys)
+				assert.Equal(t, 20*time.Millisecond, c.Latency)
+				assert.Equal(t, []int{1, 4, 16, 32, 64}, c.Concurrency)
+				assert.Equal(t, 10000, c.MemoryKeys)
+				assert.Equal(t, "docs/performance.json", c.JSONPath)
+			},
+		},
+		{
+			reason: "quick shortens every phase and writes to bin/",
+			args:   []string{"-quick"},
+			check: func(t *testing.T, c Config) {
+				assert.Equal(t, 200, c.Keys)
+				assert.Equal(t, []int{4, 16}, c.Concurrency)
+				assert.Equal(t, 1000, c.MemoryKeys)
+				assert.Equal(t, "bin/performance-quick.png", c.ChartPath)
+			},
+		},
+		{
+			reason: "explicit flags win over quick",
+			args:   []string{"-quick", "-n=300", "-concurrency", "2, 8", "-json="},
+			check: func(t *testing.T, c Config) {
+				assert.Equal(t, 300, c.Keys)
+				assert.Equal(t, []int{2, 8}, c.Concurrency)
+				assert.Empty(t, c.JSONPath)
+				assert.Equal(t, 1000, c.UnrelatedSecrets)
+			},
+		},
+		{reason: "a concurrency must be a number", args: []string{"-concurrency=1,x"}, wantErr: `"x" is not a number`},
+		{reason: "zero workers cannot run", args: []string{"-concurrency=0"}, wantErr: "at least 1"},
+		{reason: "no keys", args: []string{"-n=0"}, wantErr: "-n must be at least 1"},
+		{reason: "arguments belong in flags", args: []string{"extra"}, wantErr: "BENCH_ARGS"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+			fs.SetOutput(&bytes.Buffer{})
+			c, err := ParseFlags(fs, tc.args)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			tc.check(t, c)
+		})
+	}
+}
+
+func TestEvaluateTargets(t *testing.T) {
+	point := func(workers int, keysS, ratio float64) CreateRun {
+		return CreateRun{Workers: workers, KeysPerSecond: keysS, Bound: Bound{MeasuredRatio: ratio, KeysPerSecond: keysS * ratio}}
+	}
+	base := func() *Report {
+		return &Report{
+			Machine:  Machine{CPUs: 2},
+			Settings: Settings{Latency: Seconds(20 * time.Millisecond)},
+			Steady: &SteadyState{
+				Restart:  ResyncWindow{Reconciles: 10, LiteLLMReads: 10, LiteLLMReadsPerResync: 1},
+				Periodic: ResyncWindow{Reconciles: 20, LiteLLMReads: 20, LiteLLMReadsPerResync: 1},
+			},
+			Memory: &MemoryResult{Keys: 10000, UnrelatedSecrets: 10000, PeakMiB: 80, Flat: true},
+		}
+	}
+	verdicts := func(ts []Target) map[string]bool {
+		out := map[string]bool{}
+		for _, tg := range ts {
+			out[tg.Name] = tg.Met
+		}
+		return out
+	}
+	cases := []struct {
+		reason string
+		mutate func(r *Report)
+		want   map[string]bool
+	}{
+		{
+			reason: "a point within 32 workers meets both throughput and bound",
+			mutate: func(r *Report) { r.Sweep = []CreateRun{point(4, 50, 1.2), point(32, 120, 1.4), point(64, 200, 1.1)} },
+			want:   map[string]bool{"throughput": true, "bound": true, "resync writes": true, "resync reads": true, "memory": true, "memory flat": true},
+		},
+		{
+			reason: "64 workers do not count for the target",
+			mutate: func(r *Report) { r.Sweep = []CreateRun{point(16, 80, 1.2), point(64, 300, 1.1)} },
+			want:   map[string]bool{"throughput": false, "bound": true, "resync writes": true, "resync reads": true, "memory": true, "memory flat": true},
+		},
+		{
+			reason: "fast but far from the bound",
+			mutate: func(r *Report) { r.Sweep = []CreateRun{point(32, 150, 3)} },
+			want:   map[string]bool{"throughput": true, "bound": false, "resync writes": true, "resync reads": true, "memory": true, "memory flat": true},
+		},
+		{
+			reason: "a write on resync, two reads, too much memory, growth with Secrets",
+			mutate: func(r *Report) {
+				r.Sweep = []CreateRun{point(32, 150, 1.2)}
+				r.Steady.Periodic.KubeWrites = 1
+				r.Steady.Periodic.LiteLLMReadsPerResync = 2
+				r.Memory.PeakMiB = 120
+				r.Memory.Flat = false
+			},
+			want: map[string]bool{"throughput": true, "bound": true, "resync writes": false, "resync reads": false, "memory": false, "memory flat": false},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			r := base()
+			tc.mutate(r)
+			assert.Equal(t, tc.want, verdicts(evaluateTargets(r)))
+		})
+	}
+}
+
+func TestMemoryEvaluate(t *testing.T) {
+	cases := []struct {
+		reason                string
+		without, with         float64
+		liveWithout, liveWith float64
+		wantFlat              bool
+	}{
+		{reason: "a few MiB of GC noise is flat", without: 60, with: 64, liveWithout: 20, liveWith: 21, wantFlat: true},
+		{reason: "less is flat", without: 60, with: 55, liveWithout: 20, liveWith: 19, wantFlat: true},
+		{reason: "caching the Secrets shows in RSS", without: 60, with: 90, liveWithout: 20, liveWith: 21, wantFlat: false},
+		{reason: "caching the Secrets shows in the live heap", without: 60, with: 62, liveWithout: 20, liveWith: 30, wantFlat: false},
+		{reason: "the RSS tolerance grows with the baseline", without: 200, with: 215, liveWithout: 90, liveWith: 91, wantFlat: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			m := &MemoryResult{UnrelatedSecrets: 10000, SecretBytes: 2048, Points: []MemoryPoint{
+				{Label: "after creating the keys", RSSMiB: 70, PeakMiB: 95},
+				{Label: "fresh start, no unrelated Secrets", RSSMiB: tc.without, PeakMiB: tc.without, LiveHeapMiB: tc.liveWithout},
+				{Label: "fresh start, with the unrelated Secrets", UnrelatedSecrets: 10000, RSSMiB: tc.with, PeakMiB: tc.with, LiveHeapMiB: tc.liveWith},
+			}}
+			m.evaluate()
+			assert.Equal(t, tc.wantFlat, m.Flat)
+			assert.InDelta(t, tc.with-tc.without, m.GrowthMiB, 1e-9)
+			assert.InDelta(t, max(95, tc.without, tc.with), m.PeakMiB, 1e-9)
+		})
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	rep := &Report{
+		Machine:  Machine{CPUs: 2, CPUModel: "test"},
+		Settings: Settings{Keys: 100, Latency: Seconds(20 * time.Millisecond), KubeAPIQPS: 1000, KubeAPIBurst: 2000},
+		Sweep: []CreateRun{
+			{Label: "sweep w=1", Workers: 1, Keys: 100, KeysPerSecond: 20, Bound: newBound(100, 1, 20*time.Millisecond, 3, 2*time.Millisecond, 1, 5*time.Second),
+				LiteLLMCalls: map[string]float64{"POST /key/generate": 1}},
+			{Label: "sweep w=16", Workers: 16, Keys: 100, KeysPerSecond: 120, Bound: newBound(100, 1, 20*time.Millisecond, 3, 2*time.Millisecond, 16, 830*time.Millisecond)},
+		},
+		Steady: &SteadyState{Keys: 101, ResyncPeriod: Seconds(10 * time.Second)},
+		Memory: &MemoryResult{Keys: 10000, Points: []MemoryPoint{{Label: "fresh start, no unrelated Secrets", RSSMiB: 60}}},
+	}
+	rep.Targets = evaluateTargets(rep)
+
+	var text bytes.Buffer
+	require.NoError(t, rep.WriteText(&text))
+	for _, want := range []string{"workers", "POST /key/generate 1.00", "Steady state", "Memory: 10000 keys", "Targets"} {
+		assert.Contains(t, text.String(), want)
+	}
+
+	path := filepath.Join(t.TempDir(), "chart.png")
+	require.NoError(t, writeChart(path, rep))
+	f, err := os.Open(path) //nolint:gosec // the test's own file
+	require.NoError(t, err)
+	defer func() { _ = f.Close() }()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	assert.Positive(t, img.Bounds().Dx())
+
+	assert.Error(t, writeChart(path, &Report{}), "nothing to draw")
+}
