@@ -72,7 +72,7 @@ func DefaultConfig() Config {
 		RequestCosts:     1000,
 		MemoryKeys:       10000,
 		UnrelatedSecrets: 10000,
-		SecretBytes:      2048,
+		SecretBytes:      4096,
 		KubeAPIQPS:       2000,
 		KubeAPIBurst:     4000,
 		CreateQPS:        500,

@@ -140,9 +140,10 @@ func (k *cluster) createUnrelatedSecrets(ctx context.Context, ns string, n, size
 	})
 }
 
-// writeLatency measures the API server's latency for the operator's three kinds of write (a
-// metadata merge patch on a VirtualKey, a Secret create, a status merge patch), one at a time on an
-// otherwise idle server, in a namespace no operator watches. It returns the mean over all writes.
+// writeLatency measures the API server's latency for the operator's three writes of a create (the
+// finalizer patch, the key Secret, the status patch, each as the operator sends it), one at a time
+// on an otherwise idle server, in a namespace no operator watches. It returns the mean over all
+// writes.
 func (k *cluster) writeLatency(ctx context.Context, ns string, rounds int) (time.Duration, error) {
 	if err := k.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		return 0, err
@@ -162,22 +163,17 @@ func (k *cluster) writeLatency(ctx context.Context, ns string, rounds int) (time
 			return 0, err
 		}
 		before := vk.DeepCopy()
-		vk.Annotations = map[string]string{"bench.litellm.ai/calibration": "1"}
-		if err := timed(func() error { return k.client.Patch(ctx, vk, client.MergeFrom(before)) }); err != nil {
+		vk.Finalizers = append(vk.Finalizers, v1alpha1.FinalizerName)
+		if err := timed(func() error {
+			return k.client.Patch(ctx, vk, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		}); err != nil {
 			return 0, err
 		}
-		secret := &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: vk.Name + "-key"},
-			Data:       map[string][]byte{"key": []byte("sk-calibration-0123456789abcdef")},
-		}
-		if err := timed(func() error { return k.client.Create(ctx, secret) }); err != nil {
+		if err := timed(func() error { return k.client.Create(ctx, keySecretLike(vk)) }); err != nil {
 			return 0, err
 		}
 		before = vk.DeepCopy()
-		vk.Status.KeyName = "sk-...cdef"
-		meta.SetStatusCondition(&vk.Status.Conditions, metav1.Condition{
-			Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonAvailable, Message: "calibration",
-		})
+		readyStatusLike(vk)
 		if err := timed(func() error { return k.client.Status().Patch(ctx, vk, client.MergeFrom(before)) }); err != nil {
 			return 0, err
 		}

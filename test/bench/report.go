@@ -98,8 +98,8 @@ type CreateRun struct {
 	// MeanReconcileTime and MeanQueueTime come from the operator's histograms.
 	MeanReconcileTime Seconds `json:"meanReconcileTime"`
 	MeanQueueTime     Seconds `json:"meanQueueTime"`
-	// MeanLiteLLMCallTime is a LiteLLM call as the operator saw it; MeanAPIWriteTime a write to
-	// VirtualKeys or Secrets as the API server handled it (the benchmark's creates included).
+	// MeanLiteLLMCallTime is a LiteLLM call as the operator saw it; MeanAPIWriteTime one of the
+	// operator's writes (VirtualKey patches, Secret creates) as the API server handled it.
 	MeanLiteLLMCallTime Seconds `json:"meanLiteLLMCallTime"`
 	MeanAPIWriteTime    Seconds `json:"meanAPIServerWriteTime"`
 	// CPUSeconds by process during the run, and the machine's busy fraction.
@@ -154,8 +154,8 @@ type MemoryResult struct {
 	PeakMiB float64 `json:"peakMiB"`
 	// GrowthMiB compares the two fresh starts, with and without the unrelated Secrets. Flat means:
 	// RSS grew by no more than its noise between two starts (ToleranceMiB), and the live heap by
-	// less than a quarter of the unrelated Secrets' data (LiveToleranceMiB), which caching them
-	// would at least cost.
+	// less than half the unrelated Secrets' data (LiveToleranceMiB): caching them would cost at
+	// least all of it.
 	GrowthMiB         float64 `json:"rssGrowthMiB"`
 	HeapGrowthMiB     float64 `json:"heapGrowthMiB"`
 	LiveHeapGrowthMiB float64 `json:"liveHeapGrowthMiB"`
@@ -183,7 +183,7 @@ const (
 	flatToleranceMiB        = 5.0
 	flatToleranceFraction   = 0.10
 	flatLiveToleranceMiB    = 2.0
-	flatLiveToleranceOfData = 0.25
+	flatLiveToleranceOfData = 0.5
 )
 
 func (m *MemoryResult) evaluate() {
@@ -356,7 +356,7 @@ func (r *runner) writeOutputs() error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(p, append(data, '\n'), 0o600); err != nil {
+		if err := os.WriteFile(p, append(data, '\n'), 0o644); err != nil { //nolint:gosec // a report meant to be read and committed
 			return err
 		}
 	}
