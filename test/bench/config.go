@@ -83,7 +83,7 @@ func DefaultConfig() Config {
 	}
 }
 
-// quickConfig shortens every phase to about a minute (flag -quick); its output goes to bin/.
+// quickConfig shortens the run to about a minute and a half (flag -quick); its output goes to bin/.
 func quickConfig(c Config) Config {
 	c.Keys = 200
 	c.Concurrency = []int{4, 16}
@@ -137,7 +137,7 @@ func ParseFlags(fs *flag.FlagSet, args []string) (Config, error) {
 	c := DefaultConfig()
 	var quick bool
 	concurrency := intList(c.Concurrency)
-	fs.BoolVar(&quick, "quick", false, "a run of about a minute (200 keys, workers 4 and 16, 1,000 keys and Secrets for memory); output in bin/")
+	fs.BoolVar(&quick, "quick", false, "a run of about a minute and a half (200 keys, workers 4 and 16, 1,000 keys and Secrets for memory); output in bin/")
 	fs.StringVar(&c.ManagerBinary, "manager", c.ManagerBinary, "the operator's manager binary (make build)")
 	fs.StringVar(&c.WorkDir, "work-dir", "", "folder for the operator logs of every phase (default: a temporary folder, removed at the end)")
 	fs.IntVar(&c.Keys, "n", c.Keys, "VirtualKeys created at each concurrency")
