@@ -73,10 +73,7 @@ func (e *teamExternal) Create(ctx context.Context, t *v1alpha1.Team) error {
 		Blocked: s.Blocked, Tags: s.Tags, Guardrails: s.Guardrails, OrganizationID: s.OrganizationID,
 		ModelAliases: s.ModelAliases, TeamMemberPermissions: s.TeamMemberPermissions,
 	}
-	if s.MaxBudget != nil {
-		v := money(s.MaxBudget)
-		req.MaxBudget = &v
-	}
+	req.MaxBudget = moneyPtr(s.MaxBudget)
 	team, err := e.lc.NewTeam(ctx, req)
 	if litellm.IsAlreadyExists(err) {
 		// Our own earlier create whose response was lost: the next observation adopts it.

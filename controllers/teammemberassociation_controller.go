@@ -168,10 +168,7 @@ func (e *membershipExternal) Observe(ctx context.Context, m *v1alpha1.TeamMember
 func (e *membershipExternal) Create(ctx context.Context, m *v1alpha1.TeamMemberAssociation) error {
 	req := litellm.TeamMemberAddRequest{TeamID: e.teamID,
 		Member: litellm.TeamMember{UserID: e.userID, UserEmail: m.Spec.UserEmail, Role: m.Spec.Role}}
-	if m.Spec.MaxBudgetInTeam != nil {
-		v := money(m.Spec.MaxBudgetInTeam)
-		req.MaxBudgetInTeam = &v
-	}
+	req.MaxBudgetInTeam = moneyPtr(m.Spec.MaxBudgetInTeam)
 	_, err := e.lc.AddTeamMember(ctx, req)
 	if err != nil && !litellm.IsAlreadyExists(err) {
 		return err
@@ -181,10 +178,7 @@ func (e *membershipExternal) Create(ctx context.Context, m *v1alpha1.TeamMemberA
 
 func (e *membershipExternal) Update(ctx context.Context, m *v1alpha1.TeamMemberAssociation, _ managed.Observation) error {
 	req := litellm.TeamMemberUpdateRequest{TeamID: e.teamID, UserID: e.userID, Role: m.Spec.Role}
-	if m.Spec.MaxBudgetInTeam != nil {
-		v := money(m.Spec.MaxBudgetInTeam)
-		req.MaxBudgetInTeam = &v
-	}
+	req.MaxBudgetInTeam = moneyPtr(m.Spec.MaxBudgetInTeam)
 	_, err := e.lc.UpdateTeamMember(ctx, req)
 	return err
 }

@@ -102,15 +102,7 @@ func (e *userExternal) Create(ctx context.Context, u *v1alpha1.User) error {
 	}
 	req.ModelRPMLimit, _ = v1alpha1.ParseIntStrings(s.ModelRPMLimit)
 	req.ModelTPMLimit, _ = v1alpha1.ParseIntStrings(s.ModelTPMLimit)
-	for _, b := range []struct {
-		in  *string
-		out **float64
-	}{{s.MaxBudget, &req.MaxBudget}, {s.SoftBudget, &req.SoftBudget}, {s.Spend, &req.Spend}} {
-		if b.in != nil {
-			v := money(b.in)
-			*b.out = &v
-		}
-	}
+	req.MaxBudget, req.SoftBudget, req.Spend = moneyPtr(s.MaxBudget), moneyPtr(s.SoftBudget), moneyPtr(s.Spend)
 	resp, err := e.lc.NewUser(ctx, req)
 	if litellm.IsAlreadyExists(err) {
 		return e.explainConflict(ctx, u, err)
@@ -212,8 +204,7 @@ func userUpdate(u *v1alpha1.User, obs *litellm.User) (litellm.UserUpdateRequest,
 		req.MaxBudget = litellm.Set(money(s.MaxBudget))
 	}
 	if s.SoftBudget != nil && obs.SoftBudget != nil && d.add("soft_budget", !floatEqual(money(s.SoftBudget), obs.SoftBudget)) {
-		v := money(s.SoftBudget)
-		req.SoftBudget = &v
+		req.SoftBudget = moneyPtr(s.SoftBudget)
 	}
 	if s.BudgetDuration != "" && d.add("budget_duration", s.BudgetDuration != obs.BudgetDuration) {
 		req.BudgetDuration = s.BudgetDuration

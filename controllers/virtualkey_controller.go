@@ -395,15 +395,7 @@ func generateRequest(vk *v1alpha1.VirtualKey, raw string) litellm.KeyGenerateReq
 		Guardrails: s.Guardrails, Tags: s.Tags, EnforcedParams: s.EnforcedParams,
 		Blocked: s.Blocked, SendInviteEmail: s.SendInviteEmail,
 	}
-	for _, b := range []struct {
-		in  *string
-		out **float64
-	}{{s.MaxBudget, &req.MaxBudget}, {s.SoftBudget, &req.SoftBudget}, {s.Spend, &req.Spend}} {
-		if b.in != nil {
-			v := money(b.in)
-			*b.out = &v
-		}
-	}
+	req.MaxBudget, req.SoftBudget, req.Spend = moneyPtr(s.MaxBudget), moneyPtr(s.SoftBudget), moneyPtr(s.Spend)
 	return req
 }
 

@@ -277,6 +277,15 @@ func jsonValuesNonNil(m map[string]string) map[string]any {
 	return map[string]any{}
 }
 
+// moneyPtr parses an optional budget string: nil stays nil (the field is not sent).
+func moneyPtr(s *string) *float64 {
+	if s == nil {
+		return nil
+	}
+	v := money(s)
+	return &v
+}
+
 // money parses a budget string the API server has already validated.
 func money(s *string) float64 {
 	v, _ := v1alpha1.ParseBudget(*s)
