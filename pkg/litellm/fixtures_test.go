@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fixture is one file of ../shared/litellm-fixtures (see its README.md).
+// fixture is one file of testdata/litellm-fixtures (see its README.md for each file's origin).
 type fixture struct {
 	Endpoint string          `json:"endpoint"`
 	Status   int             `json:"status"`
@@ -24,16 +24,12 @@ type fixture struct {
 	Body     json.RawMessage `json:"body"`
 }
 
-// fixturesDir finds ../shared/litellm-fixtures next to the repository root, from this file's path.
+// fixturesDir is the repository's testdata/litellm-fixtures, found from this file's path.
 func fixturesDir(t *testing.T) string {
 	t.Helper()
 	_, file, _, ok := runtime.Caller(0)
 	require.True(t, ok)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "litellm-fixtures")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("LiteLLM fixtures not found at %s (the shared folder must be a sibling of the repository): %v", dir, err)
-	}
-	return dir
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "litellm-fixtures")
 }
 
 // fixtureCheck calls the client against a server that answers with the fixture, then checks the result.

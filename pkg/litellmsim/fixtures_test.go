@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -14,24 +15,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fixturesDir finds ../shared/litellm-fixtures next to the repository root (the directory that
-// holds go.mod), as every developer and CI run has it.
+// fixturesDir is the repository's testdata/litellm-fixtures (see its README.md for each file's
+// origin), found from this file's path.
 func fixturesDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "repository root (go.mod) not found")
-		dir = parent
-	}
-	fixtures := filepath.Join(dir, "..", "shared", "litellm-fixtures")
-	_, err = os.Stat(fixtures)
-	require.NoError(t, err, "the shared fixtures must sit at ../shared/litellm-fixtures from the repository root")
-	return fixtures
+	_, file, _, ok := runtime.Caller(0)
+	require.True(t, ok)
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "litellm-fixtures")
 }
 
 type fixture struct {
