@@ -25,9 +25,9 @@ import (
 	authv1alpha1 "github.com/litellm-operator/litellm-operator/api/v1alpha1"
 )
 
-// guidePath is the user guide whose examples must work as written; it lives in the shared folder
-// beside the repository, which CI has too.
-var guidePath = filepath.Join(repoRoot, "..", "shared", "seeds", "virtual-keys-guide.md")
+// guideDir holds the YAML examples and kubectl commands of the virtual-keys guide, extracted verbatim
+// (see testdata/README.md): they must work as written.
+var guideDir = filepath.Join(repoRoot, "testdata", "virtual-keys-guide")
 
 // decodeObjects reads every YAML document in data as an unstructured object.
 func decodeObjects(t *testing.T, data []byte) []*unstructured.Unstructured {
@@ -68,46 +68,62 @@ func TestSamplesAreAccepted(t *testing.T) {
 		kinds, "one sample per kind")
 }
 
-var (
-	yamlBlock  = regexp.MustCompile("(?s)```yaml\n(.*?)```")
-	bashBlock  = regexp.MustCompile("(?s)```bash\n(.*?)```")
-	inlineCmd  = regexp.MustCompile("`(kubectl [^`]+)`")
-	guidePatch = regexp.MustCompile(`kubectl patch virtualkey (\S+) --type='merge' -p='([^']+)'`)
-)
+var guidePatch = regexp.MustCompile(`^kubectl patch virtualkey (\S+) --type='merge' -p='([^']+)'$`)
 
-func readGuide(t *testing.T) string {
+// guideExamples returns the guide's YAML examples, file by file.
+func guideExamples(t *testing.T) map[string][]byte {
 	t.Helper()
-	data, err := os.ReadFile(guidePath)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("the guide %s is not here; its examples cannot be checked", guidePath)
-	}
+	files, err := filepath.Glob(filepath.Join(guideDir, "*.yaml"))
 	require.NoError(t, err)
-	return string(data)
+	require.NotEmpty(t, files, "the guide has YAML examples")
+	out := map[string][]byte{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		out[filepath.Base(f)] = data
+	}
+	return out
+}
+
+// guideCommands returns the guide's kubectl command lines, in the guide's order.
+func guideCommands(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(guideDir, "commands.txt"))
+	require.NoError(t, err)
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, line)
+		}
+	}
+	require.NotEmpty(t, out, "the guide has kubectl commands")
+	return out
 }
 
 // TestGuideExamplesAreAccepted creates every YAML example of the guide, then applies the guide's
 // kubectl patch as a merge patch.
 func TestGuideExamplesAreAccepted(t *testing.T) {
-	guide := readGuide(t)
 	ctx := context.Background()
 	ns := newNamespace(t)
-
-	blocks := yamlBlock.FindAllStringSubmatch(guide, -1)
-	require.NotEmpty(t, blocks, "the guide has YAML examples")
-	for _, b := range blocks {
-		for _, obj := range decodeObjects(t, []byte(b[1])) {
+	for name, data := range guideExamples(t) {
+		for _, obj := range decodeObjects(t, data) {
 			obj.SetNamespace(ns)
-			assert.NoError(t, k8s.Create(ctx, obj), "guide example %s", obj.GetName())
+			assert.NoError(t, k8s.Create(ctx, obj), "guide example %s: %s", name, obj.GetName())
 		}
 	}
 
-	patches := guidePatch.FindAllStringSubmatch(guide, -1)
-	require.NotEmpty(t, patches, "the guide shows how to patch a key")
-	for _, p := range patches {
+	patched := 0
+	for _, c := range guideCommands(t) {
+		p := guidePatch.FindStringSubmatch(c)
+		if p == nil {
+			continue
+		}
 		key := &authv1alpha1.VirtualKey{}
 		key.Namespace, key.Name = ns, p[1]
-		require.NoError(t, k8s.Patch(ctx, key, client.RawPatch(types.MergePatchType, []byte(p[2]))), p[0])
+		require.NoError(t, k8s.Patch(ctx, key, client.RawPatch(types.MergePatchType, []byte(p[2]))), c)
+		patched++
 	}
+	require.Positive(t, patched, "the guide shows how to patch a key")
 	var key authv1alpha1.VirtualKey
 	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "example-service"}, &key))
 	require.NotNil(t, key.Spec.MaxBudget)
@@ -118,40 +134,28 @@ func TestGuideExamplesAreAccepted(t *testing.T) {
 // against the guide's examples. Commands that read what only the controller writes (the key
 // Secret) are left to the end-to-end tests.
 func TestGuideKubectlCommands(t *testing.T) {
-	guide := readGuide(t)
-	kubectl := filepath.Join(assetsDir(), "kubectl")
-	if _, err := os.Stat(kubectl); err != nil {
-		t.Skipf("kubectl is not in %s", assetsDir())
-	}
 	ns := newNamespace(t)
+	kubectl := filepath.Join(assetsDir(), "kubectl")
+	_, err := os.Stat(kubectl)
+	require.NoError(t, err, "kubectl is built with the control plane (make controlplane)")
 	kubeconfig := writeKubeconfig(t, restCfg, ns)
 
 	var commands, deletes []string
-	for _, block := range bashBlock.FindAllStringSubmatch(guide, -1) {
-		for _, line := range strings.Split(block[1], "\n") {
-			line = strings.TrimSpace(line)
-			switch {
-			case !strings.HasPrefix(line, "kubectl "):
-				// Comments, curl, and assignments that read the key Secret need the controller.
-			case strings.Contains(line, "$"):
-			case strings.HasPrefix(line, "kubectl delete "):
-				deletes = append(deletes, line) // after the reads that need the object
-			default:
-				commands = append(commands, line)
-			}
+	for _, line := range guideCommands(t) {
+		switch {
+		case !strings.HasPrefix(line, "kubectl "), strings.Contains(line, "$"):
+			// Assignments that read the key Secret need the controller.
+		case strings.HasPrefix(line, "kubectl delete "):
+			deletes = append(deletes, line) // after the reads that need the object
+		default:
+			commands = append(commands, line)
 		}
 	}
-	for _, m := range inlineCmd.FindAllStringSubmatch(guide, -1) {
-		commands = append(commands, m[1]) // e.g. the currentSpend read under "Budget Exceeded"
-	}
-	require.NotEmpty(t, commands, "the guide has kubectl commands")
 
 	// The guide's own YAML, applied with kubectl as a user would.
-	for i, b := range yamlBlock.FindAllStringSubmatch(guide, -1) {
-		f := filepath.Join(t.TempDir(), "example.yaml")
-		require.NoError(t, os.WriteFile(f, []byte(b[1]), 0o600))
-		out, err := runShell(kubectl, kubeconfig, "kubectl apply -f "+f)
-		require.NoError(t, err, "example %d: %s", i, out)
+	for name := range guideExamples(t) {
+		out, err := runShell(kubectl, kubeconfig, "kubectl apply -f "+filepath.Join(guideDir, name))
+		require.NoError(t, err, "example %s: %s", name, out)
 	}
 
 	// Short names and the category must reach the same objects.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,7 +19,8 @@ import (
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 )
 
-// The user guide's commands, verbatim (TestGuideCopiesAreVerbatim checks them against the guide).
+// The user guide's commands, verbatim (TestGuideCopiesAreVerbatim checks them against the commands
+// extracted from the guide into testdata/virtual-keys-guide).
 const (
 	guideList      = `kubectl get virtualkeys`
 	guideDescribe  = `kubectl describe virtualkey example-service`
@@ -39,14 +39,16 @@ const (
   }`
 )
 
-// The guide's YAML, verbatim, in testdata.
+// The guide's YAML and commands, extracted verbatim (see testdata/README.md). Paths are relative to
+// this package's folder, where shell runs.
 const (
-	guideBasicYAML    = "testdata/guide-basic-virtualkey.yaml"
-	guideAdvancedYAML = "testdata/guide-advanced-virtualkey.yaml"
+	guideDir          = "../../testdata/virtual-keys-guide"
+	guideBasicYAML    = guideDir + "/basic-virtual-key.yaml"
+	guideAdvancedYAML = guideDir + "/advanced-virtual-key.yaml"
 )
 
-// TestGuide follows ../shared/seeds/virtual-keys-guide.md command by command, in the guide's
-// namespace (kubectl's default), and checks each outcome in Kubernetes and in LiteLLM.
+// TestGuide follows the virtual-keys guide command by command, in the guide's namespace (kubectl's
+// default), and checks each outcome in Kubernetes and in LiteLLM.
 func TestGuide(t *testing.T) {
 	var key string // the raw key, read as the guide reads it
 
@@ -198,24 +200,17 @@ func statusOf(t *testing.T, out string) map[string]any {
 	return status
 }
 
-// TestGuideCopiesAreVerbatim checks that the YAML and commands above are the guide's own.
+// TestGuideCopiesAreVerbatim checks that the commands above are the guide's own, as extracted.
 func TestGuideCopiesAreVerbatim(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(env.root, "..", "shared", "seeds", "virtual-keys-guide.md"))
-	if os.IsNotExist(err) {
-		t.Skip("../shared/seeds/virtual-keys-guide.md is not here")
-	}
+	commands, err := os.ReadFile(guideDir + "/commands.txt")
 	require.NoError(t, err)
-	guide := string(data)
-	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(guide, -1)
-	require.Len(t, blocks, 2, "the guide's two VirtualKey examples")
-	for i, path := range []string{guideBasicYAML, guideAdvancedYAML} {
-		copied, err := os.ReadFile(path)
-		require.NoError(t, err)
-		assert.Equal(t, blocks[i][1], string(copied), path)
+	lines := strings.Split(string(commands), "\n")
+	for _, cmd := range []string{guideList, guideDescribe, guideKeySecret, guideKey, guidePatch, guideStatus, guideSpend, guideDelete} {
+		assert.Contains(t, lines, cmd)
 	}
-	for _, cmd := range []string{guideList, guideDescribe, guideKeySecret, guideKey, guidePatch, guideStatus, guideSpend, guideDelete, guideChatBody} {
-		assert.Contains(t, guide, cmd)
-	}
+	body, err := os.ReadFile(guideDir + "/chat-request.json")
+	require.NoError(t, err)
+	assert.Equal(t, guideChatBody, strings.TrimSuffix(string(body), "\n"))
 }
 
 // TestGuideAutoCreatedKey checks the guide's "Auto-Created Keys" promise with the User sample: the
