@@ -96,7 +96,7 @@ func (e *teamExternal) Update(ctx context.Context, t *v1alpha1.Team, _ managed.O
 	return nil
 }
 
-// Delete deletes the team. LiteLLM deletes every key of the team with it (litellm-api.md §3.16):
+// Delete deletes the team. LiteLLM deletes every key of the team with it (compat: POST /team/delete):
 // the Event says how many, and VirtualKeys that declare the team wait (DependencyMissing) instead
 // of recreating them.
 func (e *teamExternal) Delete(ctx context.Context, t *v1alpha1.Team) error {

@@ -184,7 +184,7 @@ func (e *membershipExternal) Update(ctx context.Context, m *v1alpha1.TeamMemberA
 }
 
 // Delete removes the membership. Current LiteLLM deletes the member's keys in the team with it
-// (litellm-api.md §3.19); VirtualKeys that declare that user and team then wait with
+// (compat: POST /team/member_delete); VirtualKeys that declare that user and team then wait with
 // DependencyMissing rather than recreate them.
 func (e *membershipExternal) Delete(ctx context.Context, m *v1alpha1.TeamMemberAssociation) error {
 	if e.teamID == "" || e.userID == "" {

@@ -143,7 +143,7 @@ func (e *userExternal) Update(ctx context.Context, u *v1alpha1.User, _ managed.O
 	return e.joinTeams(ctx, u)
 }
 
-// Delete deletes the user. LiteLLM deletes the user's keys and memberships with it (§3.11).
+// Delete deletes the user. LiteLLM deletes the user's keys and memberships with it (compat: POST /user/delete).
 func (e *userExternal) Delete(ctx context.Context, _ *v1alpha1.User) error {
 	if _, err := e.lc.DeleteUsers(ctx, e.id); err != nil && !litellm.IsNotFound(err) {
 		return err

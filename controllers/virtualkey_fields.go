@@ -60,7 +60,7 @@ var keyFields = []keyField{
 		clear: func(r *litellm.KeyUpdateRequest) { r.MaxBudget = litellm.Null[float64]() },
 	},
 	{
-		// LiteLLM ignores a null budget_duration on /key/update (litellm-api.md §3.2): no clear.
+		// LiteLLM ignores a null budget_duration on /key/update (compat: POST /key/update): no clear.
 		name:  "budget_duration",
 		isSet: func(s *v1alpha1.VirtualKeySpec) bool { return s.BudgetDuration != "" },
 		upToDate: func(s *v1alpha1.VirtualKeySpec, k *litellm.Key, _ *v1alpha1.VirtualKeyStatus) bool {
@@ -109,7 +109,7 @@ var keyFields = []keyField{
 		func(k *litellm.Key) *int { return k.MaxParallelRequests },
 		func(r *litellm.KeyUpdateRequest) *litellm.Optional[int] { return &r.MaxParallelRequests }),
 	{
-		// LiteLLM keeps per-model limits inside metadata (§3.1).
+		// LiteLLM keeps per-model limits inside metadata (compat: POST /key/generate).
 		name:  "model_rpm_limit",
 		isSet: func(s *v1alpha1.VirtualKeySpec) bool { return s.ModelRPMLimit != nil },
 		upToDate: func(s *v1alpha1.VirtualKeySpec, k *litellm.Key, _ *v1alpha1.VirtualKeyStatus) bool {
@@ -177,7 +177,7 @@ var keyFields = []keyField{
 	listKeyField("allowed_routes", func(s *v1alpha1.VirtualKeySpec) []string { return s.AllowedRoutes },
 		func(k *litellm.Key) []string { return k.AllowedRoutes },
 		func(r *litellm.KeyUpdateRequest) *litellm.Optional[[]string] { return &r.AllowedRoutes }),
-	// LiteLLM keeps tags, guardrails and enforced params inside metadata (§3.4; the last unverified).
+	// LiteLLM keeps tags, guardrails and enforced params inside metadata (compat: GET /key/info; the last unverified).
 	listKeyField("tags", func(s *v1alpha1.VirtualKeySpec) []string { return s.Tags },
 		func(k *litellm.Key) []string { return metadataList(k, "tags") },
 		func(r *litellm.KeyUpdateRequest) *litellm.Optional[[]string] { return &r.Tags }),

@@ -36,11 +36,11 @@ const (
 )
 
 // endpointRule holds what a status means on one endpoint. LiteLLM signals "not found" with 404,
-// 401 or 400 depending on the endpoint, and "already exists" with 400 or 409 (litellm-api.md §5).
+// 401 or 400 depending on the endpoint, and "already exists" with 400 or 409 (compat: Retries and lost responses).
 type endpointRule struct {
 	notFound      func(e *Error, msg string) bool
 	alreadyExists func(e *Error, msg string) bool
-	// anyServerErrorIsEnterprise: /key/regenerate answers 500 on every free proxy (§3.7).
+	// anyServerErrorIsEnterprise: /key/regenerate answers 500 on every free proxy (compat: POST /key/regenerate).
 	anyServerErrorIsEnterprise bool
 }
 
@@ -64,7 +64,7 @@ var endpointRules = map[string]endpointRule{
 	routeTeamMemberAdd:    {notFound: status404, alreadyExists: memberTaken},
 	routeTeamMemberDelete: {notFound: memberGone},
 	routeTeamMemberUpdate: {notFound: memberGone},
-	// /user/update never reports not-found: it creates a missing user (§3.9).
+	// /user/update never reports not-found: it creates a missing user (compat: POST /user/update).
 }
 
 // classify sets Reason, Retryable and Field of an HTTP error. Order matters: a budget or Enterprise
@@ -88,9 +88,9 @@ func reasonFor(e *Error, msg string, rule endpointRule) (Reason, bool) {
 		return ReasonNotFound, false
 	case rule.alreadyExists != nil && rule.alreadyExists(e, msg):
 		return ReasonAlreadyExists, false
-	case e.Type == "expired_key": // 401 now, 400 on older releases (§7.3)
+	case e.Type == "expired_key": // 401 now, 400 on older releases (compat: Request-time checks)
 		return ReasonUnauthorized, false
-	case strings.HasSuffix(e.Type, "_model_access_denied"): // 403 now, 401 before (§7.4)
+	case strings.HasSuffix(e.Type, "_model_access_denied"): // 403 now, 401 before (compat: Request-time checks)
 		return ReasonForbidden, false
 	}
 	switch s := e.StatusCode; {
@@ -114,7 +114,7 @@ func reasonFor(e *Error, msg string, rule endpointRule) (Reason, bool) {
 }
 
 // isBudgetRefusal: `type: budget_exceeded` on any status (429 current, 400 older), or the budget
-// message with an older `auth_error` type (400/401, §7.2). A 429 budget refusal is not a rate limit.
+// message with an older `auth_error` type (400/401, compat: Request-time checks). A 429 budget refusal is not a rate limit.
 func isBudgetRefusal(e *Error, msg string) bool {
 	if e.Type == "budget_exceeded" {
 		return true
@@ -125,8 +125,8 @@ func isBudgetRefusal(e *Error, msg string) bool {
 	return strings.Contains(msg, "budget") && (strings.Contains(msg, "exceeded") || strings.Contains(msg, "over budget"))
 }
 
-// isEnterpriseRefusal: 400/403/500 whose text names the licence (§2.4, §2.8), the only substring
-// check litellm-api.md allows for it; plus any 500 from /key/regenerate.
+// isEnterpriseRefusal: 400/403/500 whose text names the licence (compat: Retryable and permanent errors; Enterprise-only features), the only substring
+// check the compatibility document allows for it; plus any 500 from /key/regenerate.
 func isEnterpriseRefusal(e *Error, msg string, rule endpointRule) bool {
 	if rule.anyServerErrorIsEnterprise && e.StatusCode == http.StatusInternalServerError {
 		return true
@@ -139,7 +139,7 @@ func isEnterpriseRefusal(e *Error, msg string, rule endpointRule) bool {
 }
 
 // permanentServerTexts are validation failures LiteLLM raises as plain exceptions and so answers
-// with 500 (bad durations on /key/generate and /user/new, §2.6; /key/delete without keys, §3.3).
+// with 500 (bad durations on /key/generate and /user/new, compat: Durations; /key/delete without keys, compat: POST /key/delete).
 var permanentServerTexts = []string{
 	"invalid duration", "unsupported duration", "duration format", "invalid budget_duration",
 	"monthly resets", "invalid request type", "invalid key format", "cannot be negative",
@@ -157,7 +157,7 @@ func isValidationMessage(msg string) bool {
 func status404(e *Error, _ string) bool { return e.StatusCode == http.StatusNotFound }
 
 // keyUpdateNotFound: an unknown key on /key/update is 401 `auth_error` "invalid user key - user key
-// does not exist in db" (§3.2). A wrong master key is also 401, but LiteLLM words it "Invalid proxy
+// does not exist in db" (compat: POST /key/update). A wrong master key is also 401, but LiteLLM words it "Invalid proxy
 // server token passed" (type token_not_found_in_db) and a missing key "No api key passed in" —
 // neither says "does not exist", so neither is taken for not-found. 404 is the endpoint's own
 // (unreachable today) not-found branch.
@@ -170,7 +170,7 @@ func keyUpdateNotFound(e *Error, msg string) bool {
 }
 
 // keyBlockNotFound: an unknown key on /key/block and /key/unblock is 401 `token_not_found_in_db`
-// "... key=<hash>, not found in db ..." (§3.6; 404 with audit logs on). A wrong master key has the
+// "... key=<hash>, not found in db ..." (compat: POST /key/block and /key/unblock; 404 with audit logs on). A wrong master key has the
 // same status and type, but its message quotes the caller's key ("Received API Key = ...") and
 // never says "not found in db": that difference is the rule.
 func keyBlockNotFound(e *Error, msg string) bool {
@@ -182,7 +182,7 @@ func keyBlockNotFound(e *Error, msg string) bool {
 }
 
 // memberGone: /team/member_delete and /team/member_update answer 400 (shape C) both for a user
-// not in the team and for an unknown team (§3.19, §3.20); either way the membership is gone.
+// not in the team and for an unknown team (compat: POST /team/member_delete; POST /team/member_update); either way the membership is gone.
 func memberGone(e *Error, msg string) bool {
 	if e.StatusCode == http.StatusNotFound {
 		return true
@@ -191,23 +191,23 @@ func memberGone(e *Error, msg string) bool {
 		strings.Contains(msg, "does not exist") || strings.Contains(msg, "doesn't exist"))
 }
 
-// keyAliasTaken: duplicate key_alias → 400 bad_request_error, param key_alias (§3.1, §3.2).
+// keyAliasTaken: duplicate key_alias → 400 bad_request_error, param key_alias (compat: POST /key/generate; POST /key/update).
 func keyAliasTaken(e *Error, msg string) bool {
 	return e.StatusCode == http.StatusBadRequest && (e.Param == "key_alias" || strings.Contains(msg, "already exists"))
 }
 
-// userTaken: 409 from 1.81 on; 400 "already exists" for a duplicate email before (§1, §3.8).
+// userTaken: 409 from 1.81 on; 400 "already exists" for a duplicate email before (compat: Releases covered; POST /user/new).
 func userTaken(e *Error, msg string) bool {
 	return e.StatusCode == http.StatusConflict || (e.StatusCode == http.StatusBadRequest && strings.Contains(msg, "already exists"))
 }
 
-// teamTaken: duplicate team_id → 400 "Team id = t1 already exists" (§3.13).
+// teamTaken: duplicate team_id → 400 "Team id = t1 already exists" (compat: POST /team/new).
 func teamTaken(e *Error, msg string) bool {
 	return (e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusConflict) && strings.Contains(msg, "already exists")
 }
 
 // memberTaken: 400 type team_member_already_in_team; older releases say "already in team" in a
-// shape C body (§3.18).
+// shape C body (compat: POST /team/member_add).
 func memberTaken(e *Error, msg string) bool {
 	return e.StatusCode == http.StatusBadRequest && (e.Type == "team_member_already_in_team" || strings.Contains(msg, "already in team"))
 }

@@ -1,6 +1,6 @@
 // Package litellm is the operator's client for LiteLLM's management API (keys, users, teams,
-// health). Its behaviour follows ../shared/litellm-api.md; section numbers (§) in comments refer to
-// that document.
+// health). What it relies on in LiteLLM's behaviour, per endpoint and release, is written down in
+// docs/litellm-compatibility.md; references such as (compat: POST /key/update) name its sections.
 //
 // Every failure is a *Error, classified once per endpoint (IsNotFound, IsAlreadyExists, IsTransient,
 // ...) and redacted: neither the master key nor a raw key ever appears in an error, a log line or a
@@ -29,14 +29,14 @@ import (
 )
 
 // DefaultTimeout bounds one HTTP attempt. It is well above the ~1–3 s LiteLLM spends retrying
-// internally before some not-found answers (/key/update, §3.2).
+// internally before some not-found answers (/key/update, compat: POST /key/update).
 const DefaultTimeout = 30 * time.Second
 
 // Config configures a Client.
 type Config struct {
 	// BaseURL is the proxy's address, e.g. http://litellm.ns.svc:4000 (a path prefix is kept).
 	BaseURL string
-	// MasterKey authenticates every management call as proxy admin (§2.2).
+	// MasterKey authenticates every management call as proxy admin (compat: Authentication).
 	MasterKey string
 	// Timeout bounds one attempt; 0 means DefaultTimeout.
 	Timeout time.Duration
@@ -130,7 +130,7 @@ type call struct {
 	safety retrySafety
 	// secrets are raw keys the request carries; they are redacted literally from errors.
 	secrets []string
-	// noAuth: the health probes need no key (§3.21, §3.22), so none is sent.
+	// noAuth: the health probes need no key (compat: GET /health/liveliness; GET /health/readiness), so none is sent.
 	noAuth bool
 }
 
@@ -208,7 +208,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, red redac
 		req.SetHeader("litellm-changed-by", c.changedBy)
 	}
 	if len(cl.query) > 0 {
-		req.SetQueryParamsFromValues(cl.query) // resty encodes: '+' is sent as %2B (§3.10)
+		req.SetQueryParamsFromValues(cl.query) // resty encodes: '+' is sent as %2B (compat: GET /user/info)
 	}
 
 	start := time.Now()

@@ -87,17 +87,17 @@ func TestRequestsOnTheWire(t *testing.T) {
 	require.NoError(t, err)
 	n, err := c.DeleteUsers(ctx, "u1")
 	require.NoError(t, err)
-	assert.Equal(t, 1, n, "bare number body (§3.11)")
+	assert.Equal(t, 1, n, "bare number body (compat: POST /user/delete)")
 	teams, err := c.ListTeams(ctx, TeamListOptions{})
 	require.NoError(t, err)
-	assert.Len(t, teams, 2, "bare array body (§3.17)")
+	assert.Len(t, teams, 2, "bare array body (compat: GET /team/list)")
 	require.NoError(t, c.Liveliness(ctx))
 	_, err = c.ListKeys(ctx, KeyListOptions{KeyAlias: "a b", Size: 100, ReturnFullObject: true})
 	require.NoError(t, err)
 
 	reqs := seen()
 	require.Len(t, reqs, 8)
-	assert.Equal(t, "user_id=a%2Bb+c", reqs[0].rawQuery, "'+' is sent as %2B (§3.10)")
+	assert.Equal(t, "user_id=a%2Bb+c", reqs[0].rawQuery, "'+' is sent as %2B (compat: GET /user/info)")
 	assert.Equal(t, "Bearer "+testMasterKey, reqs[0].header.Get("Authorization"))
 	assert.Empty(t, reqs[0].header.Get("litellm-changed-by"), "reads carry no audit header")
 	assert.Equal(t, "key="+HashKey(testRawKey), reqs[1].rawQuery, "raw keys travel as hashes")
@@ -117,7 +117,7 @@ func TestUserInfoNeverWithoutID(t *testing.T) {
 	c, seen := recordingServer(t, nil)
 	_, err := c.UserInfo(context.Background(), " ")
 	assert.True(t, IsInvalidRequest(err))
-	assert.Empty(t, seen(), "without user_id LiteLLM lists every key and team (§3.10): never sent")
+	assert.Empty(t, seen(), "without user_id LiteLLM lists every key and team (compat: GET /user/info): never sent")
 }
 
 func TestListTeamsPaginatedForm(t *testing.T) {

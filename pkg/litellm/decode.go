@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 )
 
-// Body size limits: bodies are read through io.LimitReader (style.md §5). Lists such as /team/list
+// Body size limits: bodies are read through io.LimitReader. Lists such as /team/list
 // can be large on a busy proxy; errors are small, and only the first maxMessageLen bytes of a
 // message (e.g. an ingress's HTML page) are kept, after redaction.
 const (
@@ -19,14 +19,14 @@ const (
 	maxMessageLen  = 1024
 )
 
-// errorEnvelope holds the top-level fields of LiteLLM's four error shapes (litellm-api.md §2.3).
+// errorEnvelope holds the top-level fields of LiteLLM's four error shapes (compat: Error bodies).
 type errorEnvelope struct {
 	Error  json.RawMessage `json:"error"`
 	Detail json.RawMessage `json:"detail"`
 }
 
 // proxyException is shape A. Every field is raw JSON: `code` is a string in current releases and
-// an integer in older ones (§7.1), `message` a string or an object (§2.3), `param` a string or null.
+// an integer in older ones (compat: Error bodies), `message` a string or an object (compat: Error bodies), `param` a string or null.
 type proxyException struct {
 	Message json.RawMessage `json:"message"`
 	Type    json.RawMessage `json:"type"`
@@ -59,7 +59,7 @@ func decodeError(method, route string, status int, header http.Header, body []by
 	return e
 }
 
-// fillFromBody applies the decoding rule of litellm-api.md §2.3: `error` object → A; `detail`
+// fillFromBody applies the decoding rule (compat: Error bodies): `error` object → A; `detail`
 // string → B, object → C, list → D; anything else keeps a bounded snippet of the raw text.
 func fillFromBody(e *Error, body []byte) {
 	trimmed := bytes.TrimSpace(body)
@@ -145,7 +145,7 @@ func scalarText(raw json.RawMessage) string {
 }
 
 // stripPythonRepr turns the repr of a one-entry dict, "{'error': 'User u1 already exists'}", into
-// its value. LiteLLM prints such reprs when it re-raises a dict detail (§2.3). The repr is only
+// its value. LiteLLM prints such reprs when it re-raises a dict detail (compat: Error bodies). The repr is only
 // stripped, never parsed: anything that does not look like that form is returned unchanged.
 func stripPythonRepr(s string) string {
 	t := strings.TrimSpace(s)

@@ -9,12 +9,12 @@ import (
 )
 
 // Reason is the client's classification of a failed call. It is decided once, when the error is
-// built, from the endpoint, the HTTP status and LiteLLM's error `type` (litellm-api.md §2.4, §5);
-// message text is consulted only where litellm-api.md allows it (see classify).
+// built, from the endpoint, the HTTP status and LiteLLM's error `type` (compat: Retryable and permanent errors; Retries and lost responses);
+// message text is consulted only where docs/litellm-compatibility.md allows it (see classify).
 type Reason string
 
 const (
-	// ReasonNotFound: the object the call names does not exist (per-endpoint rules, §5).
+	// ReasonNotFound: the object the call names does not exist (per-endpoint rules, compat: Not-found answers per endpoint).
 	ReasonNotFound Reason = "NotFound"
 	// ReasonAlreadyExists: a create found the object (or alias, or membership) already there.
 	ReasonAlreadyExists Reason = "AlreadyExists"
@@ -22,12 +22,12 @@ const (
 	ReasonUnauthorized Reason = "Unauthorized"
 	// ReasonForbidden: the key is valid but not allowed to do this.
 	ReasonForbidden Reason = "Forbidden"
-	// ReasonEnterpriseOnly: the proxy is not licensed for a feature the request uses (§2.8).
+	// ReasonEnterpriseOnly: the proxy is not licensed for a feature the request uses (compat: Enterprise-only features).
 	ReasonEnterpriseOnly Reason = "EnterpriseOnly"
-	// ReasonBudgetExceeded: a budget is exhausted; permanent until spend resets (§2.4).
+	// ReasonBudgetExceeded: a budget is exhausted; permanent until spend resets (compat: Retryable and permanent errors).
 	ReasonBudgetExceeded Reason = "BudgetExceeded"
 	// ReasonInvalidRequest: LiteLLM rejected the request (400, 422, or a 500 carrying a validation
-	// message such as a bad duration, §2.6).
+	// message such as a bad duration, compat: Durations).
 	ReasonInvalidRequest Reason = "InvalidRequest"
 	// ReasonRateLimited: 429 that is not a budget refusal; retry after RetryAfter.
 	ReasonRateLimited Reason = "RateLimited"
@@ -129,7 +129,7 @@ func hasReason(err error, r Reason) bool {
 }
 
 // IsNotFound reports that the named object does not exist. The signal differs per endpoint
-// (litellm-api.md §5): /key/update answers 401, /key/block 401, /team/member_delete 400, /user/info
+// (compat: Retries and lost responses): /key/update answers 401, /key/block 401, /team/member_delete 400, /user/info
 // may answer 200 with an empty user_info on 1.80. A delete treats this as success.
 func IsNotFound(err error) bool { return hasReason(err, ReasonNotFound) }
 
@@ -158,7 +158,7 @@ func EnterpriseField(err error) string {
 }
 
 // IsBudgetExceeded reports an exhausted budget (any status; decided by `type` or the budget
-// message, litellm-api.md §7.2). Never transient.
+// message, compat: Request-time checks). Never transient.
 func IsBudgetExceeded(err error) bool { return hasReason(err, ReasonBudgetExceeded) }
 
 // IsInvalidRequest reports a request LiteLLM rejected as malformed or invalid (400, 422, or 500
@@ -166,7 +166,7 @@ func IsBudgetExceeded(err error) bool { return hasReason(err, ReasonBudgetExceed
 func IsInvalidRequest(err error) bool { return hasReason(err, ReasonInvalidRequest) }
 
 // IsTransient reports a failure that may succeed later: connection errors, a lost response, 429
-// (not budget), and 5xx without a permanent cause (litellm-api.md §2.4). A context error is not.
+// (not budget), and 5xx without a permanent cause (compat: Retryable and permanent errors). A context error is not.
 func IsTransient(err error) bool {
 	e, ok := AsError(err)
 	return ok && e.Retryable

@@ -76,7 +76,7 @@ func keyGenerateCall(c *Client) error {
 var fixtureChecks = map[string][]fixtureCheck{
 	"auth-401-unknown-key-v1.83.10.json": {
 		// A wrong master key: Unauthorized everywhere, and in particular NOT not-found on the two
-		// endpoints whose not-found answer is also a 401 (§5).
+		// endpoints whose not-found answer is also a 401 (compat: Not-found answers per endpoint).
 		checkError(keyInfoCall, 401, "token_not_found_in_db", "Invalid proxy server token passed", ReasonUnauthorized),
 		checkError(keyUpdateCall, 401, "token_not_found_in_db", "Invalid proxy server token passed", ReasonUnauthorized),
 		checkError(keyBlockCall, 401, "token_not_found_in_db", "Invalid proxy server token passed", ReasonUnauthorized),
@@ -91,7 +91,7 @@ var fixtureChecks = map[string][]fixtureCheck{
 		checkError(rawCall("POST", "/chat/completions"), 400, "budget_exceeded", "Budget has been exceeded! Tag=engineering", ReasonBudgetExceeded),
 	},
 	"chat-completions-400-budget-exceeded-team-docs.json": {
-		// Older proxies: type auth_error, integer code; the budget text decides (§7.2).
+		// Older proxies: type auth_error, integer code; the budget text decides (compat: Request-time checks).
 		checkError(rawCall("POST", "/chat/completions"), 400, "auth_error", "Budget has been exceeded!", ReasonBudgetExceeded),
 	},
 	"chat-completions-400-budget-exceeded-user-docs.json": {
@@ -103,7 +103,7 @@ var fixtureChecks = map[string][]fixtureCheck{
 	"chat-completions-400-expired-key.json": {
 		checkError(rawCall("POST", "/chat/completions"), 400, "expired_key", "Expired Key", ReasonUnauthorized),
 		func(t *testing.T, c *Client) {
-			// The raw key LiteLLM put in `param` (§7.3) must not reach Error().
+			// The raw key LiteLLM put in `param` (compat: Request-time checks) must not reach Error().
 			e, _ := AsError(rawCall("POST", "/chat/completions")(c))
 			require.NotNil(t, e)
 			assert.NotContains(t, e.Error(), "sk-1234567890")
@@ -130,7 +130,7 @@ var fixtureChecks = map[string][]fixtureCheck{
 		func(t *testing.T, c *Client) {
 			r, err := c.Readiness(context.Background())
 			require.NoError(t, err)
-			assert.Equal(t, "connected", r.Status, "1.40 says connected, later releases healthy (§7.5)")
+			assert.Equal(t, "connected", r.Status, "1.40 says connected, later releases healthy (compat: GET /health/readiness)")
 			assert.Equal(t, "connected", r.DB)
 			assert.Equal(t, "1.40.21", r.LiteLLMVersion)
 		},
@@ -166,7 +166,7 @@ var fixtureChecks = map[string][]fixtureCheck{
 		checkError(keyGenerateCall, 400, "bad_request_error", "Key with alias 'my-alias' already exists", ReasonAlreadyExists),
 	},
 	"key-generate-400-key-without-sk.json": {
-		// The Python dict repr is stripped to the human text (§2.3).
+		// The Python dict repr is stripped to the human text (compat: Error bodies).
 		checkError(keyGenerateCall, 400, "internal_server_error",
 			"Invalid key format. LiteLLM Virtual Key must start with 'sk-'. Received: abcd****wxyz", ReasonInvalidRequest),
 		func(t *testing.T, c *Client) {
@@ -194,7 +194,7 @@ var fixtureChecks = map[string][]fixtureCheck{
 			assert.Equal(t, HashKey(testRawKey), r.Info.Token, "/key/info strips token; the client fills in the hash it asked for")
 			require.NotNil(t, r.Info.UpdatedAt)
 			assert.True(t, r.Info.UpdatedAt.Equal(time.Date(2025, 1, 27, 23, 6, 26, 393e6, time.UTC)))
-			assert.Empty(t, r.Info.CreatedBy, "~1.59 has no created_by (§7.6)")
+			assert.Empty(t, r.Info.CreatedBy, "~1.59 has no created_by (compat: Differences between releases)")
 		},
 	},
 	"key-info-404.json": {
@@ -230,7 +230,7 @@ var fixtureChecks = map[string][]fixtureCheck{
 		}, 400, "team_member_already_in_team", "User already in team", ReasonAlreadyExists),
 	},
 	"team-update-403-enterprise-v1.81.3.json": {
-		// `message` is an object on 1.81.x (§2.3): its `error` member is the text.
+		// `message` is an object on 1.81.x (compat: Error bodies): its `error` member is the text.
 		checkError(func(c *Client) error {
 			_, err := c.UpdateTeam(context.Background(), TeamUpdateRequest{TeamID: "t1", Tags: Set([]string{"a"})})
 			return err
@@ -248,7 +248,7 @@ var fixtureChecks = map[string][]fixtureCheck{
 			require.NotNil(t, raw.UserInfo)
 			assert.InDelta(t, 0.1, raw.UserInfo.Spend, 1e-12)
 			// ...but a user_info without user_id is what LiteLLM builds for an id with no user row
-			// (only the spend of keys naming it), so UserInfo reports not-found (§7.7).
+			// (only the spend of keys naming it), so UserInfo reports not-found (compat: GET /user/info).
 			_, err := c.UserInfo(context.Background(), "jane_smith")
 			assert.True(t, IsNotFound(err), "got %v", err)
 		},

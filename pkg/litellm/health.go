@@ -6,14 +6,14 @@ import (
 )
 
 // Readiness is the answer of /health/readiness. Only Status and DB are read: the status word is
-// "healthy" now and "connected" on 1.40 (§7.5), so callers should rely on the 200, not the word.
+// "healthy" now and "connected" on 1.40 (compat: GET /health/readiness), so callers should rely on the 200, not the word.
 type Readiness struct {
 	Status         string `json:"status,omitempty"`
 	DB             string `json:"db,omitempty"`
 	LiteLLMVersion string `json:"litellm_version,omitempty"`
 }
 
-// Liveliness reports whether the proxy process answers (GET /health/liveliness, no auth, §3.21).
+// Liveliness reports whether the proxy process answers (GET /health/liveliness, no auth, compat: GET /health/liveliness).
 // The /health/liveness spelling exists only in newer releases, so it is not used.
 //
 // Retry: yes, a read.
@@ -22,7 +22,7 @@ func (c *Client) Liveliness(ctx context.Context) error {
 }
 
 // Readiness reads GET /health/readiness (no auth). A proxy whose database is down answers 503
-// (unverified, §3.22): a transient error. Never use GET /health, which calls every model.
+// (unverified, compat: GET /health/readiness): a transient error. Never use GET /health, which calls every model.
 //
 // Retry: yes, a read.
 func (c *Client) Readiness(ctx context.Context) (*Readiness, error) {

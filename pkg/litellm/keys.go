@@ -8,8 +8,8 @@ import (
 	"strconv"
 )
 
-// KeyGenerateRequest is the body of POST /key/generate (§3.1). Unset fields are not sent, so
-// LiteLLM's defaults apply. Empty tags/guardrails are omitted: older proxies refuse even [] (§2.8).
+// KeyGenerateRequest is the body of POST /key/generate (compat: POST /key/generate). Unset fields are not sent, so
+// LiteLLM's defaults apply. Empty tags/guardrails are omitted: older proxies refuse even [] (compat: Enterprise-only features).
 type KeyGenerateRequest struct {
 	// Key is the caller-chosen raw key ("sk-..."). The operator always sets it (design.md).
 	Key                  string                 `json:"key,omitempty"`
@@ -44,7 +44,7 @@ type KeyGenerateRequest struct {
 	KeyType              string                 `json:"key_type,omitempty"`
 }
 
-// KeyUpdateRequest is the body of POST /key/update (§3.2). Unset fields are left unchanged; Null
+// KeyUpdateRequest is the body of POST /key/update (compat: POST /key/update). Unset fields are left unchanged; Null
 // clears a field (except BudgetDuration: LiteLLM ignores a null budget_duration). Duration sets the
 // expiry from now (Null or "-1": never expires), so send it only when it changed.
 type KeyUpdateRequest struct {
@@ -80,7 +80,7 @@ type KeyUpdateRequest struct {
 }
 
 // Key is a key row as /key/info, /key/update, /key/block, /key/list and /team/info return it.
-// Every field may be absent or null (§7.6). Token (the hash) is stripped by /key/info; KeyInfo
+// Every field may be absent or null (compat: Differences between releases). Token (the hash) is stripped by /key/info; KeyInfo
 // fills it in from the request.
 type Key struct {
 	Token                string         `json:"token,omitempty"`
@@ -123,7 +123,7 @@ type Key struct {
 	ObjectPermission     map[string]any `json:"object_permission,omitempty"`
 }
 
-// KeyGenerateResponse is the answer of /key/generate and /key/regenerate (§3.1, §3.7).
+// KeyGenerateResponse is the answer of /key/generate and /key/regenerate (compat: POST /key/generate; POST /key/regenerate).
 type KeyGenerateResponse struct {
 	Key
 	// RawKey is the raw key ("key" in the body): the secret itself. Never log it.
@@ -135,7 +135,7 @@ type KeyGenerateResponse struct {
 	EnforcedParams []string `json:"enforced_params,omitempty"`
 }
 
-// KeyInfoResponse is the answer of /key/info (§3.4).
+// KeyInfoResponse is the answer of /key/info (compat: GET /key/info).
 type KeyInfoResponse struct {
 	// Key is the key as sent (the client sends hashes).
 	Key  string `json:"key,omitempty"`
@@ -143,18 +143,18 @@ type KeyInfoResponse struct {
 }
 
 // KeyDeleteRequest names the keys to delete: by key (raw or hash; raw keys are sent as hashes) or,
-// when Keys is empty, by alias — which deletes every key with that alias (§3.3).
+// when Keys is empty, by alias — which deletes every key with that alias (compat: POST /key/delete).
 type KeyDeleteRequest struct {
 	Keys       []string `json:"keys,omitempty"`
 	KeyAliases []string `json:"key_aliases,omitempty"`
 }
 
-// KeyDeleteResponse echoes what was sent, not what was deleted (§3.3).
+// KeyDeleteResponse echoes what was sent, not what was deleted (compat: POST /key/delete).
 type KeyDeleteResponse struct {
 	DeletedKeys []string `json:"deleted_keys,omitempty"`
 }
 
-// KeyListOptions are the query parameters of /key/list (§3.5); zero values are not sent.
+// KeyListOptions are the query parameters of /key/list (compat: GET /key/list); zero values are not sent.
 type KeyListOptions struct {
 	Page             int
 	Size             int // 1–100; LiteLLM answers 422 above 100
@@ -171,7 +171,7 @@ type KeyListOptions struct {
 }
 
 // KeyListResponse is the answer of /key/list. Hashes holds every key's hash; Keys holds the full
-// rows when ReturnFullObject was set (LiteLLM returns bare hash strings otherwise, §3.5).
+// rows when ReturnFullObject was set (LiteLLM returns bare hash strings otherwise, compat: GET /key/list).
 type KeyListResponse struct {
 	Hashes      []string `json:"-"`
 	Keys        []Key    `json:"-"`
@@ -180,7 +180,7 @@ type KeyListResponse struct {
 	TotalPages  int      `json:"total_pages,omitempty"`
 }
 
-// KeyRegenerateRequest is the body of /key/regenerate (§3.7; Enterprise-only).
+// KeyRegenerateRequest is the body of /key/regenerate (compat: POST /key/regenerate; Enterprise-only).
 type KeyRegenerateRequest struct {
 	// Key identifies the key to rotate (raw keys are sent as hashes).
 	Key string `json:"key"`
@@ -192,7 +192,7 @@ type KeyRegenerateRequest struct {
 // GenerateKey creates a key (POST /key/generate).
 //
 // Retry: only when the request never reached LiteLLM. Re-sending the same raw key is harmless
-// without an alias, but with one LiteLLM answers 400 "alias already exists" (§3.1, §5); after a
+// without an alias, but with one LiteLLM answers 400 "alias already exists" (compat: POST /key/generate; Retries and lost responses); after a
 // lost response (IsResponseLost) the caller must look the key up by HashKey(req.Key) with KeyInfo.
 func (c *Client) GenerateKey(ctx context.Context, req KeyGenerateRequest) (*KeyGenerateResponse, error) {
 	var out KeyGenerateResponse
@@ -201,7 +201,7 @@ func (c *Client) GenerateKey(ctx context.Context, req KeyGenerateRequest) (*KeyG
 	if err != nil {
 		return nil, err
 	}
-	// Old releases answer token_id: null and no token (§7.6): the hash is known anyway.
+	// Old releases answer token_id: null and no token (compat: Differences between releases): the hash is known anyway.
 	if out.Token == "" {
 		out.Token = out.TokenID
 	}
@@ -212,12 +212,12 @@ func (c *Client) GenerateKey(ctx context.Context, req KeyGenerateRequest) (*KeyG
 }
 
 // UpdateKey changes a key (POST /key/update). An unknown key is IsNotFound (LiteLLM answers 401,
-// §3.2); another key's alias is IsAlreadyExists. The returned row has no raw key: the client
+// compat: POST /key/update); another key's alias is IsAlreadyExists. The returned row has no raw key: the client
 // identifies the key by its hash, which is what LiteLLM echoes.
 //
-// Retry: yes, same body → same result (§5) — except when Duration, Spend or KeyAlias is set: a
+// Retry: yes, same body → same result (compat: Retries and lost responses) — except when Duration, Spend or KeyAlias is set: a
 // repeat after a lost response would move the expiry again, overwrite spend accrued meanwhile, or
-// (1.92, §7.8) be refused because the key now holds the alias; then only unsent requests are
+// (1.92, compat: POST /key/update) be refused because the key now holds the alias; then only unsent requests are
 // repeated and the caller observes.
 func (c *Client) UpdateKey(ctx context.Context, req KeyUpdateRequest) (*Key, error) {
 	raw := req.Key
@@ -235,9 +235,9 @@ func (c *Client) UpdateKey(ctx context.Context, req KeyUpdateRequest) (*Key, err
 }
 
 // DeleteKeys deletes keys (POST /key/delete). When none exists LiteLLM answers 404: IsNotFound,
-// which a delete treats as done (§3.3).
+// which a delete treats as done (compat: POST /key/delete).
 //
-// Retry: yes; a repeat of an applied delete gives that 404 (§5).
+// Retry: yes; a repeat of an applied delete gives that 404 (compat: Retries and lost responses).
 func (c *Client) DeleteKeys(ctx context.Context, req KeyDeleteRequest) (*KeyDeleteResponse, error) {
 	secrets := append([]string(nil), req.Keys...)
 	if len(req.Keys) > 0 {
@@ -256,7 +256,7 @@ func (c *Client) DeleteKeys(ctx context.Context, req KeyDeleteRequest) (*KeyDele
 }
 
 // KeyInfo reads a key by raw key or hash (GET /key/info). Unknown → IsNotFound (404). The returned
-// Info.Token is the hash, filled in because LiteLLM strips it (§3.4).
+// Info.Token is the hash, filled in because LiteLLM strips it (compat: GET /key/info).
 //
 // Retry: yes, a read.
 func (c *Client) KeyInfo(ctx context.Context, key string) (*KeyInfoResponse, error) {
@@ -298,9 +298,9 @@ func (c *Client) ListKeys(ctx context.Context, opts KeyListOptions) (*KeyListRes
 	return &out, nil
 }
 
-// BlockKey blocks a key (POST /key/block) and returns the row. Unknown → IsNotFound (401, §3.6).
+// BlockKey blocks a key (POST /key/block) and returns the row. Unknown → IsNotFound (401, compat: POST /key/block and /key/unblock).
 //
-// Retry: yes, blocking a blocked key answers 200 (§5).
+// Retry: yes, blocking a blocked key answers 200 (compat: Retries and lost responses).
 func (c *Client) BlockKey(ctx context.Context, key string) (*Key, error) {
 	return c.setKeyBlocked(ctx, routeKeyBlock, key)
 }
@@ -322,7 +322,7 @@ func (c *Client) setKeyBlocked(ctx context.Context, route, key string) (*Key, er
 }
 
 // RegenerateKey rotates a key in place (POST /key/regenerate). On a free proxy this is always
-// IsEnterpriseOnly (500, §3.7); the operator rotates by generate-new + delete-old instead.
+// IsEnterpriseOnly (500, compat: POST /key/regenerate); the operator rotates by generate-new + delete-old instead.
 //
 // Retry: never: every call issues a new key and invalidates the previous one.
 func (c *Client) RegenerateKey(ctx context.Context, req KeyRegenerateRequest) (*KeyGenerateResponse, error) {

@@ -12,7 +12,7 @@ import (
 const redactedText = "[REDACTED]"
 
 // HashKey returns LiteLLM's token for a raw key: the lowercase hex SHA-256 of the whole string,
-// "sk-" included (litellm-api.md §3 conventions). The hash is what status fields and URLs carry.
+// "sk-" included (compat: Key identity and hashes). The hash is what status fields and URLs carry.
 func HashKey(raw string) string {
 	sum := sha256.Sum256([]byte(raw))
 	return hex.EncodeToString(sum[:])
@@ -47,7 +47,7 @@ func isHash(s string) bool {
 }
 
 // keyRef turns a key reference into what the client sends: the hash of a raw key, or the value
-// as given. LiteLLM accepts either wherever a key is identified (litellm-api.md §3), and sending
+// as given. LiteLLM accepts either wherever a key is identified (compat: Key identity and hashes), and sending
 // the hash keeps raw keys out of URLs, proxy access logs and LiteLLM's echoes ("User Key=...").
 func keyRef(key string) string {
 	if strings.HasPrefix(key, "sk-") {
@@ -59,7 +59,7 @@ func keyRef(key string) string {
 // redactor removes secrets from text before it leaves the package (error strings, logs).
 // It knows the master key and the raw keys of the current call literally, and recognises
 // anything shaped like a LiteLLM key ("sk-" and URL-safe characters), e.g. a key LiteLLM
-// echoes back in `param` of an expired-key error (litellm-api.md §7.3).
+// echoes back in `param` of an expired-key error (compat: Request-time checks).
 type redactor struct {
 	literals []string
 }

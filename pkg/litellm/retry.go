@@ -45,7 +45,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return d
 }
 
-// retrySafety says what repeating a call can do (litellm-api.md §5). Every method states its
+// retrySafety says what repeating a call can do (compat: Retries and lost responses). Every method states its
 // safety and why.
 type retrySafety int
 

@@ -99,7 +99,7 @@ func TestRetryOverHTTP(t *testing.T) {
 		}, 10, IsUnauthorized, 1},
 		{"404 is not retried", "not found", func(w http.ResponseWriter) { writeJSON(w, 404, shapeA(404, "not_found_error", "key", "Key not found")) }, 10, IsNotFound, 1},
 		{"422 is not retried", "validation", func(w http.ResponseWriter) { writeJSON(w, 422, `{"detail":[]}`) }, 10, IsInvalidRequest, 1},
-		{"429 budget is not retried", "budget exhausted (§2.4)", func(w http.ResponseWriter) {
+		{"429 budget is not retried", "budget exhausted (compat: Retryable and permanent errors)", func(w http.ResponseWriter) {
 			writeJSON(w, 429, shapeA(429, "budget_exceeded", "None", "Budget has been exceeded!"))
 		}, 10, IsBudgetExceeded, 1},
 		{"503 is retried until success", "transient", func(w http.ResponseWriter) { writeJSON(w, 503, `{"detail":"down"}`) }, 2, nil, 3},
@@ -251,7 +251,7 @@ func TestDroppedResponse(t *testing.T) {
 		wantLost     bool
 		wantAttempts int32
 	}{
-		{"key generate", "may have been applied: never repeated, the caller observes (§5)", routeKeyGenerate, func(c *Client) error {
+		{"key generate", "may have been applied: never repeated, the caller observes (compat: Retries and lost responses)", routeKeyGenerate, func(c *Client) error {
 			_, err := c.GenerateKey(context.Background(), KeyGenerateRequest{Key: testRawKey, KeyAlias: "a"})
 			return err
 		}, true, 1},

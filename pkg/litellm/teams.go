@@ -7,26 +7,26 @@ import (
 	"net/url"
 )
 
-// Team member roles (§3.18).
+// Team member roles (compat: POST /team/member_add).
 const (
 	RoleUser  = "user"
 	RoleAdmin = "admin" // Enterprise-only on member_add and member_update
 )
 
 // ProxyAdminUserID is the user the master key acts as. /team/new adds it to every team as admin
-// (§2.2, §3.13): ignore it when comparing a team's members with a spec.
+// (compat: Authentication; POST /team/new): ignore it when comparing a team's members with a spec.
 const ProxyAdminUserID = "default_user_id"
 
 // TeamMember is an entry of members_with_roles, and the member of /team/member_add. Role is "admin"
-// or "user"; "admin" is Enterprise-only on member_add and member_update (§2.8).
+// or "user"; "admin" is Enterprise-only on member_add and member_update (compat: Enterprise-only features).
 type TeamMember struct {
 	UserID    string `json:"user_id,omitempty"`
 	UserEmail string `json:"user_email,omitempty"`
 	Role      string `json:"role,omitempty"`
 }
 
-// TeamNewRequest is the body of POST /team/new (§3.13). Empty tags/guardrails are omitted: they are
-// Enterprise-only and older proxies refuse even [] (§2.8).
+// TeamNewRequest is the body of POST /team/new (compat: POST /team/new). Empty tags/guardrails are omitted: they are
+// Enterprise-only and older proxies refuse even [] (compat: Enterprise-only features).
 type TeamNewRequest struct {
 	TeamID                string            `json:"team_id,omitempty"`
 	TeamAlias             string            `json:"team_alias,omitempty"`
@@ -46,7 +46,7 @@ type TeamNewRequest struct {
 	TeamMemberPermissions []string          `json:"team_member_permissions,omitempty"`
 }
 
-// TeamUpdateRequest is the body of POST /team/update (§3.14): unset fields are unchanged, Null
+// TeamUpdateRequest is the body of POST /team/update (compat: POST /team/update): unset fields are unchanged, Null
 // writes null. Members are changed with the member calls, not here.
 type TeamUpdateRequest struct {
 	TeamID                string                      `json:"team_id"`
@@ -95,7 +95,7 @@ type Team struct {
 }
 
 // TeamMembership is a member's per-team budget row; max_budget_in_team is
-// LiteLLMBudgetTable.MaxBudget (§3.15).
+// LiteLLMBudgetTable.MaxBudget (compat: GET /team/info).
 type TeamMembership struct {
 	TeamID             string  `json:"team_id,omitempty"`
 	UserID             string  `json:"user_id,omitempty"`
@@ -110,7 +110,7 @@ type TeamUpdateResponse struct {
 	Data   Team   `json:"data"`
 }
 
-// TeamInfoResponse is the answer of /team/info. Its key rows include the hash (§3.15 quirk).
+// TeamInfoResponse is the answer of /team/info. Its key rows include the hash (compat: GET /team/info).
 type TeamInfoResponse struct {
 	TeamID          string           `json:"team_id,omitempty"`
 	TeamInfo        Team             `json:"team_info"`
@@ -129,7 +129,7 @@ type TeamListOptions struct {
 	OrganizationID string
 }
 
-// TeamMemberAddRequest is the body of POST /team/member_add (§3.18). Set Member.UserID when known:
+// TeamMemberAddRequest is the body of POST /team/member_add (compat: POST /team/member_add). Set Member.UserID when known:
 // with only an email LiteLLM creates a new user if none matches.
 type TeamMemberAddRequest struct {
 	TeamID          string     `json:"team_id"`
@@ -144,14 +144,14 @@ type TeamMemberAddResponse struct {
 	UpdatedTeamMemberships []TeamMembership `json:"updated_team_memberships,omitempty"`
 }
 
-// TeamMemberDeleteRequest is the body of POST /team/member_delete (§3.19).
+// TeamMemberDeleteRequest is the body of POST /team/member_delete (compat: POST /team/member_delete).
 type TeamMemberDeleteRequest struct {
 	TeamID    string `json:"team_id"`
 	UserID    string `json:"user_id,omitempty"`
 	UserEmail string `json:"user_email,omitempty"`
 }
 
-// TeamMemberUpdateRequest is the body of POST /team/member_update (§3.20). A member budget cannot
+// TeamMemberUpdateRequest is the body of POST /team/member_update (compat: POST /team/member_update). A member budget cannot
 // be removed once set.
 type TeamMemberUpdateRequest struct {
 	TeamID          string   `json:"team_id"`
@@ -174,10 +174,10 @@ type TeamMemberUpdateResponse struct {
 }
 
 // NewTeam creates a team (POST /team/new). A duplicate team_id is IsAlreadyExists (400). With the
-// master key LiteLLM adds {"role":"admin","user_id":"default_user_id"} to the members (§3.13).
+// master key LiteLLM adds {"role":"admin","user_id":"default_user_id"} to the members (compat: POST /team/new).
 //
 // Retry: only when the request never reached LiteLLM; a repeat after a lost response answers 400
-// "already exists" (§5), so the caller observes with TeamInfo instead.
+// "already exists" (compat: Retries and lost responses), so the caller observes with TeamInfo instead.
 func (c *Client) NewTeam(ctx context.Context, req TeamNewRequest) (*Team, error) {
 	var out Team
 	if err := c.do(ctx, call{method: http.MethodPost, route: routeTeamNew, body: req, safety: retryUnsent}, &out); err != nil {
@@ -188,7 +188,7 @@ func (c *Client) NewTeam(ctx context.Context, req TeamNewRequest) (*Team, error)
 
 // UpdateTeam changes a team (POST /team/update). Unknown → IsNotFound (404).
 //
-// Retry: yes (§5), except when BudgetDuration is set: a repeat would move budget_reset_at again,
+// Retry: yes (compat: Retries and lost responses), except when BudgetDuration is set: a repeat would move budget_reset_at again,
 // so then only unsent requests are repeated.
 func (c *Client) UpdateTeam(ctx context.Context, req TeamUpdateRequest) (*TeamUpdateResponse, error) {
 	safety := retryIdempotent
@@ -217,10 +217,10 @@ func (c *Client) TeamInfo(ctx context.Context, teamID string) (*TeamInfoResponse
 	return &out, nil
 }
 
-// DeleteTeams deletes teams and every key of theirs (POST /team/delete, §3.16). Any unknown id →
+// DeleteTeams deletes teams and every key of theirs (POST /team/delete, compat: POST /team/delete). Any unknown id →
 // IsNotFound (404) and nothing is deleted: delete one team per call.
 //
-// Retry: yes; a repeat of an applied delete gives that 404 (§5).
+// Retry: yes; a repeat of an applied delete gives that 404 (compat: Retries and lost responses).
 func (c *Client) DeleteTeams(ctx context.Context, teamIDs ...string) (*TeamDeleteResponse, error) {
 	var out TeamDeleteResponse
 	if err := c.do(ctx, call{method: http.MethodPost, route: routeTeamDelete,
@@ -231,7 +231,7 @@ func (c *Client) DeleteTeams(ctx context.Context, teamIDs ...string) (*TeamDelet
 }
 
 // ListTeams lists teams (GET /team/list): a bare JSON array, no pagination and no alias filter —
-// find a team by alias by filtering exactly on the client side, expecting 0, 1 or more (§3.17).
+// find a team by alias by filtering exactly on the client side, expecting 0, 1 or more (compat: GET /team/list).
 //
 // Retry: yes, a read.
 func (c *Client) ListTeams(ctx context.Context, opts TeamListOptions) ([]Team, error) {
@@ -254,7 +254,7 @@ func (c *Client) ListTeams(ctx context.Context, opts TeamListOptions) ([]Team, e
 	return teams, c.decodeFailure(http.MethodGet, routeTeamList, err)
 }
 
-// BlockTeam blocks a team (POST /team/block): its keys are refused at request time (§2.5).
+// BlockTeam blocks a team (POST /team/block): its keys are refused at request time (compat: Request-time checks).
 //
 // Retry: yes, blocking a blocked team changes nothing.
 func (c *Client) BlockTeam(ctx context.Context, teamID string) (*Team, error) {
@@ -291,10 +291,10 @@ func (c *Client) AddTeamMember(ctx context.Context, req TeamMemberAddRequest) (*
 }
 
 // DeleteTeamMember removes a member (POST /team/member_delete). Not a member, or unknown team →
-// IsNotFound (LiteLLM answers 400, §3.19): treat as done. Current releases also delete the member's
+// IsNotFound (LiteLLM answers 400, compat: POST /team/member_delete): treat as done. Current releases also delete the member's
 // keys of that team.
 //
-// Retry: yes; a repeat of an applied call gives that not-found (§5).
+// Retry: yes; a repeat of an applied call gives that not-found (compat: Not-found answers per endpoint).
 func (c *Client) DeleteTeamMember(ctx context.Context, req TeamMemberDeleteRequest) (*Team, error) {
 	var out Team
 	if err := c.do(ctx, call{method: http.MethodPost, route: routeTeamMemberDelete, body: req, safety: retryIdempotent}, &out); err != nil {
@@ -304,10 +304,10 @@ func (c *Client) DeleteTeamMember(ctx context.Context, req TeamMemberDeleteReque
 }
 
 // UpdateTeamMember changes a member's role or budget (POST /team/member_update). Unknown team, or a
-// non-member named by email → IsNotFound (400, §3.20); role "admin" on a free proxy →
+// non-member named by email → IsNotFound (400, compat: POST /team/member_update); role "admin" on a free proxy →
 // IsEnterpriseOnly.
 //
-// Retry: yes, the same body gives the same result (§5).
+// Retry: yes, the same body gives the same result (compat: Retries and lost responses).
 func (c *Client) UpdateTeamMember(ctx context.Context, req TeamMemberUpdateRequest) (*TeamMemberUpdateResponse, error) {
 	var out TeamMemberUpdateResponse
 	if err := c.do(ctx, call{method: http.MethodPost, route: routeTeamMemberUpdate, body: req, safety: retryIdempotent}, &out); err != nil {

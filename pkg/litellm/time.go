@@ -8,7 +8,7 @@ import (
 )
 
 // Time is a LiteLLM timestamp. LiteLLM writes ISO-8601 in several spellings depending on where the
-// value comes from (litellm-api.md §2.7): "2025-01-01T12:00:00.123456+00:00" from Python,
+// value comes from (compat: Numbers and timestamps): "2025-01-01T12:00:00.123456+00:00" from Python,
 // "2025-01-01T12:00:00.123000Z" from the database, and naive "2024-07-10T18:59:10.616968" (UTC) in
 // older bodies. All of them decode; null and "" decode to the zero time.
 type Time struct {
@@ -40,7 +40,7 @@ func ParseTime(s string) (time.Time, error) {
 
 // UnmarshalJSON accepts a string in any layout of ParseTime, null or "". It never fails: one
 // timestamp in a spelling we do not know must not make a whole response unreadable (every field is
-// optional, litellm-api.md §7.6). Such a value decodes to the zero time and is kept in Unparsed.
+// optional, compat: Differences between releases). Such a value decodes to the zero time and is kept in Unparsed.
 func (t *Time) UnmarshalJSON(b []byte) error {
 	*t = Time{}
 	s, isString := jsonString(b)

@@ -17,7 +17,7 @@ const (
 // Optional is a field of an update request with three states:
 //   - unset (the zero value): the field is not sent, LiteLLM leaves it unchanged;
 //   - Null: the field is sent as JSON null, which clears it on /key/update and /team/update
-//     (litellm-api.md §3.2, §3.14; /key/update ignores a null budget_duration);
+//     (compat: POST /key/update; POST /team/update; /key/update ignores a null budget_duration);
 //   - Set: the field is sent with the value.
 //
 // Fields of this type must carry the `omitzero` JSON option, so that unset means "not sent".
@@ -64,7 +64,7 @@ func (o *Optional[T]) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ModelBudget is one entry of model_max_budget (an Enterprise feature, litellm-api.md §2.7, §2.8).
+// ModelBudget is one entry of model_max_budget (an Enterprise feature, compat: Numbers and timestamps; Enterprise-only features).
 type ModelBudget struct {
 	BudgetLimit float64 `json:"budget_limit"`
 	TimePeriod  string  `json:"time_period,omitempty"`

@@ -135,7 +135,7 @@ func TestKeyListDecoding(t *testing.T) {
 }
 
 func TestResponsesTolerateNulls(t *testing.T) {
-	// Every field null: nothing fails (§7.6).
+	// Every field null: nothing fails (compat: Differences between releases).
 	body := []byte(`{"token":null,"key_name":null,"spend":null,"max_budget":null,"expires":null,"models":null,
 		"metadata":null,"blocked":null,"budget_reset_at":null,"litellm_budget_table":null,"created_at":null,
 		"object_permission":null,"rotation_count":null}`)

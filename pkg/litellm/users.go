@@ -9,9 +9,9 @@ import (
 	"strings"
 )
 
-// UserNewRequest is the body of POST /user/new (§3.8). LiteLLM's auto_create_key defaults to true
+// UserNewRequest is the body of POST /user/new (compat: POST /user/new). LiteLLM's auto_create_key defaults to true
 // and creates a key of its own: the operator sends AutoCreateKey=false and manages keys itself.
-// Teams is best avoided: LiteLLM swallows every membership failure (§3.8); use AddTeamMember.
+// Teams is best avoided: LiteLLM swallows every membership failure (compat: POST /user/new); use AddTeamMember.
 type UserNewRequest struct {
 	UserID               string                 `json:"user_id,omitempty"`
 	UserEmail            string                 `json:"user_email,omitempty"`
@@ -44,7 +44,7 @@ type UserNewRequest struct {
 	Organizations        []string               `json:"organizations,omitempty"`
 }
 
-// UserUpdateRequest is the body of POST /user/update (§3.9). LiteLLM ignores null, [] and {} values
+// UserUpdateRequest is the body of POST /user/update (compat: POST /user/update). LiteLLM ignores null, [] and {} values
 // (so they are plain fields here, omitted when empty) except max_budget, whose null clears the
 // budget. It creates the user when the id or email is unknown: it never reports not-found.
 type UserUpdateRequest struct {
@@ -126,7 +126,7 @@ type UserInfoResponse struct {
 	Teams    []Team `json:"teams,omitempty"`
 }
 
-// UserListOptions are the query parameters of /user/list (§3.12); zero values are not sent.
+// UserListOptions are the query parameters of /user/list (compat: GET /user/list); zero values are not sent.
 type UserListOptions struct {
 	Page     int
 	PageSize int // 1–100
@@ -151,7 +151,7 @@ type UserListResponse struct {
 // 400 for an email before 1.81). Before 1.81 a duplicate user_id answers 200 and changes nothing.
 //
 // Retry: only when the request never reached LiteLLM. A repeat after a lost response gives 409, or
-// on ≤1.80 a second auto-created key (§5): the caller observes with UserInfo instead.
+// on ≤1.80 a second auto-created key (compat: Retries and lost responses): the caller observes with UserInfo instead.
 func (c *Client) NewUser(ctx context.Context, req UserNewRequest) (*UserNewResponse, error) {
 	var out UserNewResponse
 	if err := c.do(ctx, call{method: http.MethodPost, route: routeUserNew, body: req, safety: retryUnsent}, &out); err != nil {
@@ -160,9 +160,9 @@ func (c *Client) NewUser(ctx context.Context, req UserNewRequest) (*UserNewRespo
 	return &out, nil
 }
 
-// UpdateUser changes a user (POST /user/update); it creates a missing one (§3.9).
+// UpdateUser changes a user (POST /user/update); it creates a missing one (compat: POST /user/update).
 //
-// Retry: yes, the same body gives the same row (§5).
+// Retry: yes, the same body gives the same row (compat: Retries and lost responses).
 func (c *Client) UpdateUser(ctx context.Context, req UserUpdateRequest) (*UserUpdateResponse, error) {
 	var out UserUpdateResponse
 	if err := c.do(ctx, call{method: http.MethodPost, route: routeUserUpdate, body: req, safety: retryIdempotent}, &out); err != nil {
@@ -173,8 +173,8 @@ func (c *Client) UpdateUser(ctx context.Context, req UserUpdateRequest) (*UserUp
 
 // UserInfo reads a user (GET /user/info?user_id=). Unknown → IsNotFound: 404 from ~1.83, but 200
 // with a user_info that has no user_id on 1.80 (LiteLLM then returns only the spend of keys that
-// name the id, §7.7) — reported as not-found too, or a lost /user/new would never be repaired.
-// An empty userID is refused: without it LiteLLM returns every key and team (§3.10).
+// name the id, compat: GET /user/info) — reported as not-found too, or a lost /user/new would never be repaired.
+// An empty userID is refused: without it LiteLLM returns every key and team (compat: GET /user/info).
 //
 // Retry: yes, a read.
 func (c *Client) UserInfo(ctx context.Context, userID string) (*UserInfoResponse, error) {
@@ -195,10 +195,10 @@ func (c *Client) UserInfo(ctx context.Context, userID string) (*UserInfoResponse
 }
 
 // DeleteUsers deletes users (POST /user/delete) and returns how many LiteLLM deleted. LiteLLM also
-// deletes their keys and memberships (§3.11). The first unknown id → IsNotFound (404), which a
+// deletes their keys and memberships (compat: POST /user/delete). The first unknown id → IsNotFound (404), which a
 // delete treats as done; send one id per call so that one missing user cannot block the others.
 //
-// Retry: yes; a repeat of an applied delete gives that 404 (§5).
+// Retry: yes; a repeat of an applied delete gives that 404 (compat: Retries and lost responses).
 func (c *Client) DeleteUsers(ctx context.Context, userIDs ...string) (int, error) {
 	var raw json.RawMessage
 	err := c.do(ctx, call{method: http.MethodPost, route: routeUserDelete,
@@ -206,7 +206,7 @@ func (c *Client) DeleteUsers(ctx context.Context, userIDs ...string) (int, error
 	if err != nil {
 		return 0, err
 	}
-	// The body is a bare number (§3.11); anything else still means success.
+	// The body is a bare number (compat: POST /user/delete); anything else still means success.
 	var n int
 	if json.Unmarshal(bytes.TrimSpace(raw), &n) != nil {
 		n = len(userIDs)

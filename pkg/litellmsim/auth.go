@@ -6,7 +6,7 @@ import (
 )
 
 // proxyAdminID is the user_id the master key authenticates as (LiteLLM's LITELLM_PROXY_ADMIN_NAME,
-// litellm-api.md §2.2); it becomes created_by/updated_by and the auto-added team admin.
+// compat: Authentication); it becomes created_by/updated_by and the auto-added team admin.
 const proxyAdminID = "default_user_id"
 
 // caller is an authenticated request's identity.
@@ -16,10 +16,14 @@ type caller struct {
 	key    *Key   // the caller's key row, nil for the master key
 }
 
-// apiKeyFrom reads the key: x-litellm-api-key first (precedence unverified, §2.1), then
+// liteLLMKeyHeader is LiteLLM's own key header, in Go's canonical spelling (header names are
+// case-insensitive).
+const liteLLMKeyHeader = "X-Litellm-Api-Key"
+
+// apiKeyFrom reads the key: LiteLLM's own header first (precedence unverified, compat: Authentication), then
 // "Authorization: Bearer". An Authorization value without the Bearer scheme counts as no key.
 func apiKeyFrom(r *http.Request) string {
-	if v := strings.TrimSpace(r.Header.Get("x-litellm-api-key")); v != "" {
+	if v := strings.TrimSpace(r.Header.Get(liteLLMKeyHeader)); v != "" {
 		return strings.TrimPrefix(v, "Bearer ") // stripping here is unverified
 	}
 	v := strings.TrimSpace(r.Header.Get("Authorization"))
@@ -31,7 +35,7 @@ func apiKeyFrom(r *http.Request) string {
 	return ""
 }
 
-// authenticate applies LiteLLM's auth checks in order (§2.2, §2.5): no key, malformed key,
+// authenticate applies LiteLLM's auth checks in order (compat: Authentication; Request-time checks): no key, malformed key,
 // unknown key, blocked key, expired key, blocked team; management routes then need the master key.
 func (s *Simulator) authenticate(r *http.Request, mode routeAuth) (caller, *apiError) {
 	raw := apiKeyFrom(r)
@@ -64,7 +68,7 @@ func (s *Simulator) authenticate(r *http.Request, mode routeAuth) (caller, *apiE
 		if s.opts.Variant.Expired400 {
 			status = http.StatusBadRequest
 		}
-		// §7.3: LiteLLM puts the raw key, as sent, in param.
+		// compat: Request-time checks: LiteLLM puts the raw key, as sent, in param.
 		return caller{}, errorA(status, "expired_key", raw,
 			"Authentication Error - Expired Key. Key Expiry time "+pyDatetimeStr(*k.Expires)+" and current time "+pyDatetimeStr(now))
 	}
@@ -73,7 +77,7 @@ func (s *Simulator) authenticate(r *http.Request, mode routeAuth) (caller, *apiE
 			"Authentication Error, Team="+t.TeamID+" is blocked. Update via `/team/unblock` if you're an admin.")
 	}
 	if mode == authAdmin {
-		// The simulator treats every virtual key as a non-admin (§2.2 allows this); LiteLLM's
+		// The simulator treats every virtual key as a non-admin (compat: Authentication: allows this); LiteLLM's
 		// exact status and text for this case vary by route and role (unverified).
 		return caller{}, errorA(http.StatusUnauthorized, "auth_error", pyNone,
 			"Authentication Error, user not allowed to access this route. Route="+r.URL.Path+" is an admin only route")
@@ -82,7 +86,7 @@ func (s *Simulator) authenticate(r *http.Request, mode routeAuth) (caller, *apiE
 }
 
 // lookupCallerKey finds a key by hash, following a regenerated key's old hash during its grace
-// period (§3.7).
+// period (compat: POST /key/regenerate).
 func (s *Simulator) lookupCallerKey(token string) *Key {
 	if k, ok := s.store.keys[token]; ok {
 		return k

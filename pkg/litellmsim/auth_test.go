@@ -19,21 +19,21 @@ func TestManagementAuth(t *testing.T) {
 		wantParam    any
 		wantMessage  string
 	}{
-		{name: "no key", reason: "§2.2 no key → 401 auth_error", wantStatus: 401, wantType: "auth_error", wantParam: "None",
+		{name: "no key", reason: "compat: Authentication: no key → 401 auth_error", wantStatus: 401, wantType: "auth_error", wantParam: "None",
 			wantMessage: "Authentication Error, No api key passed in."},
 		{name: "authorization without bearer", reason: "only the Bearer scheme carries a key", header: map[string]string{"Authorization": testMasterKey},
 			wantStatus: 401, wantType: "auth_error", wantMessage: "Authentication Error, No api key passed in."},
-		{name: "not sk", reason: "§2.2 value not starting with sk- → 401, masked", header: map[string]string{"Authorization": "Bearer abcdefghijklwxyz"},
+		{name: "not sk", reason: "compat: Authentication: value not starting with sk- → 401, masked", header: map[string]string{"Authorization": "Bearer abcdefghijklwxyz"},
 			wantStatus: 401, wantType: "auth_error", wantParam: "None",
 			wantMessage: "Authentication Error, LiteLLM Virtual Key expected. Received=abcd****wxyz, expected to start with 'sk-'."},
-		{name: "wrong master key", reason: "§2.2 unknown sk- key (incl. a wrong master key) → token_not_found_in_db", header: map[string]string{"Authorization": "Bearer " + wrong},
+		{name: "wrong master key", reason: "compat: Authentication: unknown sk- key (incl. a wrong master key) → token_not_found_in_db", header: map[string]string{"Authorization": "Bearer " + wrong},
 			wantStatus: 401, wantType: "token_not_found_in_db", wantParam: "key",
 			wantMessage: "Authentication Error, Invalid proxy server token passed. Received API Key = sk-...abcd, Key Hash (Token) =" + HashKey(wrong) + ". Unable to find token in cache or `LiteLLM_VerificationTokenTable`"},
 		{name: "virtual key", reason: "only the master key may use management routes", header: map[string]string{"Authorization": "Bearer " + virtual},
 			wantStatus: 401, wantType: "auth_error", wantParam: "None"},
-		{name: "x-litellm-api-key master", reason: "§2.1 the LiteLLM header works too", header: map[string]string{"x-litellm-api-key": testMasterKey}, wantStatus: 200},
-		{name: "x-litellm-api-key wins", reason: "§2.1 x-litellm-api-key takes precedence over Authorization (unverified)",
-			header: map[string]string{"x-litellm-api-key": testMasterKey, "Authorization": "Bearer " + wrong}, wantStatus: 200},
+		{name: "LiteLLM header master", reason: "compat: Authentication: the LiteLLM header works too", header: map[string]string{liteLLMKeyHeader: testMasterKey}, wantStatus: 200},
+		{name: "LiteLLM header wins", reason: "compat: Authentication: X-Litellm-Api-Key takes precedence over Authorization (unverified)",
+			header: map[string]string{liteLLMKeyHeader: testMasterKey, "Authorization": "Bearer " + wrong}, wantStatus: 200},
 		{name: "bearer master", reason: "the normal way", header: map[string]string{"Authorization": "Bearer " + testMasterKey}, wantStatus: 200},
 	}
 	for _, tc := range cases {
@@ -45,7 +45,7 @@ func TestManagementAuth(t *testing.T) {
 			}
 			e := r.errA()
 			assert.Equal(t, tc.wantType, e["type"], tc.reason)
-			assert.Equal(t, "401", e["code"], "code is the status as a string (quirk 1)")
+			assert.Equal(t, "401", e["code"], "code is the status as a string (compat: Error bodies)")
 			if tc.wantParam != nil {
 				assert.Equal(t, tc.wantParam, e["param"], tc.reason)
 			}

@@ -3,7 +3,7 @@ package litellmsim
 import "time"
 
 // ResetBudgets runs LiteLLM's budget-reset job now: every key, user and team whose
-// budget_reset_at has passed gets spend 0 and a new budget_reset_at (litellm-api.md §2.5).
+// budget_reset_at has passed gets spend 0 and a new budget_reset_at (compat: Request-time checks).
 func (s *Simulator) ResetBudgets() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// POST /chat/completions and /v1/chat/completions (§2.5, §3.23): LiteLLM's request-time
+// POST /chat/completions and /v1/chat/completions (compat: Request-time checks; POST /chat/completions): LiteLLM's request-time
 // enforcement, then a fixed fake completion whose cost is added to every spend counter.
 //
 // Order (first failure wins): no key, malformed key, unknown key, blocked key, expired key,
@@ -51,7 +51,7 @@ func (s *Simulator) chatCompletions(r *http.Request, c caller) (any, *apiError) 
 		}
 	}
 	if !hasModel || (len(s.opts.Models) > 0 && !modelAllowed(s.opts.Models, model)) {
-		// Text and type unverified (§3.23).
+		// Text and type unverified (compat: POST /chat/completions).
 		return nil, errorA(http.StatusBadRequest, "invalid_request_error", "model",
 			"Invalid model name passed in model="+pyOptional(model)+". Call `/v1/models` to view available models for your key.")
 	}
@@ -88,7 +88,7 @@ func modelAllowed(allowed []string, model string) bool {
 	return false
 }
 
-// modelAccessError: 403 in current releases, 401 in ≤1.8x (§2.5, quirk 37). The message is the
+// modelAccessError: 403 in current releases, 401 in ≤1.8x (compat: Request-time checks). The message is the
 // one recorded on main in 2026 (fixture bedrock-passthrough-403-model-not-allowed).
 func (s *Simulator) modelAccessError(k *Key, team *Team, model string) *apiError {
 	status := http.StatusForbidden
@@ -108,7 +108,7 @@ func (s *Simulator) modelAccessError(k *Key, team *Team, model string) *apiError
 }
 
 // budgetError checks the budgets with the spend as it is before the call: spend >= max_budget
-// refuses, so the call that crosses the budget still succeeds (§2.5). 429 current, 400 older.
+// refuses, so the call that crosses the budget still succeeds (compat: Request-time checks). 429 current, 400 older.
 func (s *Simulator) budgetError(k *Key, team *Team) *apiError {
 	status := http.StatusTooManyRequests
 	if s.opts.Variant.BudgetExceeded400 {
@@ -135,7 +135,7 @@ func (s *Simulator) budgetError(k *Key, team *Team) *apiError {
 	return nil
 }
 
-// rateLimitError applies rpm/tpm limits of the key and its team: 429 with retry-after (§2.5).
+// rateLimitError applies rpm/tpm limits of the key and its team: 429 with retry-after (compat: Request-time checks).
 // Body as LiteLLM's limiter HTTPException re-raised on an LLM route: type and param "None".
 func (s *Simulator) rateLimitError(k *Key, team *Team, now time.Time) *apiError {
 	type limited struct {

@@ -27,20 +27,20 @@ func TestChatEnforcementOrder(t *testing.T) {
 		wantMessage  string
 	}{
 		{name: "ok", reason: "a valid key gets the fake completion", wantStatus: 200},
-		{name: "no key", reason: "§2.5 row 1", callKey: "-", wantStatus: 401, wantType: "auth_error", wantMessage: "Authentication Error, No api key passed in."},
-		{name: "not sk", reason: "§2.5 row 2", callKey: "not-a-real-key", wantStatus: 401, wantType: "auth_error",
+		{name: "no key", reason: "compat: Request-time checks, row 1", callKey: "-", wantStatus: 401, wantType: "auth_error", wantMessage: "Authentication Error, No api key passed in."},
+		{name: "not sk", reason: "compat: Request-time checks, row 2", callKey: "not-a-real-key", wantStatus: 401, wantType: "auth_error",
 			wantMessage: "Authentication Error, LiteLLM Virtual Key expected. Received=not-****-key, expected to start with 'sk-'."},
-		{name: "unknown", reason: "§2.5 row 3", callKey: "sk-unknown-9999", wantStatus: 401, wantType: "token_not_found_in_db", wantParam: "key"},
-		{name: "deleted", reason: "§2.5 row 3: deleted keys are unknown", setup: func(sim *Simulator, c *apiClient) { sim.DeleteKey(key) },
+		{name: "unknown", reason: "compat: Request-time checks, row 3", callKey: "sk-unknown-9999", wantStatus: 401, wantType: "token_not_found_in_db", wantParam: "key"},
+		{name: "deleted", reason: "compat: Request-time checks, row 3: deleted keys are unknown", setup: func(sim *Simulator, c *apiClient) { sim.DeleteKey(key) },
 			wantStatus: 401, wantType: "token_not_found_in_db"},
-		{name: "blocked before expired", reason: "§2.5 rows 4-5: blocked wins",
+		{name: "blocked before expired", reason: "compat: Request-time checks, rows 4-5: blocked wins",
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/key/block", map[string]any{"key": key})
 				c.mustOK("/key/update", map[string]any{"key": key, "duration": "1s"})
 				sim.AdvanceClock(time.Minute)
 			},
 			wantStatus: 401, wantType: "auth_error", wantMessage: "Authentication Error, Key is blocked. Update via `/key/unblock` if you're an admin."},
-		{name: "expired", reason: "§2.5 row 5: 401 expired_key, param = the key as sent",
+		{name: "expired", reason: "compat: Request-time checks, row 5: 401 expired_key, param = the key as sent",
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/key/update", map[string]any{"key": key, "duration": "1s"})
 				sim.AdvanceClock(time.Minute)
@@ -53,13 +53,13 @@ func TestChatEnforcementOrder(t *testing.T) {
 				sim.AdvanceClock(time.Minute)
 			},
 			wantStatus: 400, wantType: "expired_key"},
-		{name: "team blocked before model", reason: "§2.5 row 6",
+		{name: "team blocked before model", reason: "compat: Request-time checks, row 6",
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/team/block", map[string]any{"team_id": "t1"})
 				c.mustOK("/key/update", map[string]any{"key": key, "models": []string{"other"}})
 			},
 			wantStatus: 401, wantType: "auth_error", wantMessage: "Authentication Error, Team=t1 is blocked. Update via `/team/unblock` if you're an admin."},
-		{name: "key model", reason: "§2.5 row 7: 403 in current releases",
+		{name: "key model", reason: "compat: Request-time checks, row 7: 403 in current releases",
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/key/update", map[string]any{"key": key, "models": []string{"gpt-4o"}})
 			},
@@ -71,7 +71,7 @@ func TestChatEnforcementOrder(t *testing.T) {
 				c.mustOK("/key/update", map[string]any{"key": key, "models": []string{"gpt-4o"}})
 			},
 			model: "o3", wantStatus: 401, wantType: "key_model_access_denied"},
-		{name: "team model", reason: "§2.5 row 8",
+		{name: "team model", reason: "compat: Request-time checks, row 8",
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/team/update", map[string]any{"team_id": "t1", "models": []string{"gpt-4o"}})
 			},
@@ -86,7 +86,7 @@ func TestChatEnforcementOrder(t *testing.T) {
 				c.mustOK("/key/update", map[string]any{"key": key, "models": []string{"gpt-4o"}, "max_budget": 0})
 			},
 			model: "o3", wantStatus: 403},
-		{name: "key budget", reason: "§2.5 row 9: 429 budget_exceeded",
+		{name: "key budget", reason: "compat: Request-time checks, row 9: 429 budget_exceeded",
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/key/update", map[string]any{"key": key, "max_budget": 0})
 			},
@@ -97,12 +97,12 @@ func TestChatEnforcementOrder(t *testing.T) {
 				c.mustOK("/key/update", map[string]any{"key": key, "max_budget": 0})
 			},
 			wantStatus: 400, wantType: "budget_exceeded"},
-		{name: "team budget", reason: "§2.5 row 10",
+		{name: "team budget", reason: "compat: Request-time checks, row 10",
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/team/update", map[string]any{"team_id": "t1", "max_budget": 0})
 			},
 			wantStatus: 429, wantType: "budget_exceeded", wantMessage: "Budget has been exceeded! Team=t1 Current cost: 0.0, Max budget: 0.0"},
-		{name: "user budget", reason: "§2.5 row 11",
+		{name: "user budget", reason: "compat: Request-time checks, row 11",
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/user/update", map[string]any{"user_id": "u1", "max_budget": 0})
 			},
@@ -112,12 +112,12 @@ func TestChatEnforcementOrder(t *testing.T) {
 				c.mustOK("/team/member_update", map[string]any{"team_id": "t1", "user_id": "u1", "max_budget_in_team": 0})
 			},
 			wantStatus: 429, wantType: "budget_exceeded"},
-		{name: "rpm", reason: "§2.5 row 12: rate limit after budgets",
+		{name: "rpm", reason: "compat: Request-time checks, row 12: rate limit after budgets",
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/key/update", map[string]any{"key": key, "rpm_limit": 0})
 			},
 			wantStatus: 429, wantType: "None"},
-		{name: "missing model", reason: "§3.23: 400", model: "-", wantStatus: 400},
+		{name: "missing model", reason: "compat: POST /chat/completions: 400", model: "-", wantStatus: 400},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,7 +175,7 @@ func TestChatSpendAndBudgetOvershoot(t *testing.T) {
 	for range 4 {
 		statuses = append(statuses, caller.post("/v1/chat/completions", chatBody("gpt-4o")).status)
 	}
-	assert.Equal(t, []int{200, 200, 200, 429}, statuses, "§2.5: checked before the call, so call 3 overshoots and call 4 is refused")
+	assert.Equal(t, []int{200, 200, 200, 429}, statuses, "compat: Request-time checks: checked before the call, so call 3 overshoots and call 4 is refused")
 	k, _ := sim.KeyByHash(raw)
 	assert.InDelta(t, 0.144, k.Spend, 1e-9)
 	assert.InDelta(t, 0.144, k.ModelSpend["gpt-4o"], 1e-9)
@@ -209,5 +209,5 @@ func TestChatMasterKeyAndModels(t *testing.T) {
 	_, c := newTestSim(t, func(o *Options) { o.Models = []string{"gpt-4o"} })
 	assert.Equal(t, 200, c.post("/chat/completions", chatBody("gpt-4o")).status, "the master key may call any configured model")
 	r := c.post("/chat/completions", chatBody("unknown"))
-	assert.Equal(t, 400, r.status, "§3.23: a model the proxy does not serve")
+	assert.Equal(t, 400, r.status, "compat: POST /chat/completions: a model the proxy does not serve")
 }

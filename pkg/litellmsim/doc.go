@@ -1,13 +1,13 @@
 // Package litellmsim is an in-memory simulator of a LiteLLM proxy's management API (keys, users,
 // teams, team members, health) and of /chat/completions enforcement, for the operator's tests and
 // demo. It reproduces LiteLLM's paths, status codes, error body shapes and quirks as described in
-// the project's ../shared/litellm-api.md (sections cited in comments as §n); behaviour that
-// document calls unverified is marked so where it is implemented.
+// docs/litellm-compatibility.md (sections cited in comments as "compat: <section title>");
+// behaviour that document calls unverified is marked so where it is implemented.
 //
 // # Which LiteLLM
 //
-// The zero Variant emulates current LiteLLM (the late 1.8x main source read for litellm-api.md,
-// with the corrections recorded there; about 1.83 and later):
+// The zero Variant emulates current LiteLLM (the main branch as read in 2026, about 1.83 and
+// later; see "Releases covered" in that document):
 //   - /user/new: duplicate user_id or user_email (case-insensitive) → 409;
 //   - /user/info of an unknown id → 404;
 //   - /team/member_delete also deletes the member's keys of that team (PR #17057);
@@ -18,7 +18,7 @@
 // Each Variant field switches one older behaviour back on (≤1.80 duplicate users, 1.80
 // /user/info, the ≈1.8x member_delete, 400 budgets, 400 expiry, 401 model denial, integer codes,
 // 1.81.x object messages). Options.Premium turns Enterprise features on; by default the
-// simulator is a free proxy and refuses them as LiteLLM does (§2.8).
+// simulator is a free proxy and refuses them as LiteLLM does (compat: Enterprise-only features).
 //
 // # Testing aids
 //

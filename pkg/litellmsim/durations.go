@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Durations, litellm-api.md §2.6. Two parsers exist in LiteLLM and both are reproduced:
+// Durations (compat: Durations). Two parsers exist in LiteLLM and both are reproduced:
 //   - the strict one for expiry (`duration`) and team budget resets: prefix match of
 //     ^(\d+)(mo|[smhdw]?), so "30dx" is 30 days, but a bare number has no unit and fails;
 //   - the loose one for key/user budget_duration: (\d+)([a-z]+), where an unknown or missing
@@ -22,7 +22,7 @@ type litellmError string
 func (e litellmError) Error() string { return string(e) }
 
 // errNullDuration marks "", "none" and "null": duration_in_seconds returns None for them and the
-// caller then fails adding None to a datetime (§2.6).
+// caller then fails adding None to a datetime (compat: Durations).
 var errNullDuration = litellmError("unsupported type for timedelta seconds component: NoneType")
 
 // strictDuration is a parsed expiry duration: n units, months kept apart because they are
@@ -90,13 +90,13 @@ func expiryAfter(duration string, now time.Time) (time.Time, error) {
 	return d.after(now), nil
 }
 
-// teamBudgetResetAt is a team's budget_reset_at: now + duration, not aligned (§2.6, old team
+// teamBudgetResetAt is a team's budget_reset_at: now + duration, not aligned (compat: Durations, old team
 // snapshot; newer versions may align like keys — unverified).
 func teamBudgetResetAt(duration string, now time.Time) (time.Time, error) {
 	return expiryAfter(duration, now)
 }
 
-// nextBudgetReset is the calendar-aligned budget_reset_at of keys and users (§2.6,
+// nextBudgetReset is the calendar-aligned budget_reset_at of keys and users (compat: Durations,
 // get_next_standardized_reset_time), in UTC.
 func nextBudgetReset(duration string, now time.Time) (time.Time, error) {
 	now = now.UTC()

@@ -15,7 +15,7 @@ func TestExpiryAfter(t *testing.T) {
 		wantErr                string
 	}{
 		{name: "seconds", reason: "s is seconds", duration: "30s", want: now.Add(30 * time.Second)},
-		{name: "minutes", reason: "m is minutes, not months (§2.6)", duration: "30m", want: now.Add(30 * time.Minute)},
+		{name: "minutes", reason: "m is minutes, not months (compat: Durations)", duration: "30m", want: now.Add(30 * time.Minute)},
 		{name: "hours", reason: "h is hours", duration: "2h", want: now.Add(2 * time.Hour)},
 		{name: "days", reason: "d is days", duration: "30d", want: now.AddDate(0, 0, 30)},
 		{name: "weeks", reason: "w is weeks", duration: "1w", want: now.AddDate(0, 0, 7)},
@@ -97,7 +97,7 @@ func TestTeamBudgetResetIsNotAligned(t *testing.T) {
 	now := time.Date(2025, 3, 5, 7, 20, 15, 0, time.UTC)
 	got, err := teamBudgetResetAt("1d", now)
 	assert.NoError(t, err)
-	assert.Equal(t, now.AddDate(0, 0, 1), got, "teams reset at now + duration (§2.6)")
+	assert.Equal(t, now.AddDate(0, 0, 1), got, "teams reset at now + duration (compat: Durations)")
 	_, err = teamBudgetResetAt("30", now)
 	assert.Error(t, err, "teams use the strict parser")
 }

@@ -9,10 +9,10 @@ import (
 )
 
 // pyNone is the literal string "None" LiteLLM puts in error.param when Python's None was
-// formatted with str() (litellm-api.md §2.3).
+// formatted with str() (compat: Error bodies).
 const pyNone = "None"
 
-// errorShape is one of the four error body shapes of litellm-api.md §2.3.
+// errorShape is one of the four error body shapes (compat: Error bodies).
 type errorShape int
 
 const (
@@ -60,20 +60,20 @@ func errorA(status int, errType string, param any, message string) *apiError {
 }
 
 // errorADict is an HTTPException whose detail is the dict {key: text}, re-raised as a
-// ProxyException: message = repr of the dict (litellm-api.md §2.3).
+// ProxyException: message = repr of the dict (compat: Error bodies).
 func errorADict(status int, errType, key, text string) *apiError {
 	return &apiError{status: status, shape: shapeA, errType: errType, param: pyNone, message: text, dictKey: key}
 }
 
 // errorInternal is a Python exception (ValueError, TypeError...) that handle_exception_on_proxy
-// turns into a 500 (§2.3).
+// turns into a 500 (compat: Error bodies).
 func errorInternal(text string) *apiError {
 	return &apiError{status: http.StatusInternalServerError, shape: shapeA, errType: "internal_server_error",
 		param: pyNone, message: text, internal: true}
 }
 
 // errorAuthWrapped is a Python exception caught by the "auth_error" wrapper of /key/update,
-// /user/update and /team/info: 400 "Authentication Error, <text>" (§2.3).
+// /user/update and /team/info: 400 "Authentication Error, <text>" (compat: Error bodies).
 func errorAuthWrapped(text string) *apiError {
 	return errorA(http.StatusBadRequest, "auth_error", pyNone, "Authentication Error, "+text)
 }

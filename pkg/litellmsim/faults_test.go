@@ -55,7 +55,7 @@ func TestDropAfterApply(t *testing.T) {
 
 			status, err := rawPost(t, base+"/key/generate", testMasterKey, `{"key": "sk-dropped-1234", "key_alias": "dropped"}`)
 			require.NoError(t, err, "only the first call is dropped")
-			assert.Equal(t, 400, status, "the blind retry hits the alias check (§3.1)")
+			assert.Equal(t, 400, status, "the blind retry hits the alias check (compat: POST /key/generate)")
 			assert.Len(t, sim.KeysByAlias("dropped"), 1, "still exactly one key")
 		})
 	}

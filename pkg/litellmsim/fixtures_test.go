@@ -98,8 +98,8 @@ var fixtureCases = map[string]fixtureCase{
 			return c.post("/key/generate", map[string]any{"user_id": "ishaan", "team_id": "t1"})
 		},
 		skip: map[string]string{
-			"key_name": "old release (~1.35-1.40) returned null; current releases return \"sk-...abcd\" (§7.6)",
-			"token_id": "old release returned null; current releases return the hash (§7.6)",
+			"key_name": "old release (~1.35-1.40) returned null; current releases return \"sk-...abcd\" (compat: Differences between releases)",
+			"token_id": "old release returned null; current releases return the hash (compat: Differences between releases)",
 		}},
 	"key-generate-200.json": {produce: func(t *testing.T, sim *Simulator, c *apiClient) response {
 		return c.post("/key/generate", map[string]any{"key_alias": "XX-nova-lite", "models": []string{"nova-lite"},

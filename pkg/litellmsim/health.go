@@ -5,12 +5,12 @@ import "net/http"
 // EmulatedVersion is the litellm_version /health/readiness reports.
 const EmulatedVersion = "1.83.10"
 
-// healthLiveliness is GET /health/liveliness and /health/liveness: no auth, a JSON string (§3.21).
+// healthLiveliness is GET /health/liveliness and /health/liveness: no auth, a JSON string (compat: GET /health/liveliness).
 func (s *Simulator) healthLiveliness(*http.Request, caller) (any, *apiError) {
 	return "I'm alive!", nil
 }
 
-// healthReadiness is GET /health/readiness: no auth (§3.22). Older releases' extra fields are
+// healthReadiness is GET /health/readiness: no auth (compat: GET /health/readiness). Older releases' extra fields are
 // kept: a client must only read status and db.
 func (s *Simulator) healthReadiness(*http.Request, caller) (any, *apiError) {
 	return map[string]any{

@@ -12,8 +12,8 @@ func TestHealthNeedsNoAuth(t *testing.T) {
 		name, reason, path, key string
 		want                    any
 	}{
-		{name: "liveliness", reason: "quirk 34", path: "/health/liveliness", want: "I'm alive!"},
-		{name: "liveness", reason: "quirk 34: newer spelling", path: "/health/liveness", want: "I'm alive!"},
+		{name: "liveliness", reason: "compat: Health probes", path: "/health/liveliness", want: "I'm alive!"},
+		{name: "liveness", reason: "compat: Health probes: newer spelling", path: "/health/liveness", want: "I'm alive!"},
 		{name: "bad key ignored", reason: "no auth at all on probes", path: "/health/liveliness", key: "sk-wrong-1234", want: "I'm alive!"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

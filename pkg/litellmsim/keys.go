@@ -8,7 +8,7 @@ import (
 )
 
 // Key endpoints: /key/generate, /key/update, /key/info, /key/block, /key/unblock,
-// /key/regenerate (litellm-api.md §3.1–§3.7). Listing and deletion are in keys_list.go.
+// /key/regenerate (compat: Keys). Listing and deletion are in keys_list.go.
 
 // keyFields are the body fields of /key/generate and /key/update (GenerateKeyRequest).
 var keyFields = schema{
@@ -48,7 +48,7 @@ func aliasTakenError(alias string) *apiError {
 		"Key with alias '"+alias+"' already exists. Unique key aliases across all keys are required.")
 }
 
-// keyGenerate is POST /key/generate. Validation order (§3.1): negative budgets, premium checks,
+// keyGenerate is POST /key/generate. Validation order (compat: POST /key/generate): negative budgets, premium checks,
 // alias uniqueness, key prefix, organization, then the insert (which parses durations).
 func (s *Simulator) keyGenerate(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, keyFields)
@@ -67,7 +67,7 @@ func (s *Simulator) keyGenerate(r *http.Request, _ caller) (any, *apiError) {
 	if aerr := s.keyPremiumError(b, false); aerr != nil {
 		return nil, aerr
 	}
-	// Quirk 9: the alias check does not exclude the key's own hash, so re-sending the same key
+	// compat: POST /key/generate: the alias check does not exclude the key's own hash, so re-sending the same key
 	// with its alias is refused.
 	if alias, ok := b.str("key_alias"); ok && alias != "" && len(s.store.keysWithAlias(alias)) > 0 {
 		return nil, aliasTakenError(alias)
@@ -91,12 +91,12 @@ func (s *Simulator) keyGenerate(r *http.Request, _ caller) (any, *apiError) {
 	if _, exists := s.store.keys[k.Token]; !exists {
 		s.store.keys[k.Token] = k
 	}
-	// Quirk 8: an existing key is left untouched (the insert is an upsert with an empty update)
+	// compat: POST /key/generate: an existing key is left untouched (the insert is an upsert with an empty update)
 	// and the answer echoes the request, not the stored row.
 	return generateResponse(k, raw, b, expires, resetAt), nil
 }
 
-// organizationError refuses an unknown organization_id (§3.1; message unverified).
+// organizationError refuses an unknown organization_id (compat: POST /key/generate; message unverified).
 func (s *Simulator) organizationError(b *body) *apiError {
 	org, ok := b.str("organization_id")
 	if !ok || s.store.organizations[org] {
@@ -107,7 +107,7 @@ func (s *Simulator) organizationError(b *body) *apiError {
 }
 
 // newKeyFromRequest builds the row /key/generate would insert. Invalid durations are Python
-// exceptions in generate_key_helper_fn: 500 (§2.6).
+// exceptions in generate_key_helper_fn: 500 (compat: Durations).
 func (s *Simulator) newKeyFromRequest(b *body, raw string, now time.Time) (*Key, *time.Time, *time.Time, *apiError) {
 	var expires, resetAt *time.Time
 	if b.has("duration") && !b.isNull("duration") {
@@ -164,7 +164,7 @@ func (s *Simulator) newKeyFromRequest(b *body, raw string, now time.Time) (*Key,
 		k.AllowedRoutes = list(keyTypeRoutes[kt])
 	}
 	if k.SoftBudget != nil && k.BudgetID == "" {
-		// soft_budget lives in a budget row of its own; the key only points at it (§4.1).
+		// soft_budget lives in a budget row of its own; the key only points at it (compat: Where LiteLLM keeps what the operator sends).
 		k.BudgetID = newUUID()
 	}
 	if expires != nil {
@@ -210,7 +210,7 @@ func generateResponse(k *Key, raw string, b *body, expires, resetAt *time.Time) 
 	return resp
 }
 
-// keyUpdate is POST /key/update (§3.2): omitted fields unchanged, explicit null clears,
+// keyUpdate is POST /key/update (compat: POST /key/update): omitted fields unchanged, explicit null clears,
 // budget_duration null ignored, errors through the auth_error wrapper.
 func (s *Simulator) keyUpdate(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, keyFields, "key")
@@ -229,7 +229,7 @@ func (s *Simulator) keyUpdate(r *http.Request, _ caller) (any, *apiError) {
 	}
 	k, exists := s.store.keys[tokenOf(ref)]
 	if !exists {
-		// Quirk 2: the DB helper raises 401 before the endpoint's own not-found branch. The
+		// compat: POST /key/update: the DB helper raises 401 before the endpoint's own not-found branch. The
 		// message echoes the key as sent — LiteLLM does; clients must redact it.
 		return nil, errorA(http.StatusUnauthorized, "auth_error", pyNone,
 			"Authentication Error: invalid user key - user key does not exist in db. User Key="+ref)
@@ -271,7 +271,7 @@ func (s *Simulator) applyKeyUpdate(k *Key, b *body) *apiError {
 		}
 	}
 	if d := b.text("budget_duration"); d != "" {
-		// null and "" are ignored: a key's budget_duration cannot be cleared (quirk 14).
+		// null and "" are ignored: a key's budget_duration cannot be cleared (compat: POST /key/update).
 		t, err := nextBudgetReset(d, now)
 		if err != nil {
 			return errorAuthWrapped(err.Error())
@@ -349,7 +349,7 @@ func (s *Simulator) applyKeyUpdate(k *Key, b *body) *apiError {
 	return nil
 }
 
-// keyTeamChangeError is validate_key_team_change (§3.2): the new team must exist, allow the key's
+// keyTeamChangeError is validate_key_team_change (compat: POST /key/update): the new team must exist, allow the key's
 // models, and have the key's user as a member; 403 otherwise (texts unverified).
 func (s *Simulator) keyTeamChangeError(k *Key, teamID string) *apiError {
 	t, ok := s.store.teams[teamID]
@@ -373,7 +373,7 @@ func (s *Simulator) keyTeamChangeError(k *Key, teamID string) *apiError {
 	return nil
 }
 
-// keyInfo is GET /key/info (§3.4): the row without "token" (quirk 12).
+// keyInfo is GET /key/info (compat: GET /key/info): the row without "token".
 func (s *Simulator) keyInfo(r *http.Request, c caller) (any, *apiError) {
 	ref := queryStr(r, "key")
 	if !r.URL.Query().Has("key") {
@@ -387,7 +387,7 @@ func (s *Simulator) keyInfo(r *http.Request, c caller) (any, *apiError) {
 	return map[string]any{"key": ref, "info": keyRow(k, false)}, nil
 }
 
-// keyBlock and keyUnblock are POST /key/block and /key/unblock (§3.6).
+// keyBlock and keyUnblock are POST /key/block and /key/unblock (compat: POST /key/block and /key/unblock).
 func (s *Simulator) keyBlock(r *http.Request, _ caller) (any, *apiError) {
 	return s.setKeyBlocked(r, true)
 }
@@ -408,7 +408,7 @@ func (s *Simulator) setKeyBlocked(r *http.Request, blocked bool) (any, *apiError
 	token := tokenOf(ref)
 	k, ok := s.store.keys[token]
 	if !ok {
-		// Quirk 3: the update matches nothing and the cache refresh raises "not found in db".
+		// compat: POST /key/block and /key/unblock: the update matches nothing and the cache refresh raises "not found in db".
 		return nil, errorA(http.StatusUnauthorized, "token_not_found_in_db", "key",
 			"Authentication Error, Invalid proxy server token passed. key="+token+
 				", not found in db. Create key via `/key/generate` call.")
@@ -418,10 +418,10 @@ func (s *Simulator) setKeyBlocked(r *http.Request, blocked bool) (any, *apiError
 	return keyRow(k, true), nil
 }
 
-// keyRegenerate is POST /key/regenerate and /key/{key}/regenerate (§3.7): Enterprise-only.
+// keyRegenerate is POST /key/regenerate and /key/{key}/regenerate (compat: POST /key/regenerate): Enterprise-only.
 func (s *Simulator) keyRegenerate(r *http.Request, _ caller) (any, *apiError) {
 	if !s.opts.Premium {
-		// Quirk 15: a ValueError turned into a 500 by handle_exception_on_proxy.
+		// compat: POST /key/regenerate: a ValueError turned into a 500 by handle_exception_on_proxy.
 		return nil, errorInternal("Regenerating Virtual Keys is an Enterprise feature, " + notPremiumText)
 	}
 	b, aerr := parseBody(r, regenerateFields)

@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// keyDelete is POST /key/delete (§3.3): by keys (raw or hash) or, when keys is absent or empty,
-// by key_aliases; 404 when nothing matched; the answer echoes the input (quirks 5–7).
+// keyDelete is POST /key/delete (compat: POST /key/delete): by keys (raw or hash) or, when keys is absent or empty,
+// by key_aliases; 404 when nothing matched; the answer echoes the input (compat: POST /key/delete).
 func (s *Simulator) keyDelete(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, schema{"keys": kindStrings, "key_aliases": kindStrings})
 	if aerr != nil {
@@ -49,7 +49,7 @@ const sortAsc = "asc"
 // keyListSortFields are the sort_by values /key/list accepts.
 var keyListSortFields = []string{"spend", "max_budget", "created_at", "updated_at", "token", "key_alias"}
 
-// keyList is GET /key/list (§3.5): hashes unless return_full_object=true, exact filters,
+// keyList is GET /key/list (compat: GET /key/list): hashes unless return_full_object=true, exact filters,
 // pagination with total_count, default order created_at desc then token desc.
 func (s *Simulator) keyList(r *http.Request, _ caller) (any, *apiError) {
 	var items []validationItem

@@ -13,7 +13,7 @@ func TestKeyGenerate(t *testing.T) {
 		sim, c := newTestSim(t)
 		r := c.post("/key/generate", map[string]any{"key": "sk-abcdefghWXYZ", "key_alias": "a", "max_budget": "10",
 			"duration": "30d", "budget_duration": "1d", "models": []string{"gpt-4o"}, "team_id": "dangling"})
-		require.Equal(t, 200, r.status, "quirk 11: 200, not 201")
+		require.Equal(t, 200, r.status, "compat: POST /key/generate: 200, not 201")
 		b := r.obj()
 		assert.Equal(t, "sk-abcdefghWXYZ", b["key"], "the raw key is returned")
 		assert.Equal(t, HashKey("sk-abcdefghWXYZ"), b["token"], "token is the sha256 hex of the raw key")
@@ -22,7 +22,7 @@ func TestKeyGenerate(t *testing.T) {
 		assert.Equal(t, 10.0, b["max_budget"], "numeric strings are coerced as pydantic does")
 		assert.Equal(t, "2025-04-04T10:20:30+00:00", b["expires"], "expires = now + duration")
 		assert.Equal(t, "2025-03-06T00:00:00+00:00", b["budget_reset_at"], "1d resets at next midnight")
-		assert.Equal(t, "dangling", b["team_id"], "team_id need not exist (§3.1)")
+		assert.Equal(t, "dangling", b["team_id"], "team_id need not exist (compat: POST /key/generate)")
 		assert.Equal(t, "default_user_id", b["created_by"])
 		assert.Nil(t, b["blocked"], "blocked is null unless sent")
 		assert.Contains(t, string(r.raw), `"spend":0.0`, "floats are serialized as Python does")
@@ -50,46 +50,46 @@ func TestKeyGenerate(t *testing.T) {
 		wantMessage  string
 		wantKeys     int
 	}{
-		{name: "duplicate alias", reason: "quirk 9", setup: func(c *apiClient) { c.mustGenerate(map[string]any{"key_alias": "my-alias"}) },
+		{name: "duplicate alias", reason: "compat: POST /key/generate", setup: func(c *apiClient) { c.mustGenerate(map[string]any{"key_alias": "my-alias"}) },
 			body: map[string]any{"key_alias": "my-alias"}, wantStatus: 400, wantType: "bad_request_error", wantParam: "key_alias",
 			wantMessage: "Key with alias 'my-alias' already exists. Unique key aliases across all keys are required.", wantKeys: 1},
-		{name: "same key same alias", reason: "§3.1: the alias check does not exclude the key's own hash",
+		{name: "same key same alias", reason: "compat: POST /key/generate: the alias check does not exclude the key's own hash",
 			setup: func(c *apiClient) { c.mustGenerate(map[string]any{"key": "sk-same-1234", "key_alias": "x"}) },
 			body:  map[string]any{"key": "sk-same-1234", "key_alias": "x"}, wantStatus: 400, wantType: "bad_request_error", wantKeys: 1},
-		{name: "same key without alias", reason: "quirk 8: upsert does nothing, 200",
+		{name: "same key without alias", reason: "compat: POST /key/generate: upsert does nothing, 200",
 			setup: func(c *apiClient) { c.mustGenerate(map[string]any{"key": "sk-same-1234", "key_alias": "x"}) },
 			body:  map[string]any{"key": "sk-same-1234", "max_budget": 99}, wantStatus: 200, wantKeys: 1},
-		{name: "key without sk", reason: "quirk 10: repr message, first/last four chars",
+		{name: "key without sk", reason: "compat: POST /key/generate: repr message, first/last four chars",
 			body: map[string]any{"key": "abcdefghijklwxyz"}, wantStatus: 400, wantType: "internal_server_error", wantParam: "None",
 			wantMessage: `{'error': "Invalid key format. LiteLLM Virtual Key must start with 'sk-'. Received: abcd****wxyz"}`},
 		{name: "short key without sk", reason: "eight characters or fewer are fully masked",
 			body: map[string]any{"key": "abcd"}, wantStatus: 400,
 			wantMessage: `{'error': "Invalid key format. LiteLLM Virtual Key must start with 'sk-'. Received: ****"}`},
-		{name: "alias checked before key prefix", reason: "§3.1 order", setup: func(c *apiClient) { c.mustGenerate(map[string]any{"key_alias": "a"}) },
+		{name: "alias checked before key prefix", reason: "compat: POST /key/generate: order", setup: func(c *apiClient) { c.mustGenerate(map[string]any{"key_alias": "a"}) },
 			body: map[string]any{"key": "bad", "key_alias": "a"}, wantStatus: 400, wantType: "bad_request_error", wantKeys: 1},
-		{name: "negative budget", reason: "§2.7", body: map[string]any{"max_budget": -1}, wantStatus: 400,
+		{name: "negative budget", reason: "compat: Numbers and timestamps", body: map[string]any{"max_budget": -1}, wantStatus: 400,
 			wantMessage: "{'error': 'max_budget cannot be negative. Received: -1.0'}"},
-		{name: "tags on free proxy", reason: "quirk 16: 403 shape A internal_server_error", body: map[string]any{"tags": []string{"a"}},
+		{name: "tags on free proxy", reason: "compat: Enterprise-only features: 403 shape A internal_server_error", body: map[string]any{"tags": []string{"a"}},
 			wantStatus: 403, wantType: "internal_server_error"},
-		{name: "guardrails on free proxy", reason: "quirk 16", body: map[string]any{"guardrails": []string{"g"}}, wantStatus: 403},
-		{name: "empty tags pass", reason: "§2.8 newest main only refuses non-empty values", body: map[string]any{"tags": []string{}}, wantStatus: 200, wantKeys: 1},
+		{name: "guardrails on free proxy", reason: "compat: Enterprise-only features", body: map[string]any{"guardrails": []string{"g"}}, wantStatus: 403},
+		{name: "empty tags pass", reason: "compat: Enterprise-only features: newest main only refuses non-empty values", body: map[string]any{"tags": []string{}}, wantStatus: 200, wantKeys: 1},
 		{name: "tags with premium", reason: "stored in metadata", opts: func(o *Options) { o.Premium = true },
 			body: map[string]any{"tags": []string{"a"}}, wantStatus: 200, wantKeys: 1},
-		{name: "model_max_budget on free proxy", reason: "quirk 16: 500 on generate",
+		{name: "model_max_budget on free proxy", reason: "compat: Enterprise-only features: 500 on generate",
 			body:       map[string]any{"model_max_budget": map[string]any{"gpt-4o": map[string]any{"budget_limit": 1, "time_period": "1d"}}},
 			wantStatus: 500, wantType: "internal_server_error"},
 		{name: "model_max_budget with premium", reason: "accepted", opts: func(o *Options) { o.Premium = true },
 			body: map[string]any{"model_max_budget": map[string]any{"gpt-4o": map[string]any{"budget_limit": 1, "time_period": "1d"}}}, wantStatus: 200, wantKeys: 1},
-		{name: "enforced params on free proxy", reason: "§2.8", body: map[string]any{"enforced_params": []string{"user"}}, wantStatus: 500},
-		{name: "bare number duration", reason: "§2.6: no unit → 500", body: map[string]any{"duration": "30"}, wantStatus: 500,
+		{name: "enforced params on free proxy", reason: "compat: Enterprise-only features", body: map[string]any{"enforced_params": []string{"user"}}, wantStatus: 500},
+		{name: "bare number duration", reason: "compat: Durations: no unit → 500", body: map[string]any{"duration": "30"}, wantStatus: 500,
 			wantMessage: "Unsupported duration unit, passed duration: 30"},
-		{name: "minus one duration", reason: "§2.6: -1 fails on generate", body: map[string]any{"duration": "-1"}, wantStatus: 500},
-		{name: "empty duration", reason: "§2.6: \"\" fails on generate", body: map[string]any{"duration": ""}, wantStatus: 500},
+		{name: "minus one duration", reason: "compat: Durations: -1 fails on generate", body: map[string]any{"duration": "-1"}, wantStatus: 500},
+		{name: "empty duration", reason: "compat: Durations: \"\" fails on generate", body: map[string]any{"duration": ""}, wantStatus: 500},
 		{name: "null duration", reason: "JSON null = never expires", body: map[string]any{"duration": nil}, wantStatus: 200, wantKeys: 1},
-		{name: "2mo budget", reason: "§2.6: Nmo with N≠1 errors", body: map[string]any{"budget_duration": "2mo"}, wantStatus: 500},
-		{name: "loose budget duration", reason: "§2.6: unknown unit falls back to midnight", body: map[string]any{"budget_duration": "30dx"}, wantStatus: 200, wantKeys: 1},
-		{name: "wrong type", reason: "quirk 39: 422 shape D", body: map[string]any{"max_budget": "abc"}, wantStatus: 422},
-		{name: "unknown organization", reason: "§3.1 organization must exist", body: map[string]any{"organization_id": "org-x"}, wantStatus: 400},
+		{name: "2mo budget", reason: "compat: Durations: Nmo with N≠1 errors", body: map[string]any{"budget_duration": "2mo"}, wantStatus: 500},
+		{name: "loose budget duration", reason: "compat: Durations: unknown unit falls back to midnight", body: map[string]any{"budget_duration": "30dx"}, wantStatus: 200, wantKeys: 1},
+		{name: "wrong type", reason: "compat: Error bodies: 422 shape D", body: map[string]any{"max_budget": "abc"}, wantStatus: 422},
+		{name: "unknown organization", reason: "compat: POST /key/generate: organization must exist", body: map[string]any{"organization_id": "org-x"}, wantStatus: 400},
 		{name: "known organization", reason: "AddOrganization makes it valid", body: map[string]any{"organization_id": "org-known"}, wantStatus: 200, wantKeys: 1},
 	}
 	for _, tc := range cases {
@@ -126,7 +126,7 @@ func TestKeyGenerateResendEchoesRequest(t *testing.T) {
 	sim, c := newTestSim(t)
 	c.mustGenerate(map[string]any{"key": "sk-same-1234", "max_budget": 1, "models": []string{"a"}})
 	r := c.mustOK("/key/generate", map[string]any{"key": "sk-same-1234", "max_budget": 5, "models": []string{"b"}})
-	assert.Equal(t, 5.0, r.obj()["max_budget"], "quirk 8: the answer echoes the request")
+	assert.Equal(t, 5.0, r.obj()["max_budget"], "compat: POST /key/generate: the answer echoes the request")
 	assert.Equal(t, []any{"b"}, r.obj()["models"])
 	k, _ := sim.KeyByHash("sk-same-1234")
 	assert.Equal(t, 1.0, *k.MaxBudget, "the stored row is unchanged")
@@ -152,52 +152,52 @@ func TestKeyUpdate(t *testing.T) {
 		wantType     string
 		check        func(t *testing.T, k Key, r response)
 	}{
-		{name: "omitted unchanged", reason: "quirk 14", body: map[string]any{"key": raw, "models": []string{"m2"}}, wantStatus: 200,
+		{name: "omitted unchanged", reason: "compat: POST /key/update", body: map[string]any{"key": raw, "models": []string{"m2"}}, wantStatus: 200,
 			check: func(t *testing.T, k Key, r response) {
 				assert.Equal(t, 10.0, *k.MaxBudget)
 				assert.Equal(t, "alias-1", k.KeyAlias)
 				assert.Equal(t, []string{"m2"}, k.Models)
 			}},
-		{name: "null clears budget", reason: "quirk 14", body: map[string]any{"key": raw, "max_budget": nil}, wantStatus: 200,
+		{name: "null clears budget", reason: "compat: POST /key/update", body: map[string]any{"key": raw, "max_budget": nil}, wantStatus: 200,
 			check: func(t *testing.T, k Key, r response) {
 				assert.Nil(t, k.MaxBudget)
 				assert.Nil(t, r.obj()["max_budget"])
 			}},
-		{name: "null budget_duration ignored", reason: "quirk 14: cannot be cleared", body: map[string]any{"key": raw, "budget_duration": nil}, wantStatus: 200,
+		{name: "null budget_duration ignored", reason: "compat: POST /key/update: cannot be cleared", body: map[string]any{"key": raw, "budget_duration": nil}, wantStatus: 200,
 			check: func(t *testing.T, k Key, r response) { assert.Equal(t, "1d", k.BudgetDuration) }},
-		{name: "duration from now", reason: "§3.2: expiry recomputed from the update time", body: map[string]any{"key": raw, "duration": "1h"}, wantStatus: 200,
+		{name: "duration from now", reason: "compat: POST /key/update: expiry recomputed from the update time", body: map[string]any{"key": raw, "duration": "1h"}, wantStatus: 200,
 			check: func(t *testing.T, k Key, r response) {
 				assert.Equal(t, testStart.Add(2*time.Hour), *k.Expires, "the clock moved an hour after creation")
 			}},
-		{name: "duration -1", reason: "§3.2: -1 = never expires", body: map[string]any{"key": raw, "duration": "-1"}, wantStatus: 200,
+		{name: "duration -1", reason: "compat: POST /key/update: -1 = never expires", body: map[string]any{"key": raw, "duration": "-1"}, wantStatus: 200,
 			check: func(t *testing.T, k Key, r response) { assert.Nil(t, k.Expires) }},
-		{name: "duration null", reason: "§3.2: null = never expires", body: map[string]any{"key": raw, "duration": nil}, wantStatus: 200,
+		{name: "duration null", reason: "compat: POST /key/update: null = never expires", body: map[string]any{"key": raw, "duration": nil}, wantStatus: 200,
 			check: func(t *testing.T, k Key, r response) { assert.Nil(t, k.Expires) }},
-		{name: "duration empty skipped", reason: "§2.6: \"\" is skipped on update", body: map[string]any{"key": raw, "duration": ""}, wantStatus: 200,
+		{name: "duration empty skipped", reason: "compat: Durations: \"\" is skipped on update", body: map[string]any{"key": raw, "duration": ""}, wantStatus: 200,
 			check: func(t *testing.T, k Key, r response) { assert.NotNil(t, k.Expires) }},
-		{name: "duration none", reason: "§2.6: none fails with 400 auth_error", body: map[string]any{"key": raw, "duration": "none"}, wantStatus: 400, wantType: "auth_error"},
-		{name: "duration bare number", reason: "§2.6: 400 auth_error on update", body: map[string]any{"key": raw, "duration": "30"}, wantStatus: 400, wantType: "auth_error"},
-		{name: "own alias", reason: "quirk 9: own alias is fine", body: map[string]any{"key": raw, "key_alias": "alias-1"}, wantStatus: 200},
-		{name: "other alias", reason: "quirk 9: another key's alias → 400", body: map[string]any{"key": raw, "key_alias": "alias-2"}, wantStatus: 400, wantType: "bad_request_error"},
+		{name: "duration none", reason: "compat: Durations: none fails with 400 auth_error", body: map[string]any{"key": raw, "duration": "none"}, wantStatus: 400, wantType: "auth_error"},
+		{name: "duration bare number", reason: "compat: Durations: 400 auth_error on update", body: map[string]any{"key": raw, "duration": "30"}, wantStatus: 400, wantType: "auth_error"},
+		{name: "own alias", reason: "compat: POST /key/update: own alias is fine", body: map[string]any{"key": raw, "key_alias": "alias-1"}, wantStatus: 200},
+		{name: "other alias", reason: "compat: POST /key/update: another key's alias → 400", body: map[string]any{"key": raw, "key_alias": "alias-2"}, wantStatus: 400, wantType: "bad_request_error"},
 		{name: "by hash", reason: "keys are identified by raw key or hash", body: map[string]any{"key": HashKey(raw), "spend": 3}, wantStatus: 200,
 			check: func(t *testing.T, k Key, r response) {
 				assert.Equal(t, 3.0, k.Spend)
 				assert.Equal(t, HashKey(raw), r.obj()["key"], "key echoes what was sent")
 			}},
-		{name: "response has token", reason: "quirk 14: full row incl. token, key as sent", body: map[string]any{"key": raw}, wantStatus: 200,
+		{name: "response has token", reason: "compat: POST /key/update: full row incl. token, key as sent", body: map[string]any{"key": raw}, wantStatus: 200,
 			check: func(t *testing.T, k Key, r response) {
 				assert.Equal(t, raw, r.obj()["key"])
 				assert.Equal(t, HashKey(raw), r.obj()["token"])
 			}},
-		{name: "metadata replaced", reason: "§3.2", body: map[string]any{"key": raw, "metadata": map[string]any{"b": 2}}, wantStatus: 200,
+		{name: "metadata replaced", reason: "compat: POST /key/update", body: map[string]any{"key": raw, "metadata": map[string]any{"b": 2}}, wantStatus: 200,
 			check: func(t *testing.T, k Key, r response) { assert.Equal(t, map[string]any{"b": int64(2)}, k.Metadata) }},
 		{name: "missing key", reason: "422 when key is absent", body: map[string]any{"max_budget": 1}, wantStatus: 422},
-		{name: "tags", reason: "quirk 38: 403 auth_error on update", body: map[string]any{"key": raw, "tags": []string{"x"}}, wantStatus: 403, wantType: "auth_error"},
-		{name: "model_max_budget", reason: "quirk 16: 400 on update", body: map[string]any{"key": raw, "model_max_budget": map[string]any{"m": map[string]any{"budget_limit": 1, "time_period": "1d"}}},
+		{name: "tags", reason: "compat: Enterprise-only features: 403 auth_error on update", body: map[string]any{"key": raw, "tags": []string{"x"}}, wantStatus: 403, wantType: "auth_error"},
+		{name: "model_max_budget", reason: "compat: Enterprise-only features: 400 on update", body: map[string]any{"key": raw, "model_max_budget": map[string]any{"m": map[string]any{"budget_limit": 1, "time_period": "1d"}}},
 			wantStatus: 400, wantType: "auth_error"},
-		{name: "negative budget", reason: "§2.7", body: map[string]any{"key": raw, "max_budget": -2}, wantStatus: 400, wantType: "auth_error"},
-		{name: "unknown team", reason: "§3.2 team change is validated (unverified text)", body: map[string]any{"key": raw, "team_id": "nope"}, wantStatus: 404},
-		{name: "team not allowing models", reason: "§3.2: 403", body: map[string]any{"key": raw, "team_id": "narrow"}, wantStatus: 403},
+		{name: "negative budget", reason: "compat: Numbers and timestamps", body: map[string]any{"key": raw, "max_budget": -2}, wantStatus: 400, wantType: "auth_error"},
+		{name: "unknown team", reason: "compat: POST /key/update: team change is validated (unverified text)", body: map[string]any{"key": raw, "team_id": "nope"}, wantStatus: 404},
+		{name: "team not allowing models", reason: "compat: POST /key/update: 403", body: map[string]any{"key": raw, "team_id": "narrow"}, wantStatus: 403},
 		{name: "team change", reason: "allowed team", body: map[string]any{"key": raw, "team_id": "wide"}, wantStatus: 200,
 			check: func(t *testing.T, k Key, r response) { assert.Equal(t, "wide", k.TeamID) }},
 		{name: "unblock by null", reason: "null writes null", body: map[string]any{"key": raw, "blocked": nil}, wantStatus: 200,
@@ -232,7 +232,7 @@ func TestKeyUpdate(t *testing.T) {
 func TestKeyUpdateUnknownKey(t *testing.T) {
 	_, c := newTestSim(t)
 	r := c.post("/key/update", map[string]any{"key": "sk-missing-1234", "max_budget": 1})
-	assert.Equal(t, 401, r.status, "quirk 2: 401, not 404")
+	assert.Equal(t, 401, r.status, "compat: POST /key/update: 401, not 404")
 	assert.Equal(t, "auth_error", r.errA()["type"])
 	assert.Equal(t, "Authentication Error: invalid user key - user key does not exist in db. User Key=sk-missing-1234", r.errA()["message"],
 		"LiteLLM echoes the key as sent (clients must redact it)")
@@ -246,17 +246,17 @@ func TestKeyInfo(t *testing.T) {
 		require.Equal(t, 200, r.status, r.String())
 		assert.Equal(t, ref, r.obj()["key"], "key echoes the request")
 		info := r.obj()["info"].(map[string]any)
-		assert.NotContains(t, info, "token", "quirk 12: token is stripped")
+		assert.NotContains(t, info, "token", "compat: GET /key/info: token is stripped")
 		assert.Equal(t, "a", info["key_alias"])
 		assert.Contains(t, info, "litellm_budget_table")
 	}
 	r := c.get("/key/info?key=sk-missing-1234")
-	assert.Equal(t, 404, r.status, "quirk 4")
+	assert.Equal(t, 404, r.status, "compat: GET /key/info")
 	assert.Equal(t, "not_found_error", r.errA()["type"])
 	assert.Equal(t, "key", r.errA()["param"])
 	assert.Equal(t, "Key not found in database", r.errA()["message"])
 	r = c.get("/key/info")
-	assert.Equal(t, 404, r.status, "§3.4: without key the master key's own row is looked up, and it is not stored")
+	assert.Equal(t, 404, r.status, "compat: GET /key/info: without key the master key's own row is looked up, and it is not stored")
 }
 
 func TestKeyList(t *testing.T) {
@@ -277,18 +277,18 @@ func TestKeyList(t *testing.T) {
 	}{
 		{name: "default", reason: "hashes, newest first", query: "", wantStatus: 200, wantTotal: 6, wantPages: 1,
 			wantKeys: nil},
-		{name: "exact alias", reason: "quirk 13: key_alias is exact (not ab)", query: "?key_alias=a", wantStatus: 200, wantTotal: 1, wantPages: 1,
+		{name: "exact alias", reason: "compat: GET /key/list: key_alias is exact (not ab)", query: "?key_alias=a", wantStatus: 200, wantTotal: 1, wantPages: 1,
 			wantKeys: []string{HashKey(raws[0])}},
 		{name: "user filter", reason: "exact user_id", query: "?user_id=u1", wantStatus: 200, wantTotal: 3, wantPages: 1,
 			wantKeys: []string{HashKey(raws[4]), HashKey(raws[2]), HashKey(raws[0])}},
 		{name: "pagination", reason: "total_count counts all pages, total_pages = ceil", query: "?size=4&page=2", wantStatus: 200, wantTotal: 6, wantPages: 2,
 			wantKeys: []string{HashKey(raws[1]), HashKey(raws[0])}},
 		{name: "page past end", reason: "empty page", query: "?size=4&page=3", wantStatus: 200, wantTotal: 6, wantPages: 2, wantKeys: []string{}},
-		{name: "full objects", reason: "quirk 12: full rows with token", query: "?key_alias=b&return_full_object=true", wantStatus: 200, wantTotal: 1, wantPages: 1, full: true},
-		{name: "size 101", reason: "quirk 13: size > 100 → 422", query: "?size=101", wantStatus: 422},
+		{name: "full objects", reason: "compat: GET /key/list: full rows with token", query: "?key_alias=b&return_full_object=true", wantStatus: 200, wantTotal: 1, wantPages: 1, full: true},
+		{name: "size 101", reason: "compat: GET /key/list: size > 100 → 422", query: "?size=101", wantStatus: 422},
 		{name: "size 0", reason: "size ≥ 1", query: "?size=0", wantStatus: 422},
-		{name: "bad sort", reason: "§3.5: 400", query: "?sort_by=nope", wantStatus: 400},
-		{name: "bad status", reason: "§3.5: 400", query: "?status=active", wantStatus: 400},
+		{name: "bad sort", reason: "compat: GET /key/list: 400", query: "?sort_by=nope", wantStatus: 400},
+		{name: "bad status", reason: "compat: GET /key/list: 400", query: "?status=active", wantStatus: 400},
 		{name: "sort asc", reason: "sort_order", query: "?sort_by=key_alias&sort_order=asc&size=2", wantStatus: 200, wantTotal: 6, wantPages: 3,
 			wantKeys: []string{HashKey(raws[0])}},
 	}
@@ -330,7 +330,7 @@ func TestKeyList(t *testing.T) {
 		c.mustOK("/key/delete", map[string]any{"keys": []string{raws[0]}})
 		r := c.get("/key/list?status=deleted")
 		require.Equal(t, 200, r.status)
-		assert.Equal(t, []any{HashKey(raws[0])}, r.obj()["keys"], "§3.3: deleted keys are listed with status=deleted")
+		assert.Equal(t, []any{HashKey(raws[0])}, r.obj()["keys"], "compat: POST /key/delete: deleted keys are listed with status=deleted")
 	})
 }
 
@@ -343,16 +343,16 @@ func TestKeyDelete(t *testing.T) {
 	}{
 		{name: "by raw key", reason: "keys accept raw keys", body: map[string]any{"keys": []string{"sk-key-one-1111"}}, wantStatus: 200, wantLeft: []string{"dup", "dup", "two"}},
 		{name: "by hash", reason: "keys accept hashes", body: map[string]any{"keys": []string{HashKey("sk-key-one-1111")}}, wantStatus: 200, wantLeft: []string{"dup", "dup", "two"}},
-		{name: "by alias deletes all", reason: "quirk 7", body: map[string]any{"key_aliases": []string{"dup"}}, wantStatus: 200, wantLeft: []string{"one", "two"}},
-		{name: "keys wins", reason: "§3.3: keys wins over key_aliases", body: map[string]any{"keys": []string{"sk-key-one-1111"}, "key_aliases": []string{"two"}}, wantStatus: 200,
+		{name: "by alias deletes all", reason: "compat: POST /key/delete", body: map[string]any{"key_aliases": []string{"dup"}}, wantStatus: 200, wantLeft: []string{"one", "two"}},
+		{name: "keys wins", reason: "compat: POST /key/delete: keys wins over key_aliases", body: map[string]any{"keys": []string{"sk-key-one-1111"}, "key_aliases": []string{"two"}}, wantStatus: 200,
 			wantLeft: []string{"dup", "dup", "two"}},
-		{name: "empty keys falls through", reason: "§3.3: [] counts as absent", body: map[string]any{"keys": []string{}, "key_aliases": []string{"two"}}, wantStatus: 200,
+		{name: "empty keys falls through", reason: "compat: POST /key/delete: [] counts as absent", body: map[string]any{"keys": []string{}, "key_aliases": []string{"two"}}, wantStatus: 200,
 			wantLeft: []string{"dup", "dup", "one"}},
-		{name: "partial", reason: "quirk 5: some exist → 200", body: map[string]any{"keys": []string{"sk-key-one-1111", "sk-gone-0000"}}, wantStatus: 200,
+		{name: "partial", reason: "compat: POST /key/delete: some exist → 200", body: map[string]any{"keys": []string{"sk-key-one-1111", "sk-gone-0000"}}, wantStatus: 200,
 			wantLeft: []string{"dup", "dup", "two"}},
-		{name: "none exist", reason: "quirk 5: 404", body: map[string]any{"keys": []string{"sk-gone-0000"}}, wantStatus: 404, wantLeft: []string{"dup", "dup", "one", "two"}},
-		{name: "unknown alias", reason: "quirk 5: 404", body: map[string]any{"key_aliases": []string{"zzz"}}, wantStatus: 404, wantLeft: []string{"dup", "dup", "one", "two"}},
-		{name: "neither", reason: "§3.3: 500 Invalid request type", body: map[string]any{}, wantStatus: 500, wantLeft: []string{"dup", "dup", "one", "two"}},
+		{name: "none exist", reason: "compat: POST /key/delete: 404", body: map[string]any{"keys": []string{"sk-gone-0000"}}, wantStatus: 404, wantLeft: []string{"dup", "dup", "one", "two"}},
+		{name: "unknown alias", reason: "compat: POST /key/delete: 404", body: map[string]any{"key_aliases": []string{"zzz"}}, wantStatus: 404, wantLeft: []string{"dup", "dup", "one", "two"}},
+		{name: "neither", reason: "compat: POST /key/delete: 500 Invalid request type", body: map[string]any{}, wantStatus: 500, wantLeft: []string{"dup", "dup", "one", "two"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -369,7 +369,7 @@ func TestKeyDelete(t *testing.T) {
 				if keys, _ := want.([]string); len(keys) == 0 {
 					want = tc.body["key_aliases"]
 				}
-				assert.EqualValues(t, toAny(want.([]string)), r.obj()["deleted_keys"], "quirk 6: echoes the input")
+				assert.EqualValues(t, toAny(want.([]string)), r.obj()["deleted_keys"], "compat: POST /key/delete: echoes the input")
 			case 404:
 				assert.Equal(t, "{'error': 'No keys found'}", r.errA()["message"])
 				assert.Equal(t, "internal_server_error", r.errA()["type"])
@@ -399,11 +399,11 @@ func TestKeyBlockUnblock(t *testing.T) {
 		wantStatus              int
 		wantBlocked             bool
 	}{
-		{name: "block", reason: "§3.6", path: "/key/block", key: raw, wantStatus: 200, wantBlocked: true},
+		{name: "block", reason: "compat: POST /key/block and /key/unblock", path: "/key/block", key: raw, wantStatus: 200, wantBlocked: true},
 		{name: "block again", reason: "idempotent", path: "/key/block", key: HashKey(raw), wantStatus: 200, wantBlocked: true},
-		{name: "unblock", reason: "§3.6", path: "/key/unblock", key: raw, wantStatus: 200, wantBlocked: false},
-		{name: "unknown", reason: "quirk 3: 401 token_not_found_in_db", path: "/key/block", key: "sk-missing-1234", wantStatus: 401},
-		{name: "unknown unblock", reason: "quirk 3", path: "/key/unblock", key: "sk-missing-1234", wantStatus: 401},
+		{name: "unblock", reason: "compat: POST /key/block and /key/unblock", path: "/key/unblock", key: raw, wantStatus: 200, wantBlocked: false},
+		{name: "unknown", reason: "compat: POST /key/block and /key/unblock: 401 token_not_found_in_db", path: "/key/block", key: "sk-missing-1234", wantStatus: 401},
+		{name: "unknown unblock", reason: "compat: POST /key/block and /key/unblock", path: "/key/unblock", key: "sk-missing-1234", wantStatus: 401},
 		{name: "malformed", reason: "neither sk- nor a hash", path: "/key/block", key: "whatever", wantStatus: 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -418,7 +418,7 @@ func TestKeyBlockUnblock(t *testing.T) {
 			if tc.wantStatus != 200 {
 				return
 			}
-			assert.Equal(t, HashKey(raw), r.obj()["token"], "§3.6: the full row with token")
+			assert.Equal(t, HashKey(raw), r.obj()["token"], "compat: POST /key/block and /key/unblock: the full row with token")
 			assert.Equal(t, tc.wantBlocked, r.obj()["blocked"])
 			k, _ := sim.KeyByHash(raw)
 			assert.Equal(t, tc.wantBlocked, k.Blocked)
@@ -432,7 +432,7 @@ func TestKeyRegenerate(t *testing.T) {
 		raw := c.mustGenerate(map[string]any{})
 		for _, path := range []string{"/key/regenerate", "/key/" + raw + "/regenerate"} {
 			r := c.post(path, map[string]any{"key": raw})
-			assert.Equal(t, 500, r.status, "quirk 15")
+			assert.Equal(t, 500, r.status, "compat: POST /key/regenerate")
 			assert.Contains(t, r.errA()["message"], "Regenerating Virtual Keys is an Enterprise feature")
 		}
 	})

@@ -8,7 +8,7 @@ import (
 )
 
 // Team member endpoints: /team/member_add, /team/member_delete, /team/member_update
-// (§3.18–§3.20, quirks 30–32).
+// (compat: Teams).
 
 // Member roles of members_with_roles.
 const (
@@ -18,7 +18,7 @@ const (
 
 const teamAdminPremiumText = "Assigning team admins is a premium feature. " + notPremiumText
 
-// teamMemberAdd is POST /team/member_add. Check order (§3.18): missing fields, admin role on a
+// teamMemberAdd is POST /team/member_add. Check order (compat: POST /team/member_add): missing fields, admin role on a
 // free proxy, unknown team, duplicates.
 func (s *Simulator) teamMemberAdd(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, schema{"team_id": kindString, "member": kindAny, "max_budget_in_team": kindFloat})
@@ -40,7 +40,7 @@ func (s *Simulator) teamMemberAdd(r *http.Request, _ caller) (any, *apiError) {
 	if !s.opts.Premium {
 		for _, m := range members {
 			if m.Role == roleAdmin {
-				return nil, errorC(http.StatusBadRequest, teamAdminPremiumText) // quirk 31
+				return nil, errorC(http.StatusBadRequest, teamAdminPremiumText) // compat: Enterprise-only features
 			}
 		}
 	}
@@ -61,7 +61,7 @@ func (s *Simulator) teamMemberAdd(r *http.Request, _ caller) (any, *apiError) {
 			text = fmt.Sprintf("User already in team. Member: user_id=%s, user_email=%s. Existing members=%s",
 				pyOptional(m.UserID), pyOptional(m.UserEmail), membersRepr(t.MembersWithRoles))
 		}
-		return nil, errorA(http.StatusBadRequest, "team_member_already_in_team", "member", text) // quirk 30
+		return nil, errorA(http.StatusBadRequest, "team_member_already_in_team", "member", text) // compat: POST /team/member_add
 	}
 	updatedUsers := []map[string]any{}
 	updatedMemberships := []map[string]any{}
@@ -81,7 +81,7 @@ func (s *Simulator) teamMemberAdd(r *http.Request, _ caller) (any, *apiError) {
 
 // addMember resolves (or creates) the member's user, records the membership and, with a
 // per-member budget, the membership row. Only an email: the user with that email, else a new
-// user with a fresh uuid (resolution unverified, §3.18).
+// user with a fresh uuid (resolution unverified, compat: POST /team/member_add).
 func (s *Simulator) addMember(t *Team, m Member, maxBudgetInTeam *float64) (*User, *Membership) {
 	now := s.nowLocked()
 	userID := m.UserID
@@ -144,7 +144,7 @@ func (s *Simulator) findMember(t *Team, userID, email string) (Member, bool) {
 	return Member{}, false
 }
 
-// teamMemberDelete is POST /team/member_delete (§3.19, quirk 32).
+// teamMemberDelete is POST /team/member_delete (compat: POST /team/member_delete).
 func (s *Simulator) teamMemberDelete(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, schema{"team_id": kindString, "user_id": kindString, "user_email": kindString})
 	if aerr != nil {
@@ -184,7 +184,7 @@ func (s *Simulator) teamMemberDelete(r *http.Request, _ caller) (any, *apiError)
 	return teamRow(t), nil
 }
 
-// teamMemberUpdate is POST /team/member_update (§3.20).
+// teamMemberUpdate is POST /team/member_update (compat: POST /team/member_update).
 func (s *Simulator) teamMemberUpdate(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, schema{"team_id": kindString, "user_id": kindString, "user_email": kindString,
 		"role": kindString, "max_budget_in_team": kindFloat, "tpm_limit": kindInt, "rpm_limit": kindInt}, "team_id")
@@ -197,7 +197,7 @@ func (s *Simulator) teamMemberUpdate(r *http.Request, _ caller) (any, *apiError)
 			Msg: "Input should be 'admin' or 'user'", Input: role, Ctx: map[string]any{"expected": "'admin' or 'user'"}})
 	}
 	if role == roleAdmin && !s.opts.Premium {
-		return nil, errorB(http.StatusBadRequest, teamAdminPremiumText) // quirk 31: string detail here
+		return nil, errorB(http.StatusBadRequest, teamAdminPremiumText) // compat: Enterprise-only features: string detail here
 	}
 	teamID, ok := b.str("team_id")
 	if !ok {
@@ -212,7 +212,7 @@ func (s *Simulator) teamMemberUpdate(r *http.Request, _ caller) (any, *apiError)
 		return nil, errorC(http.StatusBadRequest, "Either user_id or user_email needs to be passed in")
 	}
 	if userID == "" {
-		// Only an email lets LiteLLM notice a non-member; with a user_id it goes ahead (§3.20).
+		// Only an email lets LiteLLM notice a non-member; with a user_id it goes ahead (compat: POST /team/member_update).
 		m, found := s.findMember(t, "", email)
 		if !found || m.UserID == "" {
 			return nil, errorC(http.StatusBadRequest,

@@ -16,7 +16,7 @@ func TestTeamMemberAdd(t *testing.T) {
 		wantStatus   int
 		check        func(t *testing.T, sim *Simulator, r response)
 	}{
-		{name: "adds and creates user", reason: "quirk 30: unknown user is created", body: map[string]any{"team_id": "t1", "member": user("new"), "max_budget_in_team": 2.5},
+		{name: "adds and creates user", reason: "compat: POST /team/member_add: unknown user is created", body: map[string]any{"team_id": "t1", "member": user("new"), "max_budget_in_team": 2.5},
 			wantStatus: 200, check: func(t *testing.T, sim *Simulator, r response) {
 				u, ok := sim.User("new")
 				require.True(t, ok)
@@ -27,7 +27,7 @@ func TestTeamMemberAdd(t *testing.T) {
 				assert.Len(t, r.obj()["updated_users"], 1)
 				assert.Len(t, r.obj()["updated_team_memberships"], 1)
 			}},
-		{name: "duplicate", reason: "quirk 30: 400 A team_member_already_in_team", body: map[string]any{"team_id": "t1", "member": user("u1")}, wantStatus: 400,
+		{name: "duplicate", reason: "compat: POST /team/member_add: 400 A team_member_already_in_team", body: map[string]any{"team_id": "t1", "member": user("u1")}, wantStatus: 400,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				e := r.errA()
 				assert.Equal(t, "team_member_already_in_team", e["type"])
@@ -37,27 +37,27 @@ func TestTeamMemberAdd(t *testing.T) {
 			}},
 		{name: "duplicate by email", reason: "same email counts as the same member",
 			body: map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_email": "e@x.io"}}, wantStatus: 400},
-		{name: "list all duplicates", reason: "§3.18", body: map[string]any{"team_id": "t1", "member": []any{user("u1")}}, wantStatus: 400,
+		{name: "list all duplicates", reason: "compat: POST /team/member_add", body: map[string]any{"team_id": "t1", "member": []any{user("u1")}}, wantStatus: 400,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				assert.Contains(t, r.errA()["message"], "All users are already in team.")
 			}},
-		{name: "list some duplicates", reason: "§3.18: duplicates skipped", body: map[string]any{"team_id": "t1", "member": []any{user("u1"), user("u3")}}, wantStatus: 200,
+		{name: "list some duplicates", reason: "compat: POST /team/member_add: duplicates skipped", body: map[string]any{"team_id": "t1", "member": []any{user("u1"), user("u3")}}, wantStatus: 200,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				team, _ := sim.Team("t1")
 				assert.Len(t, team.MembersWithRoles, 4)
 			}},
-		{name: "admin on free proxy", reason: "quirk 31: 400 C, checked before the team lookup",
+		{name: "admin on free proxy", reason: "compat: Enterprise-only features: 400 C, checked before the team lookup",
 			body: map[string]any{"team_id": "unknown-team", "member": map[string]any{"role": "admin", "user_id": "x"}}, wantStatus: 400,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				assert.Contains(t, r.detailC()["error"], "Assigning team admins is a premium feature.")
 			}},
 		{name: "admin with premium", reason: "allowed", opts: func(o *Options) { o.Premium = true },
 			body: map[string]any{"team_id": "t1", "member": map[string]any{"role": "admin", "user_id": "x"}}, wantStatus: 200},
-		{name: "unknown team", reason: "§3.18: 404 C", body: map[string]any{"team_id": "t9", "member": user("u1")}, wantStatus: 404,
+		{name: "unknown team", reason: "compat: POST /team/member_add: 404 C", body: map[string]any{"team_id": "t9", "member": user("u1")}, wantStatus: 404,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				assert.Equal(t, "Team not found for team_id=t9", r.detailC()["error"])
 			}},
-		{name: "email only new user", reason: "quirk 30: new uuid user with the email",
+		{name: "email only new user", reason: "compat: POST /team/member_add: new uuid user with the email",
 			body: map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_email": "fresh@x.io"}}, wantStatus: 200,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				team, _ := sim.Team("t1")
@@ -65,7 +65,7 @@ func TestTeamMemberAdd(t *testing.T) {
 				assert.Len(t, last.UserID, 36, "user_id filled in")
 				assert.Equal(t, "fresh@x.io", last.UserEmail)
 			}},
-		{name: "email of existing user", reason: "§3.18: the user with that email is used (unverified)",
+		{name: "email of existing user", reason: "compat: POST /team/member_add: the user with that email is used (unverified)",
 			body: map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_email": "known@x.io"}}, wantStatus: 200,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				u, _ := sim.User("known")
@@ -102,14 +102,14 @@ func TestTeamMemberDelete(t *testing.T) {
 		wantMessage  string
 		wantKeys     int
 	}{
-		{name: "deletes member keys", reason: "quirk 32: current releases delete the member's team keys", body: map[string]any{"team_id": "t1", "user_id": "u1"},
+		{name: "deletes member keys", reason: "compat: POST /team/member_delete: current releases delete the member's team keys", body: map[string]any{"team_id": "t1", "user_id": "u1"},
 			wantStatus: 200, wantKeys: 2},
-		{name: "keeps keys in 1.8x", reason: "quirk 32 variant", variant: Variant{KeepMemberKeysOnMemberDelete: true},
+		{name: "keeps keys in 1.8x", reason: "compat: POST /team/member_delete: variant", variant: Variant{KeepMemberKeysOnMemberDelete: true},
 			body: map[string]any{"team_id": "t1", "user_id": "u1"}, wantStatus: 200, wantKeys: 3},
-		{name: "by email", reason: "§3.19", body: map[string]any{"team_id": "t1", "user_email": "u1@x.io"}, wantStatus: 200, wantKeys: 2},
-		{name: "unknown team", reason: "quirk 32: 400, not 404", body: map[string]any{"team_id": "t9", "user_id": "u1"}, wantStatus: 400,
+		{name: "by email", reason: "compat: POST /team/member_delete", body: map[string]any{"team_id": "t1", "user_email": "u1@x.io"}, wantStatus: 200, wantKeys: 2},
+		{name: "unknown team", reason: "compat: POST /team/member_delete: 400, not 404", body: map[string]any{"team_id": "t9", "user_id": "u1"}, wantStatus: 400,
 			wantMessage: "Team id=t9 does not exist in db", wantKeys: 3},
-		{name: "not a member", reason: "quirk 32", body: map[string]any{"team_id": "t1", "user_id": "u2"}, wantStatus: 400,
+		{name: "not a member", reason: "compat: POST /team/member_delete", body: map[string]any{"team_id": "t1", "user_id": "u2"}, wantStatus: 400,
 			wantMessage: "User not found in team", wantKeys: 3},
 		{name: "no user", reason: "400 C", body: map[string]any{"team_id": "t1"}, wantStatus: 400, wantKeys: 3},
 	}
@@ -148,7 +148,7 @@ func TestTeamMemberUpdate(t *testing.T) {
 		wantStatus   int
 		check        func(t *testing.T, sim *Simulator, r response)
 	}{
-		{name: "budget", reason: "§3.20: creates the member budget row", body: map[string]any{"team_id": "t1", "user_id": "u1", "max_budget_in_team": 4}, wantStatus: 200,
+		{name: "budget", reason: "compat: POST /team/member_update: creates the member budget row", body: map[string]any{"team_id": "t1", "user_id": "u1", "max_budget_in_team": 4}, wantStatus: 200,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				ms, ok := sim.Membership("t1", "u1")
 				require.True(t, ok)
@@ -156,14 +156,14 @@ func TestTeamMemberUpdate(t *testing.T) {
 				assert.Equal(t, 4.0, r.obj()["max_budget_in_team"])
 				assert.Equal(t, "u1", r.obj()["user_id"])
 			}},
-		{name: "admin on free proxy", reason: "quirk 31: 400 shape B (string detail)", body: map[string]any{"team_id": "t9", "user_id": "u1", "role": "admin"}, wantStatus: 400,
+		{name: "admin on free proxy", reason: "compat: Enterprise-only features: 400 shape B (string detail)", body: map[string]any{"team_id": "t9", "user_id": "u1", "role": "admin"}, wantStatus: 400,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				assert.IsType(t, "", r.detail(), "shape B")
 				assert.Contains(t, r.detail(), "Assigning team admins is a premium feature.")
 			}},
-		{name: "unknown team", reason: "§3.20: 400 C", body: map[string]any{"team_id": "t9", "user_id": "u1", "max_budget_in_team": 1}, wantStatus: 400},
-		{name: "non member by email", reason: "§3.20: detected only by email", body: map[string]any{"team_id": "t1", "user_email": "zz@x.io", "max_budget_in_team": 1}, wantStatus: 400},
-		{name: "non member by id", reason: "§3.20: not detected by user_id", body: map[string]any{"team_id": "t1", "user_id": "stranger", "max_budget_in_team": 1}, wantStatus: 200},
+		{name: "unknown team", reason: "compat: POST /team/member_update: 400 C", body: map[string]any{"team_id": "t9", "user_id": "u1", "max_budget_in_team": 1}, wantStatus: 400},
+		{name: "non member by email", reason: "compat: POST /team/member_update: detected only by email", body: map[string]any{"team_id": "t1", "user_email": "zz@x.io", "max_budget_in_team": 1}, wantStatus: 400},
+		{name: "non member by id", reason: "compat: POST /team/member_update: not detected by user_id", body: map[string]any{"team_id": "t1", "user_id": "stranger", "max_budget_in_team": 1}, wantStatus: 200},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

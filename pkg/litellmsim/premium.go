@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Enterprise ("premium") refusals of a free proxy, litellm-api.md §2.8.
+// Enterprise ("premium") refusals of a free proxy (compat: Enterprise-only features).
 
 // notPremiumText is CommonProxyErrors.not_premium_user as recorded on 1.81.3
 // (fixture team-update-403-enterprise-v1.81.3).
@@ -17,7 +17,7 @@ const notPremiumText = "You must be a LiteLLM Enterprise user to use this featur
 	"Pricing: https://www.litellm.ai/#pricing"
 
 // premiumMetadataFields are refused when non-empty on a free proxy (newest main only refuses
-// truthy values, so [] passes — §2.8).
+// truthy values, so [] passes — compat: Enterprise-only features).
 var premiumMetadataFields = []string{"tags", "guardrails"}
 
 func premiumFieldText(field string) string {
@@ -100,7 +100,7 @@ func (s *Simulator) keyPremiumError(b *body, update bool) *apiError {
 	return nil
 }
 
-// negativeBudgetError refuses negative max_budget/soft_budget (§2.7).
+// negativeBudgetError refuses negative max_budget/soft_budget (compat: Numbers and timestamps).
 func negativeBudgetError(b *body, errType string) *apiError {
 	for _, f := range []string{"max_budget", "soft_budget"} {
 		if v := b.float(f); v != nil && *v < 0 {

@@ -72,8 +72,8 @@ func spendMap(m map[string]float64) map[string]any {
 	return out
 }
 
-// keyRow is a LiteLLM_VerificationTokenTable row. /key/info strips "token" (quirk 12), every other
-// reader keeps it (quirk 35).
+// keyRow is a LiteLLM_VerificationTokenTable row. /key/info strips "token" (compat: GET /key/info), every other
+// reader keeps it (compat: GET /team/info).
 func keyRow(k *Key, withToken bool) map[string]any {
 	blocked := any(nil)
 	if k.Blocked || k.BlockedSet {
@@ -202,7 +202,7 @@ func teamRow(t *Team) map[string]any {
 }
 
 // membershipRow is a LiteLLM_TeamMembership row with its budget row (quirk: max_budget_in_team
-// lives in litellm_budget_table.max_budget, §3.15).
+// lives in litellm_budget_table.max_budget, compat: GET /team/info).
 func membershipRow(m *Membership) map[string]any {
 	var budget any
 	if m.BudgetID != "" {
@@ -235,7 +235,7 @@ func (s *Simulator) membershipRows(teamID string) []map[string]any {
 	return mapEach(s.store.teamMemberships(teamID), membershipRow)
 }
 
-// teamKeyRows are a team's keys as /team/info and /team/list show them: with "token" (quirk 35).
+// teamKeyRows are a team's keys as /team/info and /team/list show them: with "token" (compat: GET /team/info).
 func (s *Simulator) teamKeyRows(teamID string) []map[string]any {
 	return mapEach(s.store.keysOfTeam(teamID), keyRowWithToken)
 }

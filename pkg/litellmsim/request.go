@@ -12,7 +12,7 @@ import (
 )
 
 // Request bodies are validated the way FastAPI/pydantic (lax mode) does before LiteLLM's code
-// runs: wrong JSON types and missing required fields give 422 shape D (litellm-api.md §2.3).
+// runs: wrong JSON types and missing required fields give 422 shape D (compat: Error bodies).
 // Numeric strings are coerced ("10" → 10.0), as pydantic does. Unknown fields are ignored.
 
 type fieldKind int

@@ -29,7 +29,7 @@ type route struct {
 }
 
 // routes is LiteLLM's route table as far as the simulator implements it. Every management write
-// is a POST, including deletes (litellm-api.md §2.1).
+// is a POST, including deletes (compat: Authentication).
 var routes = map[string]route{
 	"/key/generate":   {http.MethodPost, authAdmin, (*Simulator).keyGenerate},
 	"/key/update":     {http.MethodPost, authAdmin, (*Simulator).keyUpdate},

@@ -35,25 +35,25 @@ type Options struct {
 type Variant struct {
 	// DuplicateUserLegacy: /user/new with an existing user_id answers 200 and changes nothing
 	// (a second auto-created key is still made), a duplicate user_email answers 400 (≤1.80;
-	// litellm-api.md §1, quirk 17).
+	// compat: Releases covered; POST /user/new).
 	DuplicateUserLegacy bool
 	// UserInfoEmpty200: /user/info of an unknown user_id answers 200 with an empty user_info
-	// (1.80; litellm-api.md §7.7).
+	// (1.80; compat: GET /user/info).
 	UserInfoEmpty200 bool
 	// KeepMemberKeysOnMemberDelete: /team/member_delete leaves the member's team keys in place
-	// (≈1.7x–1.8x snapshot, before LiteLLM PR #17057; quirk 32).
+	// (≈1.7x–1.8x snapshot, before LiteLLM PR #17057; compat: POST /team/member_delete).
 	KeepMemberKeysOnMemberDelete bool
-	// BudgetExceeded400: an exhausted budget answers 400 instead of 429 (older releases, §2.5).
+	// BudgetExceeded400: an exhausted budget answers 400 instead of 429 (older releases, compat: Request-time checks).
 	BudgetExceeded400 bool
-	// Expired400: an expired key answers 400 instead of 401 (older releases, §2.5).
+	// Expired400: an expired key answers 400 instead of 401 (older releases, compat: Request-time checks).
 	Expired400 bool
 	// ModelDenied401: a model outside the key's/team's models answers 401 instead of 403 (≤1.8x).
 	ModelDenied401 bool
-	// IntegerErrorCode: error.code is a JSON integer instead of a string (older bodies, §7.1).
+	// IntegerErrorCode: error.code is a JSON integer instead of a string (older bodies, compat: Error bodies).
 	IntegerErrorCode bool
 	// ObjectErrorMessage: error.message is the dict detail itself ({"error": ...}) instead of its
 	// Python repr, enterprise refusals on /team/update come back as shape A, and wrapped internal
-	// errors carry the "Internal Server Error, " prefix (1.81.x; §2.3, §7.9).
+	// errors carry the "Internal Server Error, " prefix (1.81.x; compat: Error bodies).
 	ObjectErrorMessage bool
 }
 
@@ -82,7 +82,7 @@ type Simulator struct {
 // New validates the options and returns a simulator with an empty database.
 func New(opts Options) (*Simulator, error) {
 	if !strings.HasPrefix(opts.MasterKey, "sk-") {
-		// litellm-api.md §2.1: a master key must start with "sk-" (unverified for LiteLLM itself).
+		// compat: Authentication: a master key must start with "sk-" (unverified for LiteLLM itself).
 		return nil, errors.New("litellmsim: master key must start with \"sk-\"")
 	}
 	if opts.CostPerCall < 0 {

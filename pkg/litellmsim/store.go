@@ -19,7 +19,7 @@ type store struct {
 	memberships   map[membershipID]*Membership
 	deletedKeys   []Key
 	organizations map[string]bool
-	// graceKeys lets a regenerated key's old hash keep working until the grace period ends (§3.7).
+	// graceKeys lets a regenerated key's old hash keep working until the grace period ends (compat: POST /key/regenerate).
 	graceKeys   map[string]graceKey
 	rateWindows map[string]*rateWindow
 	seq         uint64
@@ -58,7 +58,7 @@ func HashKey(raw string) string {
 }
 
 // tokenOf resolves a key reference as LiteLLM does: a value starting with "sk-" is a raw key
-// and is hashed, anything else is taken as the hash itself (litellm-api.md §3).
+// and is hashed, anything else is taken as the hash itself (compat: Key identity and hashes).
 func tokenOf(ref string) string {
 	if strings.HasPrefix(ref, "sk-") {
 		return HashKey(ref)
@@ -75,7 +75,7 @@ func keyName(raw string) string {
 }
 
 // maskKey shows the first and last four characters of a value longer than eight, else "****"
-// (used when LiteLLM echoes a malformed key, §2.2 and §3.1).
+// (used when LiteLLM echoes a malformed key, compat: Authentication; POST /key/generate).
 func maskKey(v string) string {
 	if len(v) > 8 {
 		return v[:4] + "****" + v[len(v)-4:]
@@ -150,7 +150,7 @@ func (st *store) keysOfTeam(teamID string) []*Key {
 	return st.keysWhere(func(k *Key) bool { return k.TeamID == teamID })
 }
 
-// userByEmail finds a user by email, case-insensitively (LiteLLM's duplicate check, §3.8).
+// userByEmail finds a user by email, case-insensitively (LiteLLM's duplicate check, compat: POST /user/new).
 func (st *store) userByEmail(email string) *User {
 	for _, u := range st.sortedUsers() {
 		if u.UserEmail != "" && strings.EqualFold(u.UserEmail, email) {
@@ -160,7 +160,7 @@ func (st *store) userByEmail(email string) *User {
 	return nil
 }
 
-// deleteKeyRow removes a key and copies it to the deleted-keys table (§3.3).
+// deleteKeyRow removes a key and copies it to the deleted-keys table (compat: POST /key/delete).
 func (st *store) deleteKeyRow(token string) {
 	if k, ok := st.keys[token]; ok {
 		st.deletedKeys = append(st.deletedKeys, cloneKey(k))

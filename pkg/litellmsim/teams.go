@@ -10,7 +10,7 @@ import (
 )
 
 // Team endpoints: /team/new, /team/update, /team/info, /team/delete, /team/list, /v2/team/list,
-// /team/block, /team/unblock (§3.13–§3.17). Member endpoints are in members.go.
+// /team/block, /team/unblock (compat: Teams). Member endpoints are in members.go.
 
 var teamFields = schema{
 	"team_id": kindString, "team_alias": kindString, "members_with_roles": kindList, "metadata": kindObject,
@@ -24,7 +24,7 @@ func teamNotFoundC(teamID string) *apiError {
 	return errorC(http.StatusNotFound, "Team not found, passed team_id="+teamID)
 }
 
-// teamNew is POST /team/new (§3.13, quirks 25–26).
+// teamNew is POST /team/new (compat: POST /team/new).
 func (s *Simulator) teamNew(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, teamFields)
 	if aerr != nil {
@@ -60,7 +60,7 @@ func (s *Simulator) teamNew(r *http.Request, _ caller) (any, *apiError) {
 	if !hasID {
 		teamID = newUUID()
 	}
-	// Quirk 25: the master key's identity is appended as admin unless already listed.
+	// compat: POST /team/new: the master key's identity is appended as admin unless already listed.
 	if !membersInclude(members, proxyAdminID) {
 		members = append(members, Member{UserID: proxyAdminID, Role: roleAdmin})
 	}
@@ -82,7 +82,7 @@ func (s *Simulator) teamNew(r *http.Request, _ caller) (any, *apiError) {
 		t.ModelAliases, t.ModelID = aliases, &id
 	}
 	s.store.teams[teamID] = t
-	// Every member's user row gets the team; a missing one is created (an upsert) (§3.13).
+	// Every member's user row gets the team; a missing one is created (an upsert) (compat: POST /team/new).
 	for _, m := range members {
 		if m.UserID != "" {
 			s.ensureUserInTeam(m.UserID, "", teamID, now)
@@ -176,7 +176,7 @@ func (s *Simulator) ensureUserInTeam(userID, email, teamID string, now time.Time
 	return u
 }
 
-// teamUpdate is POST /team/update (§3.14): only sent fields are written; unknown team → 404 C.
+// teamUpdate is POST /team/update (compat: POST /team/update): only sent fields are written; unknown team → 404 C.
 func (s *Simulator) teamUpdate(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, teamFields, "team_id")
 	if aerr != nil {
@@ -249,7 +249,7 @@ func (s *Simulator) teamUpdate(r *http.Request, _ caller) (any, *apiError) {
 }
 
 // teamUpdatePremiumError: shape C on current releases; on 1.81.x shape A with the dict as the
-// message, triggered even by empty values (fixture team-update-403-enterprise-v1.81.3, §2.8).
+// message, triggered even by empty values (fixture team-update-403-enterprise-v1.81.3, compat: Enterprise-only features).
 func (s *Simulator) teamUpdatePremiumError(b *body) *apiError {
 	if s.opts.Premium {
 		return nil
@@ -269,7 +269,7 @@ func (s *Simulator) teamUpdatePremiumError(b *body) *apiError {
 	return nil
 }
 
-// teamInfo is GET /team/info (§3.15, quirks 27 and 35).
+// teamInfo is GET /team/info (compat: GET /team/info).
 func (s *Simulator) teamInfo(r *http.Request, _ caller) (any, *apiError) {
 	teamID := queryStr(r, "team_id")
 	if teamID == "" {
@@ -288,7 +288,7 @@ func (s *Simulator) teamInfo(r *http.Request, _ caller) (any, *apiError) {
 	}, nil
 }
 
-// teamDelete is POST /team/delete (§3.16, quirk 29): all ids validated first, then the cascade.
+// teamDelete is POST /team/delete (compat: POST /team/delete): all ids validated first, then the cascade.
 func (s *Simulator) teamDelete(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, schema{"team_ids": kindStrings}, "team_ids")
 	if aerr != nil {
@@ -317,7 +317,7 @@ func (s *Simulator) teamDelete(r *http.Request, _ caller) (any, *apiError) {
 	return map[string]any{"deleted_teams": ids}, nil
 }
 
-// teamList is GET /team/list (§3.17, quirk 33): a bare array sorted by alias, with keys and
+// teamList is GET /team/list (compat: GET /team/list): a bare array sorted by alias, with keys and
 // memberships, no pagination.
 func (s *Simulator) teamList(r *http.Request, _ caller) (any, *apiError) {
 	userID, org := queryStr(r, "user_id"), queryStr(r, "organization_id")

@@ -17,7 +17,7 @@ func TestTeamNew(t *testing.T) {
 		wantStatus   int
 		check        func(t *testing.T, sim *Simulator, r response)
 	}{
-		{name: "admin added", reason: "quirk 25: default_user_id is appended as admin and gets a user row",
+		{name: "admin added", reason: "compat: POST /team/new: default_user_id is appended as admin and gets a user row",
 			body: map[string]any{"team_id": "t1", "members_with_roles": []any{map[string]any{"role": "user", "user_id": "u1"}}}, wantStatus: 200,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				members := r.obj()["members_with_roles"].([]any)
@@ -35,18 +35,18 @@ func TestTeamNew(t *testing.T) {
 			}},
 		{name: "uuid", reason: "absent team_id → uuid4", body: map[string]any{"team_alias": "x"}, wantStatus: 200,
 			check: func(t *testing.T, sim *Simulator, r response) { assert.Len(t, r.obj()["team_id"], 36) }},
-		{name: "duplicate id", reason: "quirk 26: 400 shape A", setup: func(c *apiClient) { c.mustOK("/team/new", map[string]any{"team_id": "t1"}) },
+		{name: "duplicate id", reason: "compat: POST /team/new: 400 shape A", setup: func(c *apiClient) { c.mustOK("/team/new", map[string]any{"team_id": "t1"}) },
 			body: map[string]any{"team_id": "t1"}, wantStatus: 400, check: func(t *testing.T, sim *Simulator, r response) {
 				assert.Equal(t, "{'error': 'Team id = t1 already exists. Please use a different team id.'}", r.errA()["message"])
 				assert.Equal(t, "internal_server_error", r.errA()["type"])
 			}},
-		{name: "duplicate alias", reason: "quirk 26: aliases are not unique", setup: func(c *apiClient) { c.mustOK("/team/new", map[string]any{"team_alias": "eng"}) },
+		{name: "duplicate alias", reason: "compat: POST /team/new: aliases are not unique", setup: func(c *apiClient) { c.mustOK("/team/new", map[string]any{"team_alias": "eng"}) },
 			body: map[string]any{"team_alias": "eng"}, wantStatus: 200, check: func(t *testing.T, sim *Simulator, r response) { assert.Len(t, sim.Teams(), 2) }},
-		{name: "budget duration", reason: "§2.6: teams reset at now + duration", body: map[string]any{"team_id": "t1", "budget_duration": "1d", "max_budget": 5}, wantStatus: 200,
+		{name: "budget duration", reason: "compat: Durations: teams reset at now + duration", body: map[string]any{"team_id": "t1", "budget_duration": "1d", "max_budget": 5}, wantStatus: 200,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				assert.Equal(t, "2025-03-06T10:20:30+00:00", r.obj()["budget_reset_at"])
 			}},
-		{name: "tags on free proxy", reason: "quirk 38: 403 shape A", body: map[string]any{"tags": []string{"x"}}, wantStatus: 403,
+		{name: "tags on free proxy", reason: "compat: Enterprise-only features: 403 shape A", body: map[string]any{"tags": []string{"x"}}, wantStatus: 403,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				assert.Equal(t, "internal_server_error", r.errA()["type"])
 				assert.Empty(t, sim.Teams())
@@ -90,7 +90,7 @@ func TestTeamUpdate(t *testing.T) {
 		wantStatus   int
 		check        func(t *testing.T, team Team, r response)
 	}{
-		{name: "only sent fields", reason: "§3.14", body: map[string]any{"team_id": "t1", "max_budget": 9}, wantStatus: 200,
+		{name: "only sent fields", reason: "compat: POST /team/update", body: map[string]any{"team_id": "t1", "max_budget": 9}, wantStatus: 200,
 			check: func(t *testing.T, team Team, r response) {
 				assert.Equal(t, 9.0, *team.MaxBudget)
 				assert.Equal(t, "eng", team.TeamAlias)
@@ -98,23 +98,23 @@ func TestTeamUpdate(t *testing.T) {
 				assert.Equal(t, "t1", r.obj()["team_id"])
 				assert.Equal(t, 9.0, r.obj()["data"].(map[string]any)["max_budget"])
 			}},
-		{name: "null writes null", reason: "§3.14", body: map[string]any{"team_id": "t1", "max_budget": nil}, wantStatus: 200,
+		{name: "null writes null", reason: "compat: POST /team/update", body: map[string]any{"team_id": "t1", "max_budget": nil}, wantStatus: 200,
 			check: func(t *testing.T, team Team, r response) { assert.Nil(t, team.MaxBudget) }},
 		{name: "budget duration", reason: "recomputes budget_reset_at = now + duration", body: map[string]any{"team_id": "t1", "budget_duration": "1h"}, wantStatus: 200,
 			check: func(t *testing.T, team Team, r response) {
 				assert.Equal(t, testStart.Add(time.Minute+time.Hour), *team.BudgetResetAt, "from the update time")
 			}},
-		{name: "unknown", reason: "quirk 28: 404 shape C", body: map[string]any{"team_id": "nope"}, wantStatus: 404,
+		{name: "unknown", reason: "compat: POST /team/update: 404 shape C", body: map[string]any{"team_id": "nope"}, wantStatus: 404,
 			check: func(t *testing.T, team Team, r response) {
 				assert.Equal(t, "Team not found, passed team_id=nope", r.detailC()["error"])
 			}},
 		{name: "missing team_id", reason: "422", body: map[string]any{"max_budget": 1}, wantStatus: 422},
-		{name: "tags", reason: "§2.8: 403 shape C on /team/update", body: map[string]any{"team_id": "t1", "tags": []string{"x"}}, wantStatus: 403,
+		{name: "tags", reason: "compat: Enterprise-only features: 403 shape C on /team/update", body: map[string]any{"team_id": "t1", "tags": []string{"x"}}, wantStatus: 403,
 			check: func(t *testing.T, team Team, r response) {
 				assert.Contains(t, r.detailC()["error"], "only available for LiteLLM Enterprise users: tags")
 			}},
-		{name: "empty tags current", reason: "§2.8: newest main passes []", body: map[string]any{"team_id": "t1", "tags": []string{}}, wantStatus: 200},
-		{name: "empty tags 1.81", reason: "§2.8: 1.81.x refused even falsy values, as shape A with an object message", variant: Variant{ObjectErrorMessage: true},
+		{name: "empty tags current", reason: "compat: Enterprise-only features: newest main passes []", body: map[string]any{"team_id": "t1", "tags": []string{}}, wantStatus: 200},
+		{name: "empty tags 1.81", reason: "compat: Enterprise-only features: 1.81.x refused even falsy values, as shape A with an object message", variant: Variant{ObjectErrorMessage: true},
 			body: map[string]any{"team_id": "t1", "tags": []string{}}, wantStatus: 403,
 			check: func(t *testing.T, team Team, r response) {
 				msg := r.errA()["message"].(map[string]any)
@@ -146,7 +146,7 @@ func TestTeamInfo(t *testing.T) {
 	require.Equal(t, 200, r.status, r.String())
 	keys := r.obj()["keys"].([]any)
 	require.Len(t, keys, 1)
-	assert.Equal(t, HashKey(raw), keys[0].(map[string]any)["token"], "quirk 35: /team/info keeps token")
+	assert.Equal(t, HashKey(raw), keys[0].(map[string]any)["token"], "compat: GET /team/info: /team/info keeps token")
 	ms := r.obj()["team_memberships"].([]any)
 	require.Len(t, ms, 1)
 	budget := ms[0].(map[string]any)["litellm_budget_table"].(map[string]any)
@@ -154,7 +154,7 @@ func TestTeamInfo(t *testing.T) {
 	assert.Equal(t, "t1", r.obj()["team_info"].(map[string]any)["team_id"])
 
 	r = c.get("/team/info?team_id=t9")
-	require.Equal(t, 404, r.status, "quirk 27")
+	require.Equal(t, 404, r.status, "compat: GET /team/info")
 	assert.Equal(t, "auth_error", r.errA()["type"])
 	assert.Equal(t, "{'message': 'Team not found, passed team id: t9.'}", r.errA()["message"])
 	assert.Equal(t, "404", r.errA()["code"])
@@ -170,14 +170,14 @@ func TestTeamDeleteCascade(t *testing.T) {
 	keep := c.mustGenerate(map[string]any{"team_id": "t2"})
 
 	r := c.post("/team/delete", map[string]any{"team_ids": []string{"t1", "t9"}})
-	require.Equal(t, 404, r.status, "quirk 28: unknown id → 404 C, nothing deleted")
+	require.Equal(t, 404, r.status, "compat: POST /team/update: unknown id → 404 C, nothing deleted")
 	assert.Equal(t, "Team not found, passed team_id=t9", r.detailC()["error"])
 	assert.Len(t, sim.Teams(), 2)
 
 	r = c.mustOK("/team/delete", map[string]any{"team_ids": []string{"t1"}})
 	assert.Equal(t, []any{"t1"}, r.obj()["deleted_teams"])
 	keys := sim.Keys()
-	require.Len(t, keys, 1, "quirk 29: every key of the team is deleted")
+	require.Len(t, keys, 1, "compat: POST /team/delete: every key of the team is deleted")
 	assert.Equal(t, HashKey(keep), keys[0].Token)
 	u, ok := sim.User("u1")
 	require.True(t, ok, "users are kept")
@@ -199,7 +199,7 @@ func TestTeamList(t *testing.T) {
 	r := c.get("/team/list")
 	require.Equal(t, 200, r.status)
 	teams, ok := r.body.([]any)
-	require.True(t, ok, "quirk 33: a bare array")
+	require.True(t, ok, "compat: GET /team/list: a bare array")
 	var ids []string
 	for _, tm := range teams {
 		row := tm.(map[string]any)

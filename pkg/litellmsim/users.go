@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// User endpoints: /user/new, /user/info, /user/update, /user/delete, /user/list (§3.8–§3.12).
+// User endpoints: /user/new, /user/info, /user/update, /user/delete, /user/list (compat: Users).
 
 var userRoles = []string{"proxy_admin", "proxy_admin_viewer", "internal_user", "internal_user_viewer", "team", "customer"}
 
@@ -35,7 +35,7 @@ func userRoleError(b *body) *apiError {
 		Input: role})
 }
 
-// userNew is POST /user/new (§3.8).
+// userNew is POST /user/new (compat: POST /user/new).
 func (s *Simulator) userNew(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, userFields)
 	if aerr != nil {
@@ -51,14 +51,14 @@ func (s *Simulator) userNew(r *http.Request, _ caller) (any, *apiError) {
 	userID, hasID := b.str("user_id")
 	existing := hasID && s.store.users[userID] != nil
 	if existing && !v.DuplicateUserLegacy {
-		// Quirk 17 (current): a dict detail re-raised by handle_exception_on_proxy.
+		// compat: POST /user/new (current): a dict detail re-raised by handle_exception_on_proxy.
 		return nil, errorADict(http.StatusConflict, "internal_server_error", "error", "User with id "+userID+" already exists")
 	}
 	if email, ok := b.str("user_email"); ok && email != "" {
 		if other := s.store.userByEmail(email); other != nil && (!existing || other.UserID != userID) {
 			status := http.StatusConflict
 			if v.DuplicateUserLegacy {
-				status = http.StatusBadRequest // before LiteLLM PR #17559 (§1)
+				status = http.StatusBadRequest // before LiteLLM PR #17559 (compat: Releases covered)
 			}
 			return nil, errorADict(status, "internal_server_error", "error", "User with email "+other.UserEmail+" already exists")
 		}
@@ -80,14 +80,14 @@ func (s *Simulator) userNew(r *http.Request, _ caller) (any, *apiError) {
 		resetAt = &t
 	}
 	if !hasID {
-		userID = newUUID() // quirk 19
+		userID = newUUID() // compat: POST /user/new
 	}
 	if !existing {
 		// ≤1.80 with an existing id: the user upsert is a no-op, the rest still runs.
 		s.store.users[userID] = s.newUserFromRequest(b, userID, resetAt, now)
 	}
 
-	autoKey := true // quirk 18: auto_create_key defaults to true
+	autoKey := true // compat: POST /user/new: auto_create_key defaults to true
 	if v := b.boolean("auto_create_key"); v != nil {
 		autoKey = *v
 	}
@@ -104,7 +104,7 @@ func (s *Simulator) userNew(r *http.Request, _ caller) (any, *apiError) {
 			CreatedBy: proxyAdminID, UpdatedBy: proxyAdminID, CreatedAt: dbTime(now), UpdatedAt: dbTime(now),
 			seq: s.store.nextSeq(),
 		}
-		// The auto-created key carries no max_budget: the budget is the user's (quirk 18).
+		// The auto-created key carries no max_budget: the budget is the user's (compat: POST /user/new).
 		if expires != nil {
 			e := dbTime(*expires)
 			key.Expires = &e
@@ -151,7 +151,7 @@ func (s *Simulator) newUserFromRequest(b *body, userID string, resetAt *time.Tim
 }
 
 // joinTeamsOnCreate adds the new user to the requested teams through the member_add logic;
-// every failure is swallowed, as LiteLLM gathers them without raising (§3.8).
+// every failure is swallowed, as LiteLLM gathers them without raising (compat: POST /user/new).
 func (s *Simulator) joinTeamsOnCreate(b *body, userID string) {
 	entries, _ := b.values["teams"].([]any)
 	for _, e := range entries {
@@ -189,7 +189,7 @@ func toFloat(v any) (float64, bool) {
 }
 
 // newUserResponse is NewUserResponse: the request echoed, the raw key of the auto-created key
-// ("" without one), and no hash (token is null on purpose, §3.8).
+// ("" without one), and no hash (token is null on purpose, compat: POST /user/new).
 func (s *Simulator) newUserResponse(b *body, userID, rawKey string, key *Key, expires, resetAt *time.Time) map[string]any {
 	echo := func(f string) any {
 		if v, ok := b.values[f]; ok && v != nil {
@@ -240,10 +240,10 @@ func (s *Simulator) newUserResponse(b *body, userID, rawKey string, key *Key, ex
 	return resp
 }
 
-// userInfo is GET /user/info (§3.10).
+// userInfo is GET /user/info (compat: GET /user/info).
 func (s *Simulator) userInfo(r *http.Request, _ caller) (any, *apiError) {
 	if !r.URL.Query().Has("user_id") || queryStr(r, "user_id") == "" {
-		// Quirk 20: the proxy-admin path returns every key and team of the proxy.
+		// compat: GET /user/info: the proxy-admin path returns every key and team of the proxy.
 		keys := mapEach(s.store.sortedKeys(), s.userKeyRow)
 		teams := mapEach(s.store.sortedTeams(), teamRow)
 		return map[string]any{"user_id": nil, "user_info": nil, "keys": keys, "teams": teams}, nil
@@ -252,7 +252,7 @@ func (s *Simulator) userInfo(r *http.Request, _ caller) (any, *apiError) {
 	u, ok := s.store.users[id]
 	if !ok {
 		if s.opts.Variant.UserInfoEmpty200 {
-			// 1.80 (§7.7): no user row, so user_info only carries the spend summed over the keys
+			// 1.80 (compat: GET /user/info): no user row, so user_info only carries the spend summed over the keys
 			// found for that id (reconstructed from memory of the older code: unverified).
 			keys := s.store.keysOfUser(id)
 			var spend float64
@@ -262,7 +262,7 @@ func (s *Simulator) userInfo(r *http.Request, _ caller) (any, *apiError) {
 			return map[string]any{"user_id": id, "user_info": map[string]any{"spend": pyFloat(spend)},
 				"keys": mapEach(keys, s.userKeyRow), "teams": []any{}}, nil
 		}
-		// Quirk 21: plain string detail, so the message is the text itself.
+		// compat: GET /user/info: plain string detail, so the message is the text itself.
 		return nil, errorA(http.StatusNotFound, "internal_server_error", pyNone, "User "+id+" not found")
 	}
 	info := userRow(u)
@@ -288,7 +288,7 @@ func (s *Simulator) userKeyRow(k *Key) map[string]any {
 	return row
 }
 
-// userUpdate is POST /user/update (§3.9, quirk 22): null/[]/{} ignored except max_budget, and
+// userUpdate is POST /user/update (compat: POST /user/update): null/[]/{} ignored except max_budget, and
 // an unknown user_id or user_email creates a user.
 func (s *Simulator) userUpdate(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, userFields)
@@ -321,7 +321,7 @@ func (s *Simulator) userUpdate(r *http.Request, _ caller) (any, *apiError) {
 		u = s.store.users[userID]
 	} else {
 		for _, cand := range s.store.sortedUsers() {
-			if cand.UserEmail == email { // first match only (§3.9)
+			if cand.UserEmail == email { // first match only (compat: POST /user/update)
 				u = cand
 				break
 			}
@@ -381,7 +381,7 @@ func applyUserUpdate(u *User, b *body, resetAt *time.Time) {
 	}
 }
 
-// userDelete is POST /user/delete (§3.11, quirk 23).
+// userDelete is POST /user/delete (compat: POST /user/delete).
 func (s *Simulator) userDelete(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, schema{"user_ids": kindStrings}, "user_ids")
 	if aerr != nil {
@@ -414,7 +414,7 @@ func (s *Simulator) userDelete(r *http.Request, _ caller) (any, *apiError) {
 	return len(ids), nil
 }
 
-// userList is GET /user/list (§3.12, quirk 24).
+// userList is GET /user/list (compat: GET /user/list).
 func (s *Simulator) userList(r *http.Request, _ caller) (any, *apiError) {
 	page, item := queryInt(r, "page", 1, 0)
 	if item != nil {

@@ -18,13 +18,13 @@ func TestUserNew(t *testing.T) {
 		wantUsers    int
 		wantKeys     int
 	}{
-		{name: "auto key by default", reason: "quirk 18: auto_create_key defaults to true", body: map[string]any{"user_id": "u1", "max_budget": 10},
+		{name: "auto key by default", reason: "compat: POST /user/new: auto_create_key defaults to true", body: map[string]any{"user_id": "u1", "max_budget": 10},
 			wantStatus: 200, wantUsers: 1, wantKeys: 1},
-		{name: "no auto key", reason: "quirk 18: key is \"\" when false", body: map[string]any{"user_id": "u1", "auto_create_key": false},
+		{name: "no auto key", reason: "compat: POST /user/new: key is \"\" when false", body: map[string]any{"user_id": "u1", "auto_create_key": false},
 			wantStatus: 200, wantUsers: 1, wantKeys: 0},
-		{name: "duplicate id", reason: "quirk 17: 409", setup: func(c *apiClient) { c.mustOK("/user/new", map[string]any{"user_id": "u1", "auto_create_key": false}) },
+		{name: "duplicate id", reason: "compat: POST /user/new: 409", setup: func(c *apiClient) { c.mustOK("/user/new", map[string]any{"user_id": "u1", "auto_create_key": false}) },
 			body: map[string]any{"user_id": "u1"}, wantStatus: 409, wantMessage: "{'error': 'User with id u1 already exists'}", wantUsers: 1},
-		{name: "duplicate email any case", reason: "quirk 17: 409, message shows the stored spelling",
+		{name: "duplicate email any case", reason: "compat: POST /user/new: 409, message shows the stored spelling",
 			setup: func(c *apiClient) {
 				c.mustOK("/user/new", map[string]any{"user_id": "u1", "user_email": "Ann@Example.com", "auto_create_key": false})
 			},
@@ -38,11 +38,11 @@ func TestUserNew(t *testing.T) {
 				c.mustOK("/user/new", map[string]any{"user_id": "u1", "user_email": "a@b.c", "auto_create_key": false})
 			},
 			body: map[string]any{"user_id": "u2", "user_email": "A@B.C"}, wantStatus: 400, wantUsers: 1},
-		{name: "bad duration", reason: "§2.6: 500, nothing created", body: map[string]any{"user_id": "u1", "duration": "30"}, wantStatus: 500},
-		{name: "model_max_budget", reason: "§2.8: 500 on /user/new", body: map[string]any{"model_max_budget": map[string]any{"m": map[string]any{"budget_limit": 1, "time_period": "1d"}}},
+		{name: "bad duration", reason: "compat: Durations: 500, nothing created", body: map[string]any{"user_id": "u1", "duration": "30"}, wantStatus: 500},
+		{name: "model_max_budget", reason: "compat: Enterprise-only features: 500 on /user/new", body: map[string]any{"model_max_budget": map[string]any{"m": map[string]any{"budget_limit": 1, "time_period": "1d"}}},
 			wantStatus: 500},
 		{name: "bad role", reason: "pydantic enum → 422", body: map[string]any{"user_role": "king"}, wantStatus: 422},
-		{name: "teams failures swallowed", reason: "§3.8: unknown team ignored, 200", body: map[string]any{"user_id": "u1", "teams": []string{"nope", "t1"}, "auto_create_key": false},
+		{name: "teams failures swallowed", reason: "compat: POST /user/new: unknown team ignored, 200", body: map[string]any{"user_id": "u1", "teams": []string{"nope", "t1"}, "auto_create_key": false},
 			setup: func(c *apiClient) { c.mustOK("/team/new", map[string]any{"team_id": "t1"}) }, wantStatus: 200, wantUsers: 1},
 	}
 	for _, tc := range cases {
@@ -79,19 +79,19 @@ func TestUserNewResponse(t *testing.T) {
 	sim, c := newTestSim(t)
 	r := c.mustOK("/user/new", map[string]any{"max_budget": 10, "key_alias": "auto", "duration": "1h"})
 	b := r.obj()
-	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, b["user_id"], "quirk 19: uuid4")
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, b["user_id"], "compat: POST /user/new: uuid4")
 	raw := b["key"].(string)
-	assert.Nil(t, b["token"], "§3.8: the hash is not returned")
+	assert.Nil(t, b["token"], "compat: POST /user/new: the hash is not returned")
 	assert.Equal(t, keyName(raw), b["key_name"])
 	k, ok := sim.KeyByHash(raw)
 	require.True(t, ok)
-	assert.Nil(t, k.MaxBudget, "quirk 18: the auto key has no max_budget")
+	assert.Nil(t, k.MaxBudget, "compat: POST /user/new: the auto key has no max_budget")
 	assert.Equal(t, b["user_id"], k.UserID)
 	assert.Equal(t, "auto", k.KeyAlias)
 	assert.NotNil(t, k.Expires)
 
 	r = c.mustOK("/user/new", map[string]any{"user_id": "nokey", "auto_create_key": false})
-	assert.Equal(t, "", r.obj()["key"], "quirk 18")
+	assert.Equal(t, "", r.obj()["key"], "compat: POST /user/new")
 }
 
 func TestUserInfo(t *testing.T) {
@@ -114,19 +114,19 @@ func TestUserInfo(t *testing.T) {
 		assert.Len(t, r.obj()["teams"], 1)
 
 		r = c.get("/user/info?user_id=ghost")
-		assert.Equal(t, 404, r.status, "quirk 21")
+		assert.Equal(t, 404, r.status, "compat: GET /user/info")
 		assert.Equal(t, "User ghost not found", r.errA()["message"])
 		assert.Equal(t, "internal_server_error", r.errA()["type"])
 
 		r = c.get("/user/info")
-		require.Equal(t, 200, r.status, "quirk 20")
+		require.Equal(t, 200, r.status, "compat: GET /user/info")
 		assert.Len(t, r.obj()["keys"], 2, "every key of the proxy")
 		assert.Len(t, r.obj()["teams"], 1, "every team of the proxy")
 	})
 	t.Run("1.80", func(t *testing.T) {
 		_, c := newTestSim(t, func(o *Options) { o.Variant.UserInfoEmpty200 = true })
 		r := c.get("/user/info?user_id=ghost")
-		require.Equal(t, 200, r.status, "§7.7: 200 on 1.80")
+		require.Equal(t, 200, r.status, "compat: GET /user/info: 200 on 1.80")
 		assert.NotContains(t, r.obj()["user_info"], "user_id", "an empty user_info means not found")
 	})
 }
@@ -138,32 +138,32 @@ func TestUserUpdate(t *testing.T) {
 		wantStatus   int
 		check        func(t *testing.T, sim *Simulator, r response)
 	}{
-		{name: "ignores empty values", reason: "quirk 22: null/[]/{} ignored", body: map[string]any{"user_id": "u1", "models": []string{}, "metadata": map[string]any{}, "user_alias": nil},
+		{name: "ignores empty values", reason: "compat: POST /user/update: null/[]/{} ignored", body: map[string]any{"user_id": "u1", "models": []string{}, "metadata": map[string]any{}, "user_alias": nil},
 			wantStatus: 200, check: func(t *testing.T, sim *Simulator, r response) {
 				u, _ := sim.User("u1")
 				assert.Equal(t, []string{"m1"}, u.Models)
 				assert.Equal(t, map[string]any{"a": int64(1)}, u.Metadata)
 				assert.Equal(t, "ann", u.UserAlias)
 			}},
-		{name: "max_budget null clears", reason: "quirk 22 exception", body: map[string]any{"user_id": "u1", "max_budget": nil}, wantStatus: 200,
+		{name: "max_budget null clears", reason: "compat: POST /user/update: exception", body: map[string]any{"user_id": "u1", "max_budget": nil}, wantStatus: 200,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				u, _ := sim.User("u1")
 				assert.Nil(t, u.MaxBudget)
 			}},
-		{name: "sets fields", reason: "§3.9", body: map[string]any{"user_id": "u1", "max_budget": 7, "budget_duration": "1d"}, wantStatus: 200,
+		{name: "sets fields", reason: "compat: POST /user/update", body: map[string]any{"user_id": "u1", "max_budget": 7, "budget_duration": "1d"}, wantStatus: 200,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				u, _ := sim.User("u1")
 				assert.Equal(t, 7.0, *u.MaxBudget)
 				assert.Equal(t, "2025-03-06T00:00:00+00:00", r.obj()["data"].(map[string]any)["budget_reset_at"])
 				assert.Equal(t, "u1", r.obj()["user_id"])
 			}},
-		{name: "unknown id upserts", reason: "quirk 22: creates the user", body: map[string]any{"user_id": "new-user", "max_budget": 1}, wantStatus: 200,
+		{name: "unknown id upserts", reason: "compat: POST /user/update: creates the user", body: map[string]any{"user_id": "new-user", "max_budget": 1}, wantStatus: 200,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				u, ok := sim.User("new-user")
 				require.True(t, ok)
 				assert.Equal(t, 1.0, *u.MaxBudget)
 			}},
-		{name: "unknown email creates uuid user", reason: "quirk 22", body: map[string]any{"user_email": "new@x.io"}, wantStatus: 200,
+		{name: "unknown email creates uuid user", reason: "compat: POST /user/update", body: map[string]any{"user_email": "new@x.io"}, wantStatus: 200,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				id := r.obj()["user_id"].(string)
 				assert.Len(t, id, 36)
@@ -177,7 +177,7 @@ func TestUserUpdate(t *testing.T) {
 				u, _ := sim.User("u1")
 				assert.Equal(t, "anne", u.UserAlias)
 			}},
-		{name: "neither id nor email", reason: "§3.9: 400 auth_error", body: map[string]any{"max_budget": 1}, wantStatus: 400},
+		{name: "neither id nor email", reason: "compat: POST /user/update: 400 auth_error", body: map[string]any{"max_budget": 1}, wantStatus: 400},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -207,7 +207,7 @@ func TestUserDelete(t *testing.T) {
 	other := c.mustGenerate(map[string]any{"user_id": "u2"})
 
 	r := c.post("/user/delete", map[string]any{"user_ids": []string{"u1", "ghost"}})
-	require.Equal(t, 404, r.status, "quirk 23: unknown id → 404 shape C")
+	require.Equal(t, 404, r.status, "compat: POST /user/delete: unknown id → 404 shape C")
 	assert.Equal(t, "User not found, passed user_id=ghost", r.detailC()["error"])
 	team, _ := sim.Team("t1")
 	assert.False(t, membersInclude(team.MembersWithRoles, "u1"), "not atomic: u1 already left the team")
@@ -217,11 +217,11 @@ func TestUserDelete(t *testing.T) {
 
 	r = c.post("/user/delete", map[string]any{"user_ids": []string{"u1"}})
 	require.Equal(t, 200, r.status, r.String())
-	assert.Equal(t, "1", string(r.raw), "quirk 23: a bare number")
+	assert.Equal(t, "1", string(r.raw), "compat: POST /user/delete: a bare number")
 	_, ok = sim.User("u1")
 	assert.False(t, ok)
 	keys := sim.Keys()
-	require.Len(t, keys, 1, "quirk 23: the user's keys are deleted, team keys included")
+	require.Len(t, keys, 1, "compat: POST /user/delete: the user's keys are deleted, team keys included")
 	assert.Equal(t, HashKey(other), keys[0].Token)
 	_, ok = sim.Membership("t1", "u1")
 	assert.False(t, ok)
@@ -247,9 +247,9 @@ func TestUserList(t *testing.T) {
 		wantIDs             []string
 		wantTotal           int
 	}{
-		{name: "single id substring", reason: "quirk 24: one id is a case-insensitive substring", query: "?user_ids=alice", wantStatus: 200, wantIDs: []string{"alice-1", "ALICE-3"}, wantTotal: 2},
+		{name: "single id substring", reason: "compat: GET /user/list: one id is a case-insensitive substring", query: "?user_ids=alice", wantStatus: 200, wantIDs: []string{"alice-1", "ALICE-3"}, wantTotal: 2},
 		{name: "several ids exact", reason: "several ids are exact", query: "?user_ids=alice-1,bob-2", wantStatus: 200, wantIDs: []string{"alice-1", "bob-2"}, wantTotal: 2},
-		{name: "email substring", reason: "quirk 24", query: "?user_email=EXAMPLE", wantStatus: 200, wantIDs: []string{"alice-1", "bob-2"}, wantTotal: 2},
+		{name: "email substring", reason: "compat: GET /user/list", query: "?user_email=EXAMPLE", wantStatus: 200, wantIDs: []string{"alice-1", "bob-2"}, wantTotal: 2},
 		{name: "role", reason: "role filter", query: "?role=proxy_admin", wantStatus: 200, wantIDs: []string{"ALICE-3"}, wantTotal: 1},
 		{name: "pagination", reason: "page_size", query: "?page_size=1&page=2&sort_by=user_id&sort_order=asc", wantStatus: 200, wantIDs: []string{"alice-1"}, wantTotal: 3},
 		{name: "page_size 101", reason: "422", query: "?page_size=101", wantStatus: 422},

@@ -15,21 +15,21 @@ func TestErrorEnvelopeVariants(t *testing.T) {
 		wantCode     any
 		wantMessage  any
 	}{
-		{name: "string code", reason: "quirk 1 (current)", request: func(c *apiClient) response { return c.get("/key/info?key=sk-nope-1234") },
+		{name: "string code", reason: "compat: Error bodies: (current)", request: func(c *apiClient) response { return c.get("/key/info?key=sk-nope-1234") },
 			wantCode: "404", wantMessage: "Key not found in database"},
-		{name: "integer code", reason: "§7.1 older bodies", variant: Variant{IntegerErrorCode: true},
+		{name: "integer code", reason: "compat: Error bodies: older bodies", variant: Variant{IntegerErrorCode: true},
 			request: func(c *apiClient) response { return c.get("/key/info?key=sk-nope-1234") }, wantCode: 404.0},
-		{name: "repr message", reason: "§2.3 current: dict detail as Python repr",
+		{name: "repr message", reason: "compat: Error bodies: current: dict detail as Python repr",
 			request: func(c *apiClient) response {
 				return c.post("/key/delete", map[string]any{"keys": []string{"sk-nope-1234"}})
 			},
 			wantCode: "404", wantMessage: "{'error': 'No keys found'}"},
-		{name: "object message", reason: "§2.3 1.81.x: dict detail passed through", variant: Variant{ObjectErrorMessage: true},
+		{name: "object message", reason: "compat: Error bodies: 1.81.x: dict detail passed through", variant: Variant{ObjectErrorMessage: true},
 			request: func(c *apiClient) response {
 				return c.post("/key/delete", map[string]any{"keys": []string{"sk-nope-1234"}})
 			},
 			wantCode: "404", wantMessage: map[string]any{"error": "No keys found"}},
-		{name: "internal prefix", reason: "§7.9 1.81.x prefixes wrapped exceptions", variant: Variant{ObjectErrorMessage: true},
+		{name: "internal prefix", reason: "compat: Error bodies: 1.81.x prefixes wrapped exceptions", variant: Variant{ObjectErrorMessage: true},
 			request:  func(c *apiClient) response { return c.post("/key/generate", map[string]any{"duration": "30"}) },
 			wantCode: "500", wantMessage: "Internal Server Error, Unsupported duration unit, passed duration: 30"},
 		{name: "no prefix", reason: "current: the exception text alone",
@@ -71,7 +71,7 @@ func TestValidationErrors(t *testing.T) {
 			r := c.post(tc.path, tc.body)
 			require.Equal(t, 422, r.status, "%s: %s", tc.reason, r)
 			items, ok := r.detail().([]any)
-			require.True(t, ok, "quirk 39: shape D")
+			require.True(t, ok, "compat: Error bodies: shape D")
 			item := items[0].(map[string]any)
 			assert.Equal(t, tc.wantType, item["type"], tc.reason)
 			if tc.wantLoc != nil {

@@ -1,7 +1,7 @@
 // Package contract checks the LiteLLM client (pkg/litellm) against a LiteLLM management API over
 // real HTTP: always against the simulator (pkg/litellmsim, current and legacy behaviour), and against
-// a real proxy when LITELLM_CONTRACT_URL and LITELLM_CONTRACT_MASTER_KEY are set. Section numbers (§)
-// refer to ../shared/litellm-api.md.
+// a real proxy when LITELLM_CONTRACT_URL and LITELLM_CONTRACT_MASTER_KEY are set. References such as
+// (compat: POST /key/update) name sections of docs/litellm-compatibility.md.
 package contract
 
 import (

@@ -22,7 +22,7 @@ func TestContractSimulator(t *testing.T) {
 		premium bool
 	}{
 		{name: "current", reason: "default: current LiteLLM behaviour"},
-		{name: "legacy", reason: "≤1.80/1.81 bodies and statuses (§7)", variant: litellmsim.Variant{
+		{name: "legacy", reason: "≤1.80/1.81 bodies and statuses (compat: Differences between releases)", variant: litellmsim.Variant{
 			DuplicateUserLegacy: true, UserInfoEmpty200: true, KeepMemberKeysOnMemberDelete: true,
 			BudgetExceeded400: true, Expired400: true, ModelDenied401: true, IntegerErrorCode: true, ObjectErrorMessage: true,
 		}},

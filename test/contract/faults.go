@@ -13,7 +13,7 @@ import (
 )
 
 // testFaults injects failures in the simulator: lost responses, 5xx, rate limits, an unreachable
-// proxy, and checks the client's retry rules and the idempotency table (§5).
+// proxy, and checks the client's retry rules and the idempotency table (compat: Retries and lost responses).
 func (e *env) testFaults(t *testing.T) {
 	sim := e.sim(t)
 	ctx := context.Background()
@@ -35,7 +35,7 @@ func (e *env) testFaults(t *testing.T) {
 		info, err := e.client.KeyInfo(ctx, litellm.HashKey(raw))
 		require.NoError(t, err)
 		assert.Equal(t, alias, info.Info.KeyAlias)
-		// A blind re-send would have failed on the alias (§3.1): that is why generate is not retried.
+		// A blind re-send would have failed on the alias (compat: POST /key/generate): that is why generate is not retried.
 		_, err = e.client.GenerateKey(ctx, litellm.KeyGenerateRequest{Key: raw, KeyAlias: alias})
 		assert.True(t, litellm.IsAlreadyExists(err))
 		assert.Len(t, sim.KeysByAlias(alias), 1)
@@ -56,7 +56,7 @@ func (e *env) testFaults(t *testing.T) {
 		raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{})
 		sim.DropAfterApply("/key/update", 1)
 		row, err := e.client.UpdateKey(ctx, litellm.KeyUpdateRequest{Key: raw, MaxBudget: litellm.Set(6.0)})
-		require.NoError(t, err, "same body, same result (§5)")
+		require.NoError(t, err, "same body, same result (compat: Retries and lost responses)")
 		require.NotNil(t, row.MaxBudget)
 		assert.InDelta(t, 6.0, *row.MaxBudget, 1e-9)
 	})

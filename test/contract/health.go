@@ -10,18 +10,18 @@ import (
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
-// testHealth: both probes answer 200 without a key (§3.21, §3.22, quirk 34).
+// testHealth: both probes answer 200 without a key (compat: Health probes).
 func (e *env) testHealth(t *testing.T) {
 	ctx := context.Background()
 	anonymous := e.newClient(t, "sk-not-the-master-key-0000")
 	assert.NoError(t, anonymous.Liveliness(ctx), "no auth needed")
 	r, err := anonymous.Readiness(ctx)
 	require.NoError(t, err)
-	assert.NotEmpty(t, r.Status, "the word differs between releases (§7.5); only its presence is checked")
+	assert.NotEmpty(t, r.Status, "the word differs between releases (compat: GET /health/readiness); only its presence is checked")
 }
 
 // testAuth: a wrong master key is 401 everywhere, and never taken for not-found — including on
-// /key/update and /key/block, whose not-found answer is also a 401 (§5).
+// /key/update and /key/block, whose not-found answer is also a 401 (compat: Not-found answers per endpoint).
 func (e *env) testAuth(t *testing.T) {
 	ctx := context.Background()
 	raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{})

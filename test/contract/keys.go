@@ -11,7 +11,7 @@ import (
 	"github.com/litellm-operator/litellm-operator/pkg/litellmsim"
 )
 
-// testKeys covers every key endpoint and its quirks (§3.1–§3.7, §6 quirks 2–16).
+// testKeys covers every key endpoint and its quirks (compat: Keys).
 func (e *env) testKeys(t *testing.T) {
 	ctx := context.Background()
 
@@ -19,7 +19,7 @@ func (e *env) testKeys(t *testing.T) {
 		alias := e.id("gen")
 		raw, resp := e.generateKey(t, litellm.KeyGenerateRequest{KeyAlias: alias, MaxBudget: ptr(2.5), Models: []string{testModel},
 			Metadata: map[string]any{"owner": "contract"}})
-		assert.Equal(t, raw, resp.RawKey, "key = the raw key sent (quirk 11)")
+		assert.Equal(t, raw, resp.RawKey, "key = the raw key sent (compat: POST /key/generate)")
 		assert.Equal(t, litellm.HashKey(raw), resp.Token, "token = sha256 of the raw key")
 		assert.Equal(t, litellm.KeyName(raw), resp.KeyName)
 		assert.Equal(t, alias, resp.KeyAlias)
@@ -35,7 +35,7 @@ func (e *env) testKeys(t *testing.T) {
 			info, err := e.client.KeyInfo(ctx, ref)
 			require.NoError(t, err)
 			assert.Equal(t, alias, info.Info.KeyAlias)
-			assert.Equal(t, litellm.HashKey(raw), info.Info.Token, "LiteLLM strips token (quirk 12); the client fills in the hash")
+			assert.Equal(t, litellm.HashKey(raw), info.Info.Token, "LiteLLM strips token (compat: GET /key/info); the client fills in the hash")
 			assert.Equal(t, litellm.KeyName(raw), info.Info.KeyName)
 			assert.NotContains(t, info.Key, raw, "the client never sends the raw key in a URL")
 		}
@@ -43,10 +43,10 @@ func (e *env) testKeys(t *testing.T) {
 
 	t.Run("info unknown key is not found", func(t *testing.T) {
 		_, err := e.client.KeyInfo(ctx, e.newKey(t))
-		assert.True(t, litellm.IsNotFound(err), "404 not_found_error (quirk 4): %v", err)
+		assert.True(t, litellm.IsNotFound(err), "404 not_found_error (compat: GET /key/info): %v", err)
 		le := asError(t, err)
 		assert.Equal(t, 404, le.StatusCode)
-		assert.Equal(t, "404", le.Code, "code decodes as text, string or integer (§7.1)")
+		assert.Equal(t, "404", le.Code, "code decodes as text, string or integer (compat: Error bodies)")
 	})
 
 	t.Run("update sets, clears and leaves fields", func(t *testing.T) {
@@ -60,7 +60,7 @@ func (e *env) testKeys(t *testing.T) {
 		require.NotNil(t, updated.MaxBudget)
 		assert.InDelta(t, 7.5, *updated.MaxBudget, 1e-9)
 		assert.Equal(t, litellm.HashKey(raw), updated.Token, "the row carries the hash")
-		assert.Equal(t, []string{testModel}, updated.Models, "unsent fields are unchanged (quirk 14)")
+		assert.Equal(t, []string{testModel}, updated.Models, "unsent fields are unchanged (compat: POST /key/update)")
 
 		_, err = e.client.UpdateKey(ctx, litellm.KeyUpdateRequest{Key: raw, MaxBudget: litellm.Null[float64](),
 			Models: litellm.Set([]string{}), Duration: litellm.Set("-1")})
@@ -76,7 +76,7 @@ func (e *env) testKeys(t *testing.T) {
 
 	t.Run("update unknown key is not found", func(t *testing.T) {
 		_, err := e.client.UpdateKey(ctx, litellm.KeyUpdateRequest{Key: e.newKey(t), MaxBudget: litellm.Set(1.0)})
-		assert.True(t, litellm.IsNotFound(err), "401 auth_error 'does not exist' (quirk 2): %v", err)
+		assert.True(t, litellm.IsNotFound(err), "401 auth_error 'does not exist' (compat: POST /key/update): %v", err)
 		assert.False(t, litellm.IsUnauthorized(err))
 	})
 
@@ -85,31 +85,31 @@ func (e *env) testKeys(t *testing.T) {
 		rawA, _ := e.generateKey(t, litellm.KeyGenerateRequest{KeyAlias: aliasA})
 		e.generateKey(t, litellm.KeyGenerateRequest{KeyAlias: aliasB})
 		_, err := e.client.UpdateKey(ctx, litellm.KeyUpdateRequest{Key: rawA, KeyAlias: litellm.Set(aliasB)})
-		assert.True(t, litellm.IsAlreadyExists(err), "another key's alias → 400 (quirk 9): %v", err)
+		assert.True(t, litellm.IsAlreadyExists(err), "another key's alias → 400 (compat: POST /key/update): %v", err)
 		_, err = e.client.UpdateKey(ctx, litellm.KeyUpdateRequest{Key: rawA, KeyAlias: litellm.Set(aliasA)})
 		if e.real() {
-			// 1.92 was reported to refuse a key's own alias (§7.8): either answer is possible.
+			// 1.92 was reported to refuse a key's own alias (compat: POST /key/update): either answer is possible.
 			assert.True(t, err == nil || litellm.IsAlreadyExists(err), "got %v", err)
 		} else {
-			assert.NoError(t, err, "own alias → 200 (quirk 9)")
+			assert.NoError(t, err, "own alias → 200 (compat: POST /key/update)")
 		}
 	})
 
 	t.Run("update with a bad duration is permanent", func(t *testing.T) {
 		raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{})
 		_, err := e.client.UpdateKey(ctx, litellm.KeyUpdateRequest{Key: raw, Duration: litellm.Set("30")})
-		assert.True(t, litellm.IsInvalidRequest(err), "a duration without unit → 400 (§2.6): %v", err)
+		assert.True(t, litellm.IsInvalidRequest(err), "a duration without unit → 400 (compat: Durations): %v", err)
 		assert.False(t, litellm.IsTransient(err))
 	})
 
 	t.Run("block and unblock", func(t *testing.T) {
 		raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{})
-		for range 2 { // idempotent (§5)
+		for range 2 { // idempotent (compat: Retries and lost responses)
 			row, err := e.client.BlockKey(ctx, raw)
 			require.NoError(t, err)
 			require.NotNil(t, row.Blocked)
 			assert.True(t, *row.Blocked)
-			assert.Equal(t, litellm.HashKey(raw), row.Token, "the row includes the hash (§3.6)")
+			assert.Equal(t, litellm.HashKey(raw), row.Token, "the row includes the hash (compat: POST /key/block and /key/unblock)")
 		}
 		row, err := e.client.UnblockKey(ctx, raw)
 		require.NoError(t, err)
@@ -120,7 +120,7 @@ func (e *env) testKeys(t *testing.T) {
 	t.Run("block unknown key is not found", func(t *testing.T) {
 		unknown := e.newKey(t)
 		_, err := e.client.BlockKey(ctx, unknown)
-		assert.True(t, litellm.IsNotFound(err), "401 token_not_found_in_db (quirk 3): %v", err)
+		assert.True(t, litellm.IsNotFound(err), "401 token_not_found_in_db (compat: POST /key/block and /key/unblock): %v", err)
 		_, err = e.client.UnblockKey(ctx, unknown)
 		assert.True(t, litellm.IsNotFound(err), "got %v", err)
 	})
@@ -129,9 +129,9 @@ func (e *env) testKeys(t *testing.T) {
 		raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{})
 		resp, err := e.client.DeleteKeys(ctx, litellm.KeyDeleteRequest{Keys: []string{raw}})
 		require.NoError(t, err)
-		assert.Equal(t, []string{litellm.HashKey(raw)}, resp.DeletedKeys, "echoes what was sent: the hash, never the raw key (quirk 6)")
+		assert.Equal(t, []string{litellm.HashKey(raw)}, resp.DeletedKeys, "echoes what was sent: the hash, never the raw key (compat: POST /key/delete)")
 		_, err = e.client.DeleteKeys(ctx, litellm.KeyDeleteRequest{Keys: []string{raw}})
-		assert.True(t, litellm.IsNotFound(err), "second delete → 404 'No keys found' (quirk 5): %v", err)
+		assert.True(t, litellm.IsNotFound(err), "second delete → 404 'No keys found' (compat: POST /key/delete): %v", err)
 		_, err = e.client.KeyInfo(ctx, raw)
 		assert.True(t, litellm.IsNotFound(err))
 	})
@@ -140,7 +140,7 @@ func (e *env) testKeys(t *testing.T) {
 		raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{})
 		gone := e.newKey(t)
 		resp, err := e.client.DeleteKeys(ctx, litellm.KeyDeleteRequest{Keys: []string{raw, gone}})
-		require.NoError(t, err, "some exist → 200 (quirk 5)")
+		require.NoError(t, err, "some exist → 200 (compat: POST /key/delete)")
 		assert.Len(t, resp.DeletedKeys, 2, "lists every input")
 	})
 
@@ -158,7 +158,7 @@ func (e *env) testKeys(t *testing.T) {
 		alias := e.id("dup-alias")
 		raw1, _ := e.generateKey(t, litellm.KeyGenerateRequest{KeyAlias: alias})
 		raw2, _ := e.generateKey(t, litellm.KeyGenerateRequest{})
-		// Two keys with one alias can only come from a race in LiteLLM (quirk 7); make it directly.
+		// Two keys with one alias can only come from a race in LiteLLM (compat: POST /key/delete); make it directly.
 		require.True(t, sim.MutateKey(litellm.HashKey(raw2), func(k *litellmsim.Key) { k.KeyAlias = alias }))
 		require.Len(t, sim.KeysByAlias(alias), 2)
 		_, err := e.client.DeleteKeys(ctx, litellm.KeyDeleteRequest{KeyAliases: []string{alias}})
@@ -173,7 +173,7 @@ func (e *env) testKeys(t *testing.T) {
 		raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{KeyAlias: alias})
 		hashes, err := e.client.ListKeys(ctx, litellm.KeyListOptions{KeyAlias: alias})
 		require.NoError(t, err)
-		assert.Equal(t, []string{litellm.HashKey(raw)}, hashes.Hashes, "hash strings by default (quirk 12)")
+		assert.Equal(t, []string{litellm.HashKey(raw)}, hashes.Hashes, "hash strings by default (compat: GET /key/list)")
 		assert.Empty(t, hashes.Keys)
 		assert.Equal(t, 1, hashes.TotalCount)
 		full, err := e.client.ListKeys(ctx, litellm.KeyListOptions{KeyAlias: alias, ReturnFullObject: true})
@@ -183,12 +183,12 @@ func (e *env) testKeys(t *testing.T) {
 		assert.Equal(t, alias, full.Keys[0].KeyAlias)
 		none, err := e.client.ListKeys(ctx, litellm.KeyListOptions{KeyAlias: alias + "-nothing"})
 		require.NoError(t, err)
-		assert.Zero(t, none.TotalCount, "alias filter is exact (quirk 13)")
+		assert.Zero(t, none.TotalCount, "alias filter is exact (compat: GET /key/list)")
 	})
 
 	t.Run("list page size above 100 is a validation error", func(t *testing.T) {
 		_, err := e.client.ListKeys(ctx, litellm.KeyListOptions{Size: 101})
-		assert.True(t, litellm.IsInvalidRequest(err), "422 shape D (quirk 13, 39): %v", err)
+		assert.True(t, litellm.IsInvalidRequest(err), "422 shape D (compat: GET /key/list; Error bodies): %v", err)
 		le := asError(t, err)
 		assert.Equal(t, 422, le.StatusCode)
 		assert.Contains(t, le.Message, "validation failed")
@@ -196,16 +196,17 @@ func (e *env) testKeys(t *testing.T) {
 
 	t.Run("generate with an invalid key or duration is permanent", func(t *testing.T) {
 		_, err := e.client.GenerateKey(ctx, litellm.KeyGenerateRequest{Key: "not-an-sk-key-0123"})
-		assert.True(t, litellm.IsInvalidRequest(err), "key without sk- → 400 (quirk 10): %v", err)
+		assert.True(t, litellm.IsInvalidRequest(err), "key without sk- → 400 (compat: POST /key/generate): %v", err)
 		_, err = e.client.GenerateKey(ctx, litellm.KeyGenerateRequest{Key: e.newKey(t), Duration: "30"})
-		assert.True(t, litellm.IsInvalidRequest(err), "duration without unit → 500, permanent (§2.6): %v", err)
+		assert.True(t, litellm.IsInvalidRequest(err), "duration without unit → 500, permanent (compat: Durations): %v", err)
 		assert.False(t, litellm.IsTransient(err))
 		_, err = e.client.GenerateKey(ctx, litellm.KeyGenerateRequest{Key: e.newKey(t), MaxBudget: ptr(-1.0)})
-		assert.True(t, litellm.IsInvalidRequest(err), "negative budget → 400 (§2.7): %v", err)
+		assert.True(t, litellm.IsInvalidRequest(err), "negative budget → 400 (compat: Numbers and timestamps): %v", err)
 	})
 }
 
-// testKeyIdempotency covers §5 for keys: what a repeated /key/generate does.
+// testKeyIdempotency covers the retry table for keys (compat: Retries and lost responses): what a
+// repeated /key/generate does.
 func (e *env) testKeyIdempotency(t *testing.T) {
 	ctx := context.Background()
 
@@ -213,7 +214,7 @@ func (e *env) testKeyIdempotency(t *testing.T) {
 		alias := e.id("resend-alias")
 		raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{KeyAlias: alias})
 		_, err := e.client.GenerateKey(ctx, litellm.KeyGenerateRequest{Key: raw, KeyAlias: alias})
-		assert.True(t, litellm.IsAlreadyExists(err), "the alias check runs first (§3.1): %v", err)
+		assert.True(t, litellm.IsAlreadyExists(err), "the alias check runs first (compat: POST /key/generate): %v", err)
 		assert.Equal(t, "key_alias", asError(t, err).Param)
 		list, err := e.client.ListKeys(ctx, litellm.KeyListOptions{KeyAlias: alias})
 		require.NoError(t, err)
@@ -223,7 +224,7 @@ func (e *env) testKeyIdempotency(t *testing.T) {
 	t.Run("re-sent generate without alias is 200, one key", func(t *testing.T) {
 		raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{MaxBudget: ptr(1.0)})
 		resp, err := e.client.GenerateKey(ctx, litellm.KeyGenerateRequest{Key: raw, MaxBudget: ptr(9.0)})
-		require.NoError(t, err, "upsert that does nothing (quirk 8)")
+		require.NoError(t, err, "upsert that does nothing (compat: POST /key/generate)")
 		assert.Equal(t, litellm.HashKey(raw), resp.Token)
 		info, err := e.client.KeyInfo(ctx, raw)
 		require.NoError(t, err)
@@ -247,7 +248,7 @@ func (e *env) testKeyIdempotency(t *testing.T) {
 		raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{})
 		before := e.calls("POST", "/key/regenerate")
 		_, err := e.client.RegenerateKey(ctx, litellm.KeyRegenerateRequest{Key: raw})
-		assert.True(t, litellm.IsEnterpriseOnly(err), "500 on a free proxy (quirk 15): %v", err)
+		assert.True(t, litellm.IsEnterpriseOnly(err), "500 on a free proxy (compat: POST /key/regenerate): %v", err)
 		assert.False(t, litellm.IsTransient(err), "not a server fault")
 		if e.target.Sim != nil {
 			assert.Equal(t, before+1, e.calls("POST", "/key/regenerate"), "one attempt")
@@ -257,7 +258,7 @@ func (e *env) testKeyIdempotency(t *testing.T) {
 	})
 }
 
-// testKeyPremium: premium fields are refused on a free proxy, with the field named (§2.8, quirk 16/38).
+// testKeyPremium: premium fields are refused on a free proxy, with the field named (compat: Enterprise-only features).
 func (e *env) testKeyPremium(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
@@ -278,7 +279,7 @@ func (e *env) testKeyPremium(t *testing.T) {
 				return
 			}
 			assert.True(t, litellm.IsEnterpriseOnly(err), "got %v", err)
-			assert.False(t, litellm.IsTransient(err), "a 500 about a licence is permanent (§2.4)")
+			assert.False(t, litellm.IsTransient(err), "a 500 about a licence is permanent (compat: Retryable and permanent errors)")
 			assert.Equal(t, tc.field, litellm.EnterpriseField(err))
 			_, err = e.client.KeyInfo(ctx, tc.req.Key)
 			assert.True(t, litellm.IsNotFound(err), "nothing was created")
@@ -291,12 +292,12 @@ func (e *env) testKeyPremium(t *testing.T) {
 			assert.NoError(t, err)
 			return
 		}
-		assert.True(t, litellm.IsEnterpriseOnly(err), "403 auth_error (§2.8): %v", err)
+		assert.True(t, litellm.IsEnterpriseOnly(err), "403 auth_error (compat: Enterprise-only features): %v", err)
 		assert.Equal(t, "tags", litellm.EnterpriseField(err))
 	})
 	t.Run("empty tags are not sent", func(t *testing.T) {
 		_, err := e.client.GenerateKey(ctx, litellm.KeyGenerateRequest{Key: e.newKey(t), Tags: []string{}, Guardrails: []string{}})
-		assert.NoError(t, err, "older proxies refuse even [] (§2.8): the client omits them")
+		assert.NoError(t, err, "older proxies refuse even [] (compat: Enterprise-only features): the client omits them")
 	})
 }
 

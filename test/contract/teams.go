@@ -10,7 +10,7 @@ import (
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
-// testTeams covers the team endpoints and their quirks (§3.13–§3.17, quirks 25–29, 33, 35).
+// testTeams covers the team endpoints and their quirks (compat: Teams).
 func (e *env) testTeams(t *testing.T) {
 	ctx := context.Background()
 
@@ -20,7 +20,7 @@ func (e *env) testTeams(t *testing.T) {
 		team, err := e.client.NewTeam(ctx, litellm.TeamNewRequest{TeamID: id, TeamAlias: id, MaxBudget: ptr(10.0), Models: []string{testModel}})
 		require.NoError(t, err)
 		assert.Equal(t, id, team.TeamID)
-		assert.Contains(t, team.MembersWithRoles, litellm.TeamMember{UserID: litellm.ProxyAdminUserID, Role: litellm.RoleAdmin}, "quirk 25")
+		assert.Contains(t, team.MembersWithRoles, litellm.TeamMember{UserID: litellm.ProxyAdminUserID, Role: litellm.RoleAdmin}, "compat: POST /team/new")
 		require.NotNil(t, team.MaxBudget)
 		assert.InDelta(t, 10.0, *team.MaxBudget, 1e-9)
 	})
@@ -28,7 +28,7 @@ func (e *env) testTeams(t *testing.T) {
 	t.Run("new twice is already-exists; a duplicate alias is accepted", func(t *testing.T) {
 		id := e.newTeam(t, "team-twice")
 		_, err := e.client.NewTeam(ctx, litellm.TeamNewRequest{TeamID: id})
-		assert.True(t, litellm.IsAlreadyExists(err), "400 'already exists' (quirk 26): %v", err)
+		assert.True(t, litellm.IsAlreadyExists(err), "400 'already exists' (compat: POST /team/new): %v", err)
 		other := e.id("team-same-alias")
 		e.cleanupTeam(t, other)
 		_, err = e.client.NewTeam(ctx, litellm.TeamNewRequest{TeamID: other, TeamAlias: id})
@@ -43,7 +43,7 @@ func (e *env) testTeams(t *testing.T) {
 			assert.NoError(t, err)
 			return
 		}
-		assert.True(t, litellm.IsEnterpriseOnly(err), "403 (§2.8): %v", err)
+		assert.True(t, litellm.IsEnterpriseOnly(err), "403 (compat: Enterprise-only features): %v", err)
 		assert.Equal(t, "tags", litellm.EnterpriseField(err))
 	})
 
@@ -54,18 +54,18 @@ func (e *env) testTeams(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, id, info.TeamInfo.TeamID)
 		require.Len(t, info.Keys, 1)
-		assert.Equal(t, litellm.HashKey(raw), info.Keys[0].Token, "/team/info keeps token (quirk 35)")
+		assert.Equal(t, litellm.HashKey(raw), info.Keys[0].Token, "/team/info keeps token (compat: GET /team/info)")
 	})
 
 	t.Run("info, update and delete of an unknown team are not found", func(t *testing.T) {
 		ghost := e.id("team-ghost")
 		_, err := e.client.TeamInfo(ctx, ghost)
-		assert.True(t, litellm.IsNotFound(err), "404 shape A auth_error (quirk 27): %v", err)
+		assert.True(t, litellm.IsNotFound(err), "404 shape A auth_error (compat: GET /team/info): %v", err)
 		assert.Equal(t, "auth_error", asError(t, err).Type)
 		_, err = e.client.UpdateTeam(ctx, litellm.TeamUpdateRequest{TeamID: ghost, MaxBudget: litellm.Set(1.0)})
-		assert.True(t, litellm.IsNotFound(err), "404 shape C (quirk 28): %v", err)
+		assert.True(t, litellm.IsNotFound(err), "404 shape C (compat: POST /team/update): %v", err)
 		_, err = e.client.DeleteTeams(ctx, ghost)
-		assert.True(t, litellm.IsNotFound(err), "404 shape C (quirk 28): %v", err)
+		assert.True(t, litellm.IsNotFound(err), "404 shape C (compat: POST /team/update): %v", err)
 	})
 
 	t.Run("update sets and clears", func(t *testing.T) {
@@ -78,7 +78,7 @@ func (e *env) testTeams(t *testing.T) {
 		require.NoError(t, err)
 		info, err := e.client.TeamInfo(ctx, id)
 		require.NoError(t, err)
-		assert.Nil(t, info.TeamInfo.MaxBudget, "explicit null writes null (§3.14)")
+		assert.Nil(t, info.TeamInfo.MaxBudget, "explicit null writes null (compat: POST /team/update)")
 		require.NotNil(t, info.TeamInfo.TPMLimit)
 		assert.Equal(t, 50, *info.TeamInfo.TPMLimit, "unsent fields unchanged")
 	})
@@ -90,7 +90,7 @@ func (e *env) testTeams(t *testing.T) {
 			assert.NoError(t, err)
 			return
 		}
-		// Shape C now, shape A with an object message on 1.81.x (§2.8): one predicate for both.
+		// Shape C now, shape A with an object message on 1.81.x (compat: Enterprise-only features): one predicate for both.
 		assert.True(t, litellm.IsEnterpriseOnly(err), "got %v", err)
 		if !e.real() {
 			le := asError(t, err)
@@ -125,7 +125,7 @@ func (e *env) testTeams(t *testing.T) {
 				matches = append(matches, tm.TeamID)
 			}
 		}
-		assert.Equal(t, []string{id}, matches, "quirk 33")
+		assert.Equal(t, []string{id}, matches, "compat: GET /team/list")
 	})
 
 	t.Run("delete cascades to the team's keys", func(t *testing.T) {
@@ -135,13 +135,13 @@ func (e *env) testTeams(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, []string{id}, resp.DeletedTeams)
 		_, err = e.client.KeyInfo(ctx, raw)
-		assert.True(t, litellm.IsNotFound(err), "quirk 29")
+		assert.True(t, litellm.IsNotFound(err), "compat: POST /team/delete")
 		_, err = e.client.DeleteTeams(ctx, id)
 		assert.True(t, litellm.IsNotFound(err), "second delete → 404: treat as done")
 	})
 }
 
-// testTeamMembers covers member_add, member_update and member_delete (§3.18–§3.20, quirks 30–32).
+// testTeamMembers covers member_add, member_update and member_delete (compat: Teams).
 func (e *env) testTeamMembers(t *testing.T) {
 	ctx := context.Background()
 
@@ -154,7 +154,7 @@ func (e *env) testTeamMembers(t *testing.T) {
 		assert.Contains(t, resp.MembersWithRoles, litellm.TeamMember{UserID: user, Role: litellm.RoleUser})
 
 		_, err = e.client.AddTeamMember(ctx, add)
-		assert.True(t, litellm.IsAlreadyExists(err), "team_member_already_in_team (quirk 30): %v", err)
+		assert.True(t, litellm.IsAlreadyExists(err), "team_member_already_in_team (compat: POST /team/member_add): %v", err)
 
 		upd, err := e.client.UpdateTeamMember(ctx, litellm.TeamMemberUpdateRequest{TeamID: team, UserID: user, MaxBudgetInTeam: ptr(4.0)})
 		require.NoError(t, err)
@@ -168,13 +168,13 @@ func (e *env) testTeamMembers(t *testing.T) {
 				budget = m.LiteLLMBudgetTable.MaxBudget
 			}
 		}
-		require.NotNil(t, budget, "max_budget_in_team lives in litellm_budget_table (§3.15)")
+		require.NotNil(t, budget, "max_budget_in_team lives in litellm_budget_table (compat: GET /team/info)")
 		assert.InDelta(t, 4.0, *budget, 1e-9)
 
 		_, err = e.client.DeleteTeamMember(ctx, litellm.TeamMemberDeleteRequest{TeamID: team, UserID: user})
 		require.NoError(t, err)
 		_, err = e.client.DeleteTeamMember(ctx, litellm.TeamMemberDeleteRequest{TeamID: team, UserID: user})
-		assert.True(t, litellm.IsNotFound(err), "400 'not found in team' (quirk 32): %v", err)
+		assert.True(t, litellm.IsNotFound(err), "400 'not found in team' (compat: POST /team/member_delete): %v", err)
 	})
 
 	t.Run("admin role is Enterprise-only", func(t *testing.T) {
@@ -184,23 +184,23 @@ func (e *env) testTeamMembers(t *testing.T) {
 		team := e.newTeam(t, "members-admin")
 		user := e.newUser(t, "member-admin")
 		_, err := e.client.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: team, Member: litellm.TeamMember{UserID: user, Role: litellm.RoleAdmin}})
-		assert.True(t, litellm.IsEnterpriseOnly(err), "400 shape C (quirk 31): %v", err)
+		assert.True(t, litellm.IsEnterpriseOnly(err), "400 shape C (compat: Enterprise-only features): %v", err)
 		assert.Equal(t, "role", litellm.EnterpriseField(err))
 		_, err = e.client.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: team, Member: litellm.TeamMember{UserID: user, Role: litellm.RoleUser}})
 		require.NoError(t, err)
 		_, err = e.client.UpdateTeamMember(ctx, litellm.TeamMemberUpdateRequest{TeamID: team, UserID: user, Role: litellm.RoleAdmin})
-		assert.True(t, litellm.IsEnterpriseOnly(err), "400 shape B (quirk 31): %v", err)
+		assert.True(t, litellm.IsEnterpriseOnly(err), "400 shape B (compat: Enterprise-only features): %v", err)
 	})
 
 	t.Run("unknown team", func(t *testing.T) {
 		ghost := e.id("members-ghost")
 		user := e.newUser(t, "member-ghost")
 		_, err := e.client.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: ghost, Member: litellm.TeamMember{UserID: user, Role: litellm.RoleUser}})
-		assert.True(t, litellm.IsNotFound(err), "404 C (§3.18): %v", err)
+		assert.True(t, litellm.IsNotFound(err), "404 C (compat: POST /team/member_add): %v", err)
 		_, err = e.client.DeleteTeamMember(ctx, litellm.TeamMemberDeleteRequest{TeamID: ghost, UserID: user})
-		assert.True(t, litellm.IsNotFound(err), "400 'does not exist' (§3.19): %v", err)
+		assert.True(t, litellm.IsNotFound(err), "400 'does not exist' (compat: POST /team/member_delete): %v", err)
 		_, err = e.client.UpdateTeamMember(ctx, litellm.TeamMemberUpdateRequest{TeamID: ghost, UserID: user, MaxBudgetInTeam: ptr(1.0)})
-		assert.True(t, litellm.IsNotFound(err), "400 'does not exist' (§3.20): %v", err)
+		assert.True(t, litellm.IsNotFound(err), "400 'does not exist' (compat: POST /team/member_update): %v", err)
 	})
 
 	t.Run("member delete and the member's team keys", func(t *testing.T) {
@@ -216,9 +216,9 @@ func (e *env) testTeamMembers(t *testing.T) {
 		case e.real():
 			assert.True(t, err == nil || litellm.IsNotFound(err), "either, depending on the release: %v", err)
 		case e.target.Variant.KeepMemberKeysOnMemberDelete:
-			assert.NoError(t, err, "≈1.8x keeps the keys (quirk 32)")
+			assert.NoError(t, err, "≈1.8x keeps the keys (compat: POST /team/member_delete)")
 		default:
-			assert.True(t, litellm.IsNotFound(err), "current releases delete them (quirk 32): %v", err)
+			assert.True(t, litellm.IsNotFound(err), "current releases delete them (compat: POST /team/member_delete): %v", err)
 		}
 	})
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
-// testUsers covers the user endpoints and their quirks (§3.8–§3.12, quirks 17–24, §7.7).
+// testUsers covers the user endpoints and their quirks (compat: Users).
 func (e *env) testUsers(t *testing.T) {
 	ctx := context.Background()
 
@@ -21,11 +21,11 @@ func (e *env) testUsers(t *testing.T) {
 		resp, err := e.client.NewUser(ctx, litellm.UserNewRequest{UserID: id, UserAlias: "Alias", MaxBudget: ptr(3.0), AutoCreateKey: ptr(false)})
 		require.NoError(t, err)
 		assert.Equal(t, id, resp.UserID)
-		assert.Empty(t, resp.RawKey, `auto_create_key=false → key "" (quirk 18)`)
+		assert.Empty(t, resp.RawKey, `auto_create_key=false → key "" (compat: POST /user/new)`)
 		info, err := e.client.UserInfo(ctx, id)
 		require.NoError(t, err)
 		require.NotNil(t, info.UserInfo)
-		assert.Equal(t, id, info.UserInfo.UserID, "'+' and ' ' survive the query string (§3.10)")
+		assert.Equal(t, id, info.UserInfo.UserID, "'+' and ' ' survive the query string (compat: GET /user/info)")
 		require.NotNil(t, info.UserInfo.MaxBudget)
 		assert.InDelta(t, 3.0, *info.UserInfo.MaxBudget, 1e-9)
 	})
@@ -35,7 +35,7 @@ func (e *env) testUsers(t *testing.T) {
 		e.cleanupUser(t, id)
 		resp, err := e.client.NewUser(ctx, litellm.UserNewRequest{UserID: id, MaxBudget: ptr(5.0)})
 		require.NoError(t, err)
-		require.True(t, strings.HasPrefix(resp.RawKey, "sk-"), "auto_create_key defaults to true (quirk 18)")
+		require.True(t, strings.HasPrefix(resp.RawKey, "sk-"), "auto_create_key defaults to true (compat: POST /user/new)")
 		t.Cleanup(func() {
 			_, _ = e.client.DeleteKeys(context.Background(), litellm.KeyDeleteRequest{Keys: []string{resp.RawKey}})
 		})
@@ -48,7 +48,7 @@ func (e *env) testUsers(t *testing.T) {
 	t.Run("new without id gets a generated one", func(t *testing.T) {
 		resp, err := e.client.NewUser(ctx, litellm.UserNewRequest{UserEmail: e.id("noid") + "@example.com", AutoCreateKey: ptr(false)})
 		require.NoError(t, err)
-		require.NotEmpty(t, resp.UserID, "uuid4 (quirk 19)")
+		require.NotEmpty(t, resp.UserID, "uuid4 (compat: POST /user/new)")
 		e.cleanupUser(t, resp.UserID)
 	})
 
@@ -59,9 +59,9 @@ func (e *env) testUsers(t *testing.T) {
 		case e.real():
 			assert.True(t, err == nil || litellm.IsAlreadyExists(err), "409 from 1.81, 200 no-op before: %v", err)
 		case e.target.Variant.DuplicateUserLegacy:
-			assert.NoError(t, err, "≤1.80: 200 and nothing changes (quirk 17)")
+			assert.NoError(t, err, "≤1.80: 200 and nothing changes (compat: POST /user/new)")
 		default:
-			assert.True(t, litellm.IsAlreadyExists(err), "409 (quirk 17): %v", err)
+			assert.True(t, litellm.IsAlreadyExists(err), "409 (compat: POST /user/new): %v", err)
 			assert.Equal(t, 409, asError(t, err).StatusCode)
 		}
 		if e.target.Sim != nil {
@@ -79,7 +79,7 @@ func (e *env) testUsers(t *testing.T) {
 		other := e.id("mail-other")
 		e.cleanupUser(t, other)
 		_, err = e.client.NewUser(ctx, litellm.UserNewRequest{UserID: other, UserEmail: strings.ToUpper(email), AutoCreateKey: ptr(false)})
-		assert.True(t, litellm.IsAlreadyExists(err), "409 now, 400 'already exists' before 1.81 (§1): %v", err)
+		assert.True(t, litellm.IsAlreadyExists(err), "409 now, 400 'already exists' before 1.81 (compat: POST /user/new): %v", err)
 		if !e.real() {
 			want := 409
 			if e.target.Variant.DuplicateUserLegacy {
@@ -91,7 +91,7 @@ func (e *env) testUsers(t *testing.T) {
 
 	t.Run("info of an unknown user is not found", func(t *testing.T) {
 		_, err := e.client.UserInfo(ctx, e.id("ghost"))
-		assert.True(t, litellm.IsNotFound(err), "404, or 200 with an empty user_info on 1.80 (§7.7): %v", err)
+		assert.True(t, litellm.IsNotFound(err), "404, or 200 with an empty user_info on 1.80 (compat: GET /user/info): %v", err)
 		if !e.real() {
 			want := 404
 			if e.target.Variant.UserInfoEmpty200 {
@@ -105,7 +105,7 @@ func (e *env) testUsers(t *testing.T) {
 		before := e.calls("GET", "/user/info")
 		_, err := e.client.UserInfo(ctx, "")
 		assert.True(t, litellm.IsInvalidRequest(err))
-		assert.Equal(t, before, e.calls("GET", "/user/info"), "it would list every key and team (quirk 20)")
+		assert.Equal(t, before, e.calls("GET", "/user/info"), "it would list every key and team (compat: GET /user/info)")
 	})
 
 	t.Run("update sets and clears the budget", func(t *testing.T) {
@@ -117,7 +117,7 @@ func (e *env) testUsers(t *testing.T) {
 		require.NoError(t, err)
 		info, err := e.client.UserInfo(ctx, id)
 		require.NoError(t, err)
-		assert.Nil(t, info.UserInfo.MaxBudget, "max_budget is the one field null clears (quirk 22)")
+		assert.Nil(t, info.UserInfo.MaxBudget, "max_budget is the one field null clears (compat: POST /user/update)")
 		assert.Equal(t, "renamed", info.UserInfo.UserAlias)
 	})
 
@@ -125,7 +125,7 @@ func (e *env) testUsers(t *testing.T) {
 		id := e.id("upsert")
 		e.cleanupUser(t, id)
 		_, err := e.client.UpdateUser(ctx, litellm.UserUpdateRequest{UserID: id, UserAlias: "x"})
-		require.NoError(t, err, "upsert: /user/update never reports not-found (quirk 22)")
+		require.NoError(t, err, "upsert: /user/update never reports not-found (compat: POST /user/update)")
 		_, err = e.client.UserInfo(ctx, id)
 		assert.NoError(t, err)
 	})
@@ -138,7 +138,7 @@ func (e *env) testUsers(t *testing.T) {
 		for _, u := range list.Users {
 			found = found || u.UserID == id
 		}
-		assert.True(t, found, "quirk 24")
+		assert.True(t, found, "compat: GET /user/list")
 	})
 
 	t.Run("delete cascades to keys, second delete is not found", func(t *testing.T) {
@@ -146,7 +146,7 @@ func (e *env) testUsers(t *testing.T) {
 		raw, _ := e.generateKey(t, litellm.KeyGenerateRequest{UserID: id})
 		n, err := e.client.DeleteUsers(ctx, id)
 		require.NoError(t, err)
-		assert.Equal(t, 1, n, "a bare number (quirk 23)")
+		assert.Equal(t, 1, n, "a bare number (compat: POST /user/delete)")
 		_, err = e.client.KeyInfo(ctx, raw)
 		assert.True(t, litellm.IsNotFound(err), "the user's keys are deleted with it")
 		_, err = e.client.DeleteUsers(ctx, id)
