@@ -21,6 +21,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/pkg/operator"
@@ -74,6 +76,9 @@ func (d *demo) run(ctx context.Context) error {
 	if err := d.prepareDir(); err != nil {
 		return err
 	}
+	if err := d.setLogger(); err != nil {
+		return err
+	}
 	steps := []func(context.Context) error{
 		d.checkProxy, d.build, d.startControlPlane, d.startLiteLLM, d.startOperator, d.createInstance,
 		d.applyAndWait, d.showTable, d.prove, d.explore,
@@ -109,6 +114,18 @@ func (d *demo) prepareDir() error {
 		return err
 	}
 	return d.recordPIDs()
+}
+
+// setLogger sends what the libraries the demo uses log (controller-runtime's CRD installer and
+// client) to demo.log, before anything logs: without a logger, controller-runtime prints a
+// "log.SetLogger(...) was never called" stack trace in the middle of the demo's output.
+func (d *demo) setLogger() error {
+	f, err := os.OpenFile(d.path("demo.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	ctrllog.SetLogger(zap.New(zap.WriteTo(f)))
+	return nil
 }
 
 // recordPIDs writes the pid file: the demo and every process it started.

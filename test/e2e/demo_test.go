@@ -101,6 +101,7 @@ func assertDemoOutput(t *testing.T, out string) {
 	} {
 		assert.Contains(t, out, want)
 	}
+	assert.NotContains(t, out, "log.SetLogger(...) was never called", "the demo sets a logger before anything logs")
 }
 
 // cleanEnviron is the test's environment without make's variables (the test may run under make).
