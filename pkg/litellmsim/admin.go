@@ -3,7 +3,10 @@ package litellmsim
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -19,8 +22,12 @@ import (
 //	POST /__sim/faults       {"latency": "20ms", "jitter": "5ms", "path_latency": {"/key/info": "1s"},
 //	                          "fail_next": [{"path": "/key/update", "status": 503, "n": 2}],
 //	                          "fail_rate": [{"path": "/key/info", "status": 500, "rate": 0.1}],
-//	                          "drop_after_apply": [{"path": "/key/generate", "n": 1}],
+//	                          "drop_after_apply": [{"path": "/key/generate", "n": 1,
+//	                                                "match": {"key_alias": "svc"}}],
 //	                          "rate_limit_next": [{"path": "/key/list", "n": 1, "retry_after": "2s"}]}
+//	                         every rule but latency takes an optional "match" (key_alias, key_hash,
+//	                         team_id, user_id): it then applies only to calls about that object
+//	GET  /__sim/faults       {"faults": [{"kind", "path", "match", "hits", "remaining"}]}
 //	POST /__sim/faults/clear
 //	POST /__sim/down         {"for": "2s"}: refuse connections, then come back on the same address
 //	POST /__sim/keys/mutate  {"hash": H, "max_budget": 1.0|null, "spend": 0.5, "blocked": true}
@@ -31,28 +38,31 @@ import (
 
 type adminHandler func(s *Simulator, r *http.Request) (any, int, string)
 
-var adminRoutes = map[string]struct {
-	method string
-	fn     adminHandler
-}{
-	"state":         {http.MethodGet, (*Simulator).adminState},
-	"keys":          {http.MethodGet, (*Simulator).adminKeys},
-	"users":         {http.MethodGet, (*Simulator).adminUsers},
-	"teams":         {http.MethodGet, (*Simulator).adminTeams},
-	"calls":         {http.MethodGet, (*Simulator).adminCalls},
-	"calls/reset":   {http.MethodPost, func(s *Simulator, _ *http.Request) (any, int, string) { s.ResetCalls(); return ok() }},
-	"wipe":          {http.MethodPost, func(s *Simulator, _ *http.Request) (any, int, string) { s.Wipe(); return ok() }},
-	"reset-budgets": {http.MethodPost, func(s *Simulator, _ *http.Request) (any, int, string) { s.ResetBudgets(); return ok() }},
-	"clock":         {http.MethodPost, (*Simulator).adminClock},
-	"faults":        {http.MethodPost, (*Simulator).adminFaults},
-	"faults/clear":  {http.MethodPost, func(s *Simulator, _ *http.Request) (any, int, string) { s.ClearFaults(); return ok() }},
-	"keys/mutate":   {http.MethodPost, (*Simulator).adminMutateKey},
-	"users/mutate":  {http.MethodPost, (*Simulator).adminMutateUser},
-	"teams/mutate":  {http.MethodPost, (*Simulator).adminMutateTeam},
-	"keys/delete":   {http.MethodPost, adminDelete("hash", (*Simulator).DeleteKey)},
-	"users/delete":  {http.MethodPost, adminDelete("id", (*Simulator).DeleteUser)},
-	"teams/delete":  {http.MethodPost, adminDelete("id", (*Simulator).DeleteTeam)},
-	"organizations": {http.MethodPost, (*Simulator).adminOrganization},
+// adminRoutes maps a route name (the path after /__sim/) and a method to its handler.
+var adminRoutes = map[string]map[string]adminHandler{
+	"state":         {http.MethodGet: (*Simulator).adminState},
+	"keys":          {http.MethodGet: (*Simulator).adminKeys},
+	"users":         {http.MethodGet: (*Simulator).adminUsers},
+	"teams":         {http.MethodGet: (*Simulator).adminTeams},
+	"calls":         {http.MethodGet: (*Simulator).adminCalls},
+	"calls/reset":   {http.MethodPost: func(s *Simulator, _ *http.Request) (any, int, string) { s.ResetCalls(); return ok() }},
+	"wipe":          {http.MethodPost: func(s *Simulator, _ *http.Request) (any, int, string) { s.Wipe(); return ok() }},
+	"reset-budgets": {http.MethodPost: func(s *Simulator, _ *http.Request) (any, int, string) { s.ResetBudgets(); return ok() }},
+	"clock":         {http.MethodPost: (*Simulator).adminClock},
+	"faults": {
+		http.MethodPost: (*Simulator).adminFaults,
+		http.MethodGet: func(s *Simulator, _ *http.Request) (any, int, string) {
+			return map[string]any{"faults": s.FaultStatuses()}, http.StatusOK, ""
+		},
+	},
+	"faults/clear":  {http.MethodPost: func(s *Simulator, _ *http.Request) (any, int, string) { s.ClearFaults(); return ok() }},
+	"keys/mutate":   {http.MethodPost: (*Simulator).adminMutateKey},
+	"users/mutate":  {http.MethodPost: (*Simulator).adminMutateUser},
+	"teams/mutate":  {http.MethodPost: (*Simulator).adminMutateTeam},
+	"keys/delete":   {http.MethodPost: adminDelete("hash", (*Simulator).DeleteKey)},
+	"users/delete":  {http.MethodPost: adminDelete("id", (*Simulator).DeleteUser)},
+	"teams/delete":  {http.MethodPost: adminDelete("id", (*Simulator).DeleteTeam)},
+	"organizations": {http.MethodPost: (*Simulator).adminOrganization},
 }
 
 func ok() (any, int, string) { return map[string]any{"ok": true}, http.StatusOK, "" }
@@ -67,16 +77,17 @@ func (s *Simulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		s.adminDown(w, r)
 		return
 	}
-	rt, found := adminRoutes[name]
+	methods, found := adminRoutes[name]
 	if !found {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "unknown admin route " + r.URL.Path})
 		return
 	}
-	if r.Method != rt.method {
-		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "use " + rt.method})
+	fn, allowed := methods[r.Method]
+	if !allowed {
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "use " + strings.Join(slices.Sorted(maps.Keys(methods)), " or ")})
 		return
 	}
-	body, status, errText := rt.fn(s, r)
+	body, status, errText := fn(s, r)
 	if errText != "" {
 		writeJSON(w, status, map[string]any{"error": errText})
 		return
@@ -187,31 +198,35 @@ type FaultSpec struct {
 	RateLimitNext  []PathRetry       `json:"rate_limit_next,omitempty"`
 }
 
-// PathStatusCount: the next N calls to Path answer Status.
+// PathStatusCount: the next N calls to Path (about Match's object) answer Status.
 type PathStatusCount struct {
 	Path   string `json:"path"`
 	Status int    `json:"status"`
 	N      int    `json:"n"`
+	Match  Match  `json:"match,omitzero"`
 }
 
-// PathStatusRate: a fraction Rate of the calls to Path answer Status.
+// PathStatusRate: a fraction Rate of the calls to Path (about Match's object) answer Status.
 type PathStatusRate struct {
 	Path   string  `json:"path"`
 	Status int     `json:"status"`
 	Rate   float64 `json:"rate"`
+	Match  Match   `json:"match,omitzero"`
 }
 
-// PathCount: the next N calls to Path.
+// PathCount: the next N calls to Path (about Match's object).
 type PathCount struct {
-	Path string `json:"path"`
-	N    int    `json:"n"`
+	Path  string `json:"path"`
+	N     int    `json:"n"`
+	Match Match  `json:"match,omitzero"`
 }
 
-// PathRetry: the next N calls to Path answer 429 with Retry-After.
+// PathRetry: the next N calls to Path (about Match's object) answer 429 with Retry-After.
 type PathRetry struct {
 	Path       string `json:"path"`
 	N          int    `json:"n"`
 	RetryAfter string `json:"retry_after"`
+	Match      Match  `json:"match,omitzero"`
 }
 
 // ApplyFaults installs the faults of a spec (added to the faults already in place; a latency set
@@ -252,16 +267,16 @@ func (s *Simulator) ApplyFaults(spec FaultSpec) error {
 		s.SetPathLatency(p, d)
 	}
 	for _, f := range spec.FailNext {
-		s.FailNext(f.Path, f.Status, f.N)
+		s.For(f.Match).FailNext(f.Path, f.Status, f.N)
 	}
 	for _, f := range spec.FailRate {
-		s.FailRate(f.Path, f.Status, f.Rate)
+		s.For(f.Match).FailRate(f.Path, f.Status, f.Rate)
 	}
 	for _, f := range spec.DropAfterApply {
-		s.DropAfterApply(f.Path, f.N)
+		s.For(f.Match).DropAfterApply(f.Path, f.N)
 	}
 	for i, f := range spec.RateLimitNext {
-		s.RateLimitNext(f.Path, f.N, retries[i])
+		s.For(f.Match).RateLimitNext(f.Path, f.N, retries[i])
 	}
 	return nil
 }

@@ -26,6 +26,10 @@
 // applied, 429 with Retry-After, and a proxy that goes down and comes back on the same address),
 // call counters, state inspection and direct mutation are available from Go and, for the
 // standalone binary (cmd/litellm-sim), from the /__sim/ admin API guarded by the master key.
+// A fault rule can be limited to the calls about one key (alias or hash), team or user
+// (Simulator.For with a Match), and counts the calls it hit, so a test on a simulator shared by
+// many objects proves that its fault hit the object under test; Watch counts matching calls
+// without changing them (evidence that an object was read again).
 // A test clock (Options.Now, AdvanceClock) drives expiry, budget resets and rate-limit windows.
 //
 // The master key is never logged. Like LiteLLM, some error messages echo a key the caller sent

@@ -11,27 +11,61 @@ import (
 // AnyPath as a fault path applies the fault to every LiteLLM route.
 const AnyPath = "*"
 
-// faults holds the injected failures. Per-path counters are consumed in order of precedence:
-// rate limit, then fixed failure, then drop-after-apply.
-type faults struct {
-	mu          sync.Mutex
-	latency     time.Duration
-	jitter      time.Duration
-	pathLatency map[string]time.Duration
-	failNext    map[string]countedStatus
-	failRate    map[string]ratedStatus
-	dropNext    map[string]int
-	rateLimit   map[string]countedRetry
+// faultKind is what a fault rule does to the calls it matches.
+type faultKind string
+
+// Fault kinds, in the order a request's faults are decided: a matching latency rule adds its delay
+// and a watch only counts; then the first matching rate limit, fixed failure, failure rate or
+// drop-after-apply wins, path-specific rules before AnyPath rules.
+const (
+	kindLatency   faultKind = "latency"
+	kindWatch     faultKind = "watch"
+	kindRateLimit faultKind = "rate_limit_next"
+	kindFailNext  faultKind = "fail_next"
+	kindFailRate  faultKind = "fail_rate"
+	kindDrop      faultKind = "drop_after_apply"
+)
+
+var exclusiveKinds = []faultKind{kindRateLimit, kindFailNext, kindFailRate, kindDrop}
+
+// Fault is one installed fault rule. Hits counts the calls it acted on (for a watch: the calls it
+// saw), so a test can prove that its fault hit the object under test and not another one.
+type Fault struct {
+	owner      *faults
+	kind       faultKind
+	path       string
+	match      Match
+	status     int
+	remaining  int // counted kinds: calls left
+	rate       float64
+	retryAfter time.Duration
+	latency    time.Duration
+	hits       int
 }
 
-type countedStatus struct{ status, n int }
-type ratedStatus struct {
-	status int
-	rate   float64
+// Hits is how many calls the rule acted on so far (it keeps counting after ClearFaults removed it,
+// so it reads 0 more from then on).
+func (f *Fault) Hits() int {
+	f.owner.mu.Lock()
+	defer f.owner.mu.Unlock()
+	return f.hits
 }
-type countedRetry struct {
-	n          int
-	retryAfter time.Duration
+
+// FaultStatus describes an installed rule, for the admin API.
+type FaultStatus struct {
+	Kind      string `json:"kind"`
+	Path      string `json:"path"`
+	Match     Match  `json:"match"`
+	Hits      int    `json:"hits"`
+	Remaining int    `json:"remaining,omitempty"`
+}
+
+// faults holds the injected failures.
+type faults struct {
+	mu      sync.Mutex
+	latency time.Duration
+	jitter  time.Duration
+	rules   []*Fault
 }
 
 // faultPlan is what happens to one request.
@@ -46,55 +80,156 @@ func (f *faults) init() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.latency, f.jitter = 0, 0
-	f.pathLatency = map[string]time.Duration{}
-	f.failNext = map[string]countedStatus{}
-	f.failRate = map[string]ratedStatus{}
-	f.dropNext = map[string]int{}
-	f.rateLimit = map[string]countedRetry{}
+	f.rules = nil
 }
 
-// plan decides the faults of one request to path and consumes the counted ones.
-func (f *faults) plan(path string) faultPlan {
+// install adds a rule, replacing one of the same kind, path and match.
+func (f *faults) install(r *Fault) *Fault {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var p faultPlan
-	p.latency = f.latency
+	r.owner = f
+	for i, old := range f.rules {
+		if old.kind == r.kind && old.path == r.path && old.match == r.match {
+			f.rules = append(f.rules[:i], f.rules[i+1:]...)
+			break
+		}
+	}
+	f.rules = append(f.rules, r)
+	return r
+}
+
+// remove drops the rule of that kind, path and match (setting a latency or rate to zero).
+func (f *faults) remove(kind faultKind, path string, m Match) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, r := range f.rules {
+		if r.kind == kind && r.path == path && r.match == m {
+			f.rules = append(f.rules[:i], f.rules[i+1:]...)
+			return
+		}
+	}
+}
+
+// plan decides the faults of one request to path and consumes the counted ones. subjectOf tells
+// what the request is about; it is only called when a scoped rule could apply.
+func (f *faults) plan(path string, subjectOf func() subject) faultPlan {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var subj *subject
+	applies := func(r *Fault, exactPath bool) bool {
+		if exactPath && r.path != path || !exactPath && r.path != AnyPath {
+			return false
+		}
+		if r.match == (Match{}) {
+			return true
+		}
+		if subj == nil {
+			s := subjectOf()
+			subj = &s
+		}
+		return r.match.matches(*subj)
+	}
+
+	p := faultPlan{latency: f.latency}
 	if f.jitter > 0 {
 		p.latency += rand.N(f.jitter + 1) //nolint:gosec // test latency needs no cryptographic randomness
 	}
-	if d, ok := f.pathLatency[path]; ok {
-		p.latency += d
-	}
-	for _, key := range []string{path, AnyPath} {
-		if rl, ok := f.rateLimit[key]; ok && rl.n > 0 {
-			rl.n--
-			f.rateLimit[key] = rl
-			p.rateLimitAfter = rl.retryAfter
-			return p
+	for _, r := range f.rules {
+		if (r.kind == kindLatency || r.kind == kindWatch) && (applies(r, true) || applies(r, false)) {
+			r.hits++
+			p.latency += r.latency
 		}
 	}
-	for _, key := range []string{path, AnyPath} {
-		if fn, ok := f.failNext[key]; ok && fn.n > 0 {
-			fn.n--
-			f.failNext[key] = fn
-			p.failStatus = fn.status
-			return p
-		}
-	}
-	for _, key := range []string{path, AnyPath} {
-		if fr, ok := f.failRate[key]; ok && fr.rate > 0 && rand.Float64() < fr.rate { //nolint:gosec // nor does a failure rate
-			p.failStatus = fr.status
-			return p
-		}
-	}
-	for _, key := range []string{path, AnyPath} {
-		if n := f.dropNext[key]; n > 0 {
-			f.dropNext[key] = n - 1
-			p.drop = true
-			return p
+	for _, kind := range exclusiveKinds {
+		for _, exact := range []bool{true, false} {
+			for _, r := range f.rules {
+				if r.kind != kind || !applies(r, exact) || !r.fire() {
+					continue
+				}
+				r.hits++
+				switch kind {
+				case kindRateLimit:
+					p.rateLimitAfter = r.retryAfter
+				case kindFailNext, kindFailRate:
+					p.failStatus = r.status
+				case kindDrop:
+					p.drop = true
+				}
+				return p
+			}
 		}
 	}
 	return p
+}
+
+// fire consumes one use of a counted rule, or draws the dice of a rate; false: the rule passes.
+func (r *Fault) fire() bool {
+	if r.kind == kindFailRate {
+		return rand.Float64() < r.rate //nolint:gosec // nor does a failure rate
+	}
+	if r.remaining <= 0 {
+		return false
+	}
+	r.remaining--
+	return true
+}
+
+// Faults installs fault rules limited to the calls about one object (see Match); Simulator's own
+// methods of the same names install rules for every call.
+type Faults struct {
+	s     *Simulator
+	match Match
+}
+
+// For returns the fault methods scoped to the calls that match m, e.g.
+//
+//	f := sim.For(litellmsim.Match{KeyAlias: "svc"}).DropAfterApply("/key/generate", 1)
+//	... // later: f.Hits() == 1 proves the drop hit that key's call
+func (s *Simulator) For(m Match) Faults { return Faults{s: s, match: m} }
+
+// SetPathLatency adds d to every matching call to path (on top of SetLatency); d <= 0 removes it.
+func (f Faults) SetPathLatency(path string, d time.Duration) *Fault {
+	if d <= 0 {
+		f.s.faults.remove(kindLatency, path, f.match)
+		return nil
+	}
+	return f.s.faults.install(&Fault{kind: kindLatency, path: path, match: f.match, latency: d})
+}
+
+// FailNext answers the next n matching calls to path with status, without applying them.
+func (f Faults) FailNext(path string, status, n int) *Fault {
+	return f.s.faults.install(&Fault{kind: kindFailNext, path: path, match: f.match, status: status, remaining: n})
+}
+
+// FailRate answers a fraction rate (0..1) of the matching calls to path with status, without
+// applying them; rate <= 0 removes the rule.
+func (f Faults) FailRate(path string, status int, rate float64) *Fault {
+	if rate <= 0 {
+		f.s.faults.remove(kindFailRate, path, f.match)
+		return nil
+	}
+	return f.s.faults.install(&Fault{kind: kindFailRate, path: path, match: f.match, status: status, rate: rate})
+}
+
+// DropAfterApply applies the next n matching calls to path, then closes the connection without a
+// response, as when a response is lost after LiteLLM applied the call.
+func (f Faults) DropAfterApply(path string, n int) *Fault {
+	return f.s.faults.install(&Fault{kind: kindDrop, path: path, match: f.match, remaining: n})
+}
+
+// RateLimitNext answers the next n matching calls to path with 429 and a Retry-After header,
+// without applying them.
+func (f Faults) RateLimitNext(path string, n int, retryAfter time.Duration) *Fault {
+	if retryAfter < time.Second {
+		retryAfter = time.Second // Retry-After has whole seconds
+	}
+	return f.s.faults.install(&Fault{kind: kindRateLimit, path: path, match: f.match, remaining: n, retryAfter: retryAfter})
+}
+
+// Watch changes nothing: its Hits count the matching calls to path from now on, e.g. the reads
+// that prove an object was reconciled again.
+func (f Faults) Watch(path string) *Fault {
+	return f.s.faults.install(&Fault{kind: kindWatch, path: path, match: f.match})
 }
 
 // SetLatency delays every LiteLLM call by fixed plus a random duration in [0, jitter].
@@ -105,53 +240,43 @@ func (s *Simulator) SetLatency(fixed, jitter time.Duration) {
 }
 
 // SetPathLatency adds d to every call to path (on top of SetLatency); d <= 0 removes it.
-func (s *Simulator) SetPathLatency(path string, d time.Duration) {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	if d <= 0 {
-		delete(s.faults.pathLatency, path)
-		return
-	}
-	s.faults.pathLatency[path] = d
+func (s *Simulator) SetPathLatency(path string, d time.Duration) *Fault {
+	return s.For(Match{}).SetPathLatency(path, d)
 }
 
 // FailNext answers the next n calls to path with status, without applying them.
-func (s *Simulator) FailNext(path string, status int, n int) {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	s.faults.failNext[path] = countedStatus{status: status, n: n}
+func (s *Simulator) FailNext(path string, status, n int) *Fault {
+	return s.For(Match{}).FailNext(path, status, n)
 }
 
 // FailRate answers a fraction rate (0..1) of the calls to path with status, without applying them.
-func (s *Simulator) FailRate(path string, status int, rate float64) {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	if rate <= 0 {
-		delete(s.faults.failRate, path)
-		return
-	}
-	s.faults.failRate[path] = ratedStatus{status: status, rate: rate}
+func (s *Simulator) FailRate(path string, status int, rate float64) *Fault {
+	return s.For(Match{}).FailRate(path, status, rate)
 }
 
 // DropAfterApply applies the next n calls to path, then closes the connection without a response.
-func (s *Simulator) DropAfterApply(path string, n int) {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	s.faults.dropNext[path] = n
+func (s *Simulator) DropAfterApply(path string, n int) *Fault {
+	return s.For(Match{}).DropAfterApply(path, n)
 }
 
 // RateLimitNext answers the next n calls to path with 429 and a Retry-After header, without applying them.
-func (s *Simulator) RateLimitNext(path string, n int, retryAfter time.Duration) {
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	if retryAfter < time.Second {
-		retryAfter = time.Second // Retry-After has whole seconds
-	}
-	s.faults.rateLimit[path] = countedRetry{n: n, retryAfter: retryAfter}
+func (s *Simulator) RateLimitNext(path string, n int, retryAfter time.Duration) *Fault {
+	return s.For(Match{}).RateLimitNext(path, n, retryAfter)
 }
 
 // ClearFaults removes every injected fault, latency included (SetDown is separate).
 func (s *Simulator) ClearFaults() { s.faults.init() }
+
+// FaultStatuses lists the installed rules with their hits, in installation order.
+func (s *Simulator) FaultStatuses() []FaultStatus {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	out := make([]FaultStatus, 0, len(s.faults.rules))
+	for _, r := range s.faults.rules {
+		out = append(out, FaultStatus{Kind: string(r.kind), Path: r.path, Match: r.match, Hits: r.hits, Remaining: r.remaining})
+	}
+	return out
+}
 
 func writeInjectedFailure(w http.ResponseWriter, status int, v Variant) {
 	msg := http.StatusText(status)

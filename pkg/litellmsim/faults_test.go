@@ -1,6 +1,7 @@
 package litellmsim
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -194,4 +195,89 @@ func TestConcurrentUse(t *testing.T) {
 	assert.Len(t, sim.Keys(), 41)
 	k, _ := sim.KeyByHash(raw)
 	assert.InDelta(t, 40*DefaultCostPerCall, k.Spend, 1e-9)
+}
+
+// TestScopedFaults: a rule with a Match acts only on calls about its object, however the call names
+// it, and counts the calls it hit.
+func TestScopedFaults(t *testing.T) {
+	const (
+		raw   = "sk-scoped-key-0001"
+		other = "sk-other-key-0002"
+	)
+	cases := []struct {
+		reason   string
+		match    Match
+		path     string
+		hit      func(c *apiClient) response // a call about the object
+		miss     func(c *apiClient) response // a call about another object on the same path
+		wantMiss int                         // the miss's status (the fault must not touch it)
+	}{
+		{reason: "an alias in the body", match: Match{KeyAlias: "mine"}, path: "/key/update",
+			hit:  func(c *apiClient) response { return c.post("/key/update", map[string]any{"key": raw, "key_alias": "mine"}) },
+			miss: func(c *apiClient) response { return c.post("/key/update", map[string]any{"key": other}) }, wantMiss: 200},
+		{reason: "an alias resolved from the hash in the query", match: Match{KeyAlias: "mine"}, path: "/key/info",
+			hit:  func(c *apiClient) response { return c.get("/key/info?key=" + HashKey(raw)) },
+			miss: func(c *apiClient) response { return c.get("/key/info?key=" + HashKey(other)) }, wantMiss: 200},
+		{reason: "a key hash matched by the raw key sent", match: Match{KeyHash: HashKey(raw)}, path: "/key/delete",
+			hit:  func(c *apiClient) response { return c.post("/key/delete", map[string]any{"keys": []string{raw}}) },
+			miss: func(c *apiClient) response { return c.post("/key/delete", map[string]any{"keys": []string{other}}) }, wantMiss: 200},
+		{reason: "a team id in the query", match: Match{TeamID: "t1"}, path: "/team/info",
+			hit:  func(c *apiClient) response { return c.get("/team/info?team_id=t1") },
+			miss: func(c *apiClient) response { return c.get("/team/info?team_id=t2") }, wantMiss: 200},
+		{reason: "a user id inside member", match: Match{UserID: "u1"}, path: "/team/member_add",
+			hit: func(c *apiClient) response {
+				return c.post("/team/member_add", map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_id": "u1"}})
+			},
+			miss: func(c *apiClient) response {
+				return c.post("/team/member_add", map[string]any{"team_id": "t1", "member": []any{map[string]any{"role": "user", "user_id": "u2"}}})
+			}, wantMiss: 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			sim, c := newTestSim(t)
+			c.mustGenerate(map[string]any{"key": raw, "key_alias": "mine"})
+			c.mustGenerate(map[string]any{"key": other, "key_alias": "theirs"})
+			c.mustOK("/team/new", map[string]any{"team_id": "t1"})
+			c.mustOK("/team/new", map[string]any{"team_id": "t2"})
+
+			fault := sim.For(tc.match).FailNext(tc.path, 503, 1)
+			assert.Equal(t, tc.wantMiss, tc.miss(c).status, "a call about another object is not touched")
+			assert.Zero(t, fault.Hits())
+			assert.Equal(t, 503, tc.hit(c).status, "the call about the object fails")
+			assert.Equal(t, 1, fault.Hits())
+			assert.NotEqual(t, 503, tc.hit(c).status, "only the next call")
+			assert.Equal(t, 1, fault.Hits())
+		})
+	}
+}
+
+func TestWatchCountsWithoutChanging(t *testing.T) {
+	sim, c := newTestSim(t)
+	raw := c.mustGenerate(map[string]any{"key_alias": "watched"})
+	otherRaw := c.mustGenerate(map[string]any{"key_alias": "other"})
+	watch := sim.For(Match{KeyAlias: "watched"}).Watch("/key/info")
+	assert.Equal(t, 200, c.get("/key/info?key="+raw).status)
+	assert.Equal(t, 200, c.get("/key/info?key="+HashKey(raw)).status)
+	assert.Equal(t, 200, c.get("/key/info?key="+otherRaw).status)
+	assert.Equal(t, 2, watch.Hits(), "both reads of the watched key, by raw value and by hash, none of the other")
+}
+
+func TestScopedFaultsOverTheAdminAPI(t *testing.T) {
+	sim, c := newTestSim(t)
+	c.mustOK("/__sim/faults", map[string]any{
+		"drop_after_apply": []any{map[string]any{"path": "/user/new", "n": 1, "match": map[string]any{"user_id": "u1"}}},
+	})
+	assert.Equal(t, 200, c.post("/user/new", map[string]any{"user_id": "u2", "auto_create_key": false}).status, "another user is not dropped")
+	_, err := rawPost(t, c.base+"/user/new", testMasterKey, `{"user_id": "u1", "auto_create_key": false}`)
+	require.Error(t, err, "the matching call is applied and its response lost")
+	_, found := sim.User("u1")
+	assert.True(t, found)
+
+	var listed struct {
+		Faults []FaultStatus `json:"faults"`
+	}
+	r := c.get("/__sim/faults")
+	require.Equal(t, 200, r.status)
+	require.NoError(t, json.Unmarshal(r.raw, &listed))
+	assert.Equal(t, []FaultStatus{{Kind: "drop_after_apply", Path: "/user/new", Match: Match{UserID: "u1"}, Hits: 1}}, listed.Faults)
 }

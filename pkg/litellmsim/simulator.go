@@ -143,7 +143,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		abortConnection(w)
 		return
 	}
-	plan := s.faults.plan(r.URL.Path)
+	plan := s.faults.plan(r.URL.Path, func() subject { return s.subjectOf(r) })
 	if plan.latency > 0 {
 		timer := time.NewTimer(plan.latency)
 		select {
