@@ -6,14 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +24,7 @@ import (
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/pkg/operator"
 	"github.com/litellm-operator/litellm-operator/test/controlplane"
+	"github.com/litellm-operator/litellm-operator/test/harness"
 )
 
 const (
@@ -48,8 +46,8 @@ type demo struct {
 
 	started   time.Time
 	cp        *controlplane.ControlPlane
-	sim       *child
-	operator  *child
+	sim       *harness.Process
+	operator  *harness.Process
 	k8s       client.Client
 	url       string // the LiteLLM proxy
 	masterKey string
@@ -179,7 +177,7 @@ func (d *demo) build(ctx context.Context) error {
 			return ctx.Err()
 		}
 		stop()
-		return fmt.Errorf("`make build controlplane` failed (%w); end of %s:\n%s", err, d.rel(logPath), indent(tailOf(logPath, 2000)))
+		return fmt.Errorf("`make build controlplane` failed (%w); end of %s:\n%s", err, d.rel(logPath), indent(harness.Tail(logPath, 2000)))
 	}
 	stop()
 	d.ui.done("Built the operator, the simulator and the control plane (%s)", elapsed(time.Since(start)))
@@ -248,8 +246,10 @@ func (d *demo) startLiteLLM(_ context.Context) error {
 		return nil
 	}
 	d.masterKey = "sk-demo-" + randomHex(12)
-	sim, url, err := startSimulator(filepath.Join(d.cfg.root, "bin", "litellm-sim"), d.path("litellm-sim.log"), d.masterKey,
-		[]string{envMarker + "=" + d.cfg.dir})
+	sim, url, err := harness.StartPrintingURL(harness.Command{
+		Name: "the LiteLLM simulator", Path: filepath.Join(d.cfg.root, "bin", "litellm-sim"), Args: []string{"--listen", "127.0.0.1:0"},
+		Env: []string{envMarker + "=" + d.cfg.dir, "LITELLM_MASTER_KEY=" + d.masterKey}, LogPath: d.path("litellm-sim.log"),
+	}, 30*time.Second)
 	if sim != nil {
 		d.sim = sim
 	}
@@ -266,16 +266,19 @@ func (d *demo) startLiteLLM(_ context.Context) error {
 
 func (d *demo) startOperator(ctx context.Context) error {
 	start := time.Now()
-	probe, err := freeAddress()
+	addrs, err := harness.FreeAddresses(1)
 	if err != nil {
 		return err
 	}
+	probe := addrs[0]
 	logPath := d.path("operator.log")
-	op, err := startChild("operator", logPath, nil,
-		[]string{"KUBECONFIG=" + d.path("kubeconfig"), "WATCH_NAMESPACE=", envMarker + "=" + d.cfg.dir},
-		filepath.Join(d.cfg.root, "bin", "manager"),
-		"--metrics-bind-address=0", "--health-probe-bind-address="+probe,
-		"--resync-period="+demoResync.String(), "--zap-encoder=console", "--zap-time-encoding=iso8601")
+	op, err := harness.Start(harness.Command{
+		Name: "the operator", Path: filepath.Join(d.cfg.root, "bin", "manager"),
+		Args: []string{"--metrics-bind-address=0", "--health-probe-bind-address=" + probe,
+			"--resync-period=" + demoResync.String(), "--zap-encoder=console", "--zap-time-encoding=iso8601"},
+		Env:     []string{"KUBECONFIG=" + d.path("kubeconfig"), "WATCH_NAMESPACE=", envMarker + "=" + d.cfg.dir},
+		LogPath: logPath,
+	})
 	if op != nil {
 		d.operator = op
 	}
@@ -287,17 +290,13 @@ func (d *demo) startOperator(ctx context.Context) error {
 	}
 	stop := d.ui.spin(func() string { return fmt.Sprintf("Starting the operator (%s)", elapsed(time.Since(start))) })
 	defer stop()
-	deadline := time.Now().Add(60 * time.Second)
-	for !httpOK(ctx, "http://"+probe+"/readyz") {
-		switch {
-		case ctx.Err() != nil:
+	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := harness.WaitHTTP(readyCtx, nil, "http://"+probe+"/readyz", op); err != nil {
+		if ctx.Err() != nil {
 			return ctx.Err()
-		case op.exited():
-			return fmt.Errorf("the operator exited at start-up (%s); end of %s:\n%s", exitStatus(op.err), d.rel(logPath), indent(op.tail()))
-		case time.Now().After(deadline):
-			return fmt.Errorf("the operator was not ready after 60s; end of %s:\n%s", d.rel(logPath), indent(op.tail()))
 		}
-		time.Sleep(100 * time.Millisecond)
+		return fmt.Errorf("the operator did not become ready (log: %s): %w", d.rel(logPath), err)
 	}
 	stop()
 	d.ui.done("Operator running as a process: bin/manager, log in %s (%s)", d.rel(logPath), elapsed(time.Since(start)))
@@ -460,16 +459,16 @@ Docs: docs/virtualkeys.md, docs/users.md, docs/teams.md, docs/teammemberassociat
 	d.ui.printf("\nPress Ctrl-C to stop everything and clean up.")
 	var simDone <-chan struct{}
 	if d.sim != nil {
-		simDone = d.sim.done
+		simDone = d.sim.Done()
 	}
 	select {
 	case <-ctx.Done():
 		d.ui.printf("")
 		return nil
-	case <-d.operator.done:
-		return fmt.Errorf("the operator exited (%s); end of %s:\n%s", exitStatus(d.operator.err), d.rel(d.operator.log.Name()), indent(d.operator.tail()))
+	case <-d.operator.Done():
+		return fmt.Errorf("the operator exited (%v); end of %s:\n%s", d.operator.Err(), d.rel(d.operator.LogPath()), indent(d.operator.Tail(1500)))
 	case <-simDone:
-		return fmt.Errorf("the LiteLLM simulator exited (%s); end of its log:\n%s", exitStatus(d.sim.err), indent(d.sim.tail()))
+		return fmt.Errorf("the LiteLLM simulator exited (%v); end of its log:\n%s", d.sim.Err(), indent(d.sim.Tail(1500)))
 	}
 }
 
@@ -477,16 +476,16 @@ Docs: docs/virtualkeys.md, docs/users.md, docs/teams.md, docs/teammemberassociat
 func (d *demo) shutdown(failed bool) {
 	start := time.Now()
 	stop := d.ui.spin(func() string { return fmt.Sprintf("Stopping (%s)", elapsed(time.Since(start))) })
-	if d.cfg.external() && d.k8s != nil && d.operator != nil && !d.operator.exited() {
+	if d.cfg.external() && d.k8s != nil && d.operator != nil && !d.operator.Exited() {
 		d.removeFromLiteLLM()
 	}
 	var what []string
 	if d.operator != nil {
-		d.operator.stop(10 * time.Second)
+		_ = d.operator.Stop(10 * time.Second)
 		what = append(what, "the operator")
 	}
 	if d.sim != nil {
-		d.sim.stop(5 * time.Second)
+		_ = d.sim.Stop(5 * time.Second)
 		what = append(what, "the simulator")
 	}
 	if d.cp != nil {
@@ -574,28 +573,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func freeAddress() (string, error) {
-	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = l.Close() }()
-	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
-}
-
-func httpOK(ctx context.Context, url string) bool {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return false
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }

@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 
 	authv1alpha1 "github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/test/controlplane"
+	"github.com/litellm-operator/litellm-operator/test/harness/suite"
 )
 
 var (
@@ -34,42 +36,37 @@ var (
 	restCfg *rest.Config
 )
 
-func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	if err := authv1alpha1.AddToScheme(scheme); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if err := corev1.AddToScheme(scheme); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-
-	cfg, stop, err := startControlPlane(filepath.Join(repoRoot, "config", "crd", "bases"))
+// world is the control plane with our CRDs, started by the first test that needs it.
+var world = suite.New(func() (struct{}, func() error, error) {
+	cp, err := controlplane.Start(controlplane.Options{CRDDirectoryPaths: []string{filepath.Join(repoRoot, "config", "crd", "bases")}})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "starting the control plane:", err)
-		return 1
+		return struct{}{}, nil, err
 	}
-	defer func() {
-		if err := stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "stopping the control plane:", err)
-		}
-	}()
-	restCfg = cfg
-
+	restCfg = cp.Config()
 	if k8s, err = client.New(restCfg, client.Options{Scheme: scheme}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return struct{}{}, nil, errors.Join(err, cp.Stop())
 	}
-	return m.Run()
+	return struct{}{}, cp.Stop, nil
+})
+
+func TestMain(m *testing.M) {
+	if err := errors.Join(authv1alpha1.AddToScheme(scheme), corev1.AddToScheme(scheme)); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := world.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stopping the control plane:", err)
+		code = 1
+	}
+	os.Exit(code)
 }
 
-// newNamespace gives each test its own namespace, so object names never collide between tests.
+// newNamespace gives each test its own namespace, so object names never collide between tests. It
+// starts the control plane on first use, or skips the test when it is not built.
 func newNamespace(t *testing.T) string {
 	t.Helper()
+	world.Get(t)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "api-test-"}}
 	if err := k8s.Create(context.Background(), ns); err != nil {
 		t.Fatalf("creating a namespace: %v", err)
@@ -77,21 +74,12 @@ func newNamespace(t *testing.T) string {
 	return ns.Name
 }
 
-// startControlPlane runs etcd and kube-apiserver with our CRDs installed, using the project's
-// local control plane (the same binaries envtest would use).
-func startControlPlane(crdDir string) (*rest.Config, func() error, error) {
-	cp, err := controlplane.Start(controlplane.Options{BinDir: assetsDir(), CRDDirectoryPaths: []string{crdDir}})
-	if err != nil {
-		return nil, nil, err
-	}
-	return cp.Config(), cp.Stop, nil
-}
-
 // assetsDir holds etcd, kube-apiserver and kubectl: $KUBEBUILDER_ASSETS, else where the Makefile
 // builds them.
 func assetsDir() string {
-	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
-		return dir
+	dir, err := controlplane.ResolveBinDir("")
+	if err != nil {
+		return filepath.Join(repoRoot, "bin", "k8s", controlplane.KubernetesVersion+"-"+runtime.GOOS+"-"+runtime.GOARCH)
 	}
-	return filepath.Join(repoRoot, "bin", "k8s", "1.37.2-"+runtime.GOOS+"-"+runtime.GOARCH)
+	return dir
 }

@@ -27,6 +27,7 @@ var openShiftNames = []string{
 // TestShortNamesDoNotCollide lists what the API server serves and checks that our short names
 // reach only our kinds.
 func TestShortNamesDoNotCollide(t *testing.T) {
+	world.Get(t)
 	dc, err := discovery.NewDiscoveryClientForConfig(restCfg)
 	require.NoError(t, err)
 	lists, err := dc.ServerPreferredResources()

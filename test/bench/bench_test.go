@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/litellm-operator/litellm-operator/test/harness/suite"
 )
 
 // TestSmallRun runs the benchmark end to end with 50 keys, so it cannot rot. It asserts only what
@@ -16,8 +18,9 @@ import (
 // unchanged keys that write nothing and read LiteLLM at most once per object.
 func TestSmallRun(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a control plane, the operator and a simulator")
+		t.Skip("-short: starts a control plane, the operator and a simulator")
 	}
+	suite.SkipWithoutControlPlane(t)
 	const keys = 50
 	root, err := repositoryRoot()
 	require.NoError(t, err)

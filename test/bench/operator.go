@@ -2,17 +2,14 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/litellm-operator/litellm-operator/test/harness"
 )
 
 // operatorArgs are the manager flags a phase chooses.
@@ -45,13 +42,9 @@ func (a operatorArgs) flags(metricsAddr, probeAddr string) []string {
 // operatorProcess is the manager binary running as a child of the benchmark: its memory must be
 // its own to be measured.
 type operatorProcess struct {
-	cmd        *exec.Cmd
-	log        *os.File
+	proc       *harness.Process
 	metricsURL string
-	readyURL   string
 	http       *http.Client
-	done       chan struct{}
-	waitErr    error
 }
 
 // operatorMetricFamilies are the metric families the benchmark reads from the manager. The
@@ -80,82 +73,33 @@ func operatorMetricsURL(addr string) string {
 // startOperator runs binary with KUBECONFIG set and its output in logPath, and waits until its
 // probe endpoint answers.
 func startOperator(ctx context.Context, binary, kubeconfig, logPath string, a operatorArgs) (*operatorProcess, error) {
-	ports, err := freePorts(2)
+	addrs, err := harness.FreeAddresses(2)
 	if err != nil {
 		return nil, err
 	}
-	metricsAddr := "127.0.0.1:" + strconv.Itoa(ports[0])
-	probeAddr := "127.0.0.1:" + strconv.Itoa(ports[1])
-	logFile, err := os.Create(logPath) //nolint:gosec // the path is the benchmark's own run folder
+	metricsAddr, probeAddr := addrs[0], addrs[1]
+	proc, err := harness.Start(harness.Command{
+		Name: "the operator", Path: binary, Args: a.flags(metricsAddr, probeAddr),
+		Env: []string{"KUBECONFIG=" + kubeconfig}, LogPath: logPath,
+	})
 	if err != nil {
 		return nil, err
 	}
-	// No context: the process is ended by stop, with a grace period, never by a cancelled context.
-	cmd := exec.Command(binary, a.flags(metricsAddr, probeAddr)...) //nolint:gosec,noctx // our own manager binary
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = childAttributes()
-	if err := cmd.Start(); err != nil {
-		_ = logFile.Close()
-		return nil, fmt.Errorf("starting the operator %s: %w", binary, err)
-	}
-	o := &operatorProcess{
-		cmd: cmd, log: logFile,
-		metricsURL: operatorMetricsURL(metricsAddr),
-		readyURL:   "http://" + probeAddr + "/readyz",
-		http:       &http.Client{Timeout: 10 * time.Second},
-		done:       make(chan struct{}),
-	}
-	go func() {
-		o.waitErr = cmd.Wait()
-		close(o.done)
-	}()
-	if err := o.waitReady(ctx, time.Minute); err != nil {
+	o := &operatorProcess{proc: proc, metricsURL: operatorMetricsURL(metricsAddr), http: &http.Client{Timeout: 10 * time.Second}}
+	readyCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := harness.WaitHTTP(readyCtx, o.http, "http://"+probeAddr+"/readyz", proc); err != nil {
 		_ = o.stop()
-		return nil, err
+		return nil, fmt.Errorf("the operator was not ready (log: %s): %w", logPath, err)
 	}
 	return o, nil
 }
 
-func (o *operatorProcess) pid() int { return o.cmd.Process.Pid }
-
-func (o *operatorProcess) exited() bool {
-	select {
-	case <-o.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (o *operatorProcess) waitReady(ctx context.Context, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.readyURL, nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := o.http.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if o.exited() {
-			return fmt.Errorf("the operator exited during start-up (see %s): %w", o.log.Name(), o.waitErr)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("the operator was not ready within %s; see %s", timeout, o.log.Name())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
+func (o *operatorProcess) pid() int { return o.proc.Pid() }
 
 func (o *operatorProcess) metrics(ctx context.Context) (metricSet, error) {
-	if o.exited() {
-		return nil, fmt.Errorf("the operator exited (see %s): %w", o.log.Name(), o.waitErr)
+	if o.proc.Exited() {
+		return nil, fmt.Errorf("the operator exited (see %s): %v", o.proc.LogPath(), o.proc.Err())
 	}
 	return scrape(ctx, o.http, o.metricsURL, keepOperatorMetric)
 }
@@ -200,24 +144,7 @@ func (o *operatorProcess) waitIdle(ctx context.Context, minReconciles float64, t
 }
 
 // stop sends SIGTERM to the operator's process group and SIGKILL after a grace period.
-func (o *operatorProcess) stop() error {
-	defer func() { _ = o.log.Close() }()
-	if o.exited() {
-		return nil
-	}
-	pgid := -o.pid()
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
-	select {
-	case <-o.done:
-		return nil
-	case <-time.After(15 * time.Second):
-	}
-	if err := syscall.Kill(pgid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("killing the operator: %w", err)
-	}
-	<-o.done
-	return nil
-}
+func (o *operatorProcess) stop() error { return o.proc.Stop(15 * time.Second) }
 
 // controllerName is the VirtualKey controller's name in the manager's metrics.
 const controllerName = "virtualkey"
@@ -240,23 +167,4 @@ func reconcileResults(m metricSet) map[string]float64 {
 // kubeRequests counts the operator's requests to the API server by HTTP method.
 func kubeRequests(m metricSet) map[string]float64 {
 	return m.GroupBy("rest_client_requests_total", nil, func(l map[string]string) string { return l["method"] })
-}
-
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	listeners := make([]net.Listener, 0, n)
-	defer func() {
-		for _, l := range listeners {
-			_ = l.Close()
-		}
-	}()
-	for range n {
-		l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		listeners = append(listeners, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }

@@ -1,20 +1,14 @@
 package bench
 
 import (
-	"bufio"
-	"bytes"
-	"fmt"
+	"errors"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
+
+	"github.com/prometheus/procfs"
 )
 
-// Figures from Linux's /proc. The benchmark runs on Linux only (so do the control-plane binaries).
-
-// clockTicks is USER_HZ, the unit of the CPU times in /proc/<pid>/stat: 100 on every Linux
-// architecture Go supports.
-const clockTicks = 100
+// Figures from Linux's /proc, read with prometheus/procfs. The benchmark runs on Linux only (so do
+// the control-plane binaries).
 
 // memory is a process's resident set now and at its peak, in bytes.
 type memory struct {
@@ -23,41 +17,18 @@ type memory struct {
 
 // readMemory reads VmRSS and VmHWM (the peak RSS) of pid.
 func readMemory(pid int) (memory, error) {
-	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return memory{}, err
 	}
-	return parseStatusMemory(data)
-}
-
-func parseStatusMemory(status []byte) (memory, error) {
-	var m memory
-	found := 0
-	sc := bufio.NewScanner(bytes.NewReader(status))
-	for sc.Scan() {
-		key, value, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (key != "VmRSS" && key != "VmHWM") {
-			continue
-		}
-		fields := strings.Fields(value)
-		if len(fields) != 2 || fields[1] != "kB" {
-			return memory{}, fmt.Errorf("unexpected %s line %q", key, sc.Text())
-		}
-		kb, err := strconv.ParseUint(fields[0], 10, 64)
-		if err != nil {
-			return memory{}, err
-		}
-		if key == "VmRSS" {
-			m.RSS = kb * 1024
-		} else {
-			m.Peak = kb * 1024
-		}
-		found++
+	st, err := p.NewStatus()
+	if err != nil {
+		return memory{}, err
 	}
-	if found != 2 {
-		return memory{}, fmt.Errorf("VmRSS or VmHWM missing from /proc status")
+	if st.VmRSS == 0 {
+		return memory{}, errors.New("no VmRSS in /proc status (a kernel thread?)")
 	}
-	return m, nil
+	return memory{RSS: st.VmRSS, Peak: st.VmHWM}, nil
 }
 
 // procStat is what the benchmark reads from /proc/<pid>/stat.
@@ -68,57 +39,29 @@ type procStat struct {
 }
 
 func readProcStat(pid int) (procStat, error) {
-	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return procStat{}, err
 	}
-	return parseProcStat(string(data))
-}
-
-// parseProcStat reads "pid (comm) state ppid ... utime stime ...". comm may hold spaces and
-// parentheses, so the fields are counted from the last ')'.
-func parseProcStat(line string) (procStat, error) {
-	open, end := strings.IndexByte(line, '('), strings.LastIndexByte(line, ')')
-	if open < 0 || end < open {
-		return procStat{}, fmt.Errorf("malformed /proc stat %q", line)
-	}
-	fields := strings.Fields(line[end+1:])
-	// fields[0] is the state (field 3); utime and stime are fields 14 and 15.
-	if len(fields) < 13 {
-		return procStat{}, fmt.Errorf("short /proc stat %q", line)
-	}
-	ppid, err := strconv.Atoi(fields[1])
+	st, err := p.Stat()
 	if err != nil {
 		return procStat{}, err
 	}
-	utime, err := strconv.ParseUint(fields[11], 10, 64)
-	if err != nil {
-		return procStat{}, err
-	}
-	stime, err := strconv.ParseUint(fields[12], 10, 64)
-	if err != nil {
-		return procStat{}, err
-	}
-	return procStat{Comm: line[open+1 : end], PPID: ppid, CPUSecs: float64(utime+stime) / clockTicks}, nil
+	return procStat{Comm: st.Comm, PPID: st.PPID, CPUSecs: st.CPUTime()}, nil
 }
 
 // childrenByName maps the command names of this process's children to their pids (the
 // control-plane processes are started by package controlplane as our children).
 func childrenByName() map[string]int {
 	out := map[string]int{}
-	entries, err := os.ReadDir("/proc")
+	procs, err := procfs.AllProcs()
 	if err != nil {
 		return out
 	}
 	self := os.Getpid()
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		st, err := readProcStat(pid)
-		if err == nil && st.PPID == self {
-			out[st.Comm] = pid
+	for _, p := range procs {
+		if st, err := p.Stat(); err == nil && st.PPID == self {
+			out[st.Comm] = p.PID
 		}
 	}
 	return out
@@ -128,34 +71,19 @@ func childrenByName() map[string]int {
 type cpuTotals struct{ Busy, Total float64 }
 
 func readCPUTotals() (cpuTotals, error) {
-	data, err := os.ReadFile("/proc/stat")
+	fs, err := procfs.NewDefaultFS()
 	if err != nil {
 		return cpuTotals{}, err
 	}
-	return parseCPUTotals(string(data))
+	st, err := fs.Stat()
+	if err != nil {
+		return cpuTotals{}, err
+	}
+	return cpuTotalsOf(st.CPUTotal), nil
 }
 
-func parseCPUTotals(stat string) (cpuTotals, error) {
-	line, _, _ := strings.Cut(stat, "\n")
-	fields := strings.Fields(line)
-	if len(fields) < 5 || fields[0] != "cpu" {
-		return cpuTotals{}, fmt.Errorf("unexpected /proc/stat first line %q", line)
-	}
-	var t cpuTotals
-	// user nice system idle iowait irq softirq steal (guest time is already in user).
-	for i, f := range fields[1:] {
-		if i >= 8 {
-			break
-		}
-		v, err := strconv.ParseUint(f, 10, 64)
-		if err != nil {
-			return cpuTotals{}, err
-		}
-		secs := float64(v) / clockTicks
-		t.Total += secs
-		if i != 3 && i != 4 { // idle, iowait
-			t.Busy += secs
-		}
-	}
-	return t, nil
+// cpuTotalsOf: busy is everything but idle and iowait; guest time is already counted in user.
+func cpuTotalsOf(c procfs.CPUStat) cpuTotals {
+	busy := c.User + c.Nice + c.System + c.IRQ + c.SoftIRQ + c.Steal
+	return cpuTotals{Busy: busy, Total: busy + c.Idle + c.Iowait}
 }

@@ -1,14 +1,19 @@
 package bench
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/litellm-operator/litellm-operator/test/harness"
 )
 
 // sample is one line of the Prometheus text exposition format.
@@ -21,84 +26,50 @@ type sample struct {
 // metricSet is one scrape. It is small and read a handful of times per run, so lookups scan it.
 type metricSet []sample
 
-// parseMetrics reads the Prometheus text format, keeping the samples whose metric name keep
-// accepts (nil keeps all). Comments and blank lines are skipped; a malformed line is an error.
+// parseMetrics reads the Prometheus text format (with prometheus/common/expfmt) into samples named as
+// the text format names them (a histogram's name_bucket, name_sum and name_count), keeping those
+// whose name keep accepts (nil keeps all). A malformed exposition is an error.
 func parseMetrics(r io.Reader, keep func(name string) bool) (metricSet, error) {
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(r)
+	if err != nil {
+		return nil, err
+	}
 	var out metricSet
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
+	add := func(name string, labels map[string]string, v float64) {
+		if keep == nil || keep(name) {
+			out = append(out, sample{Name: name, Labels: labels, Value: v})
 		}
-		nameEnd := strings.IndexAny(line, "{ ")
-		if nameEnd <= 0 {
-			return nil, fmt.Errorf("malformed metric line %q", line)
-		}
-		name := line[:nameEnd]
-		if keep != nil && !keep(name) {
-			continue
-		}
-		s := sample{Name: name, Labels: map[string]string{}}
-		rest := line[nameEnd:]
-		if rest[0] == '{' {
-			var err error
-			if s.Labels, rest, err = parseLabels(rest[1:]); err != nil {
-				return nil, fmt.Errorf("metric line %q: %w", line, err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(families)) {
+		for _, m := range families[name].GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			switch {
+			case m.GetHistogram() != nil:
+				h := m.GetHistogram()
+				for _, b := range h.GetBucket() {
+					add(name+"_bucket", withLabel(labels, "le", strconv.FormatFloat(b.GetUpperBound(), 'g', -1, 64)), float64(b.GetCumulativeCount()))
+				}
+				add(name+"_sum", labels, h.GetSampleSum())
+				add(name+"_count", labels, float64(h.GetSampleCount()))
+			case m.GetSummary() != nil:
+				add(name+"_sum", labels, m.GetSummary().GetSampleSum())
+				add(name+"_count", labels, float64(m.GetSummary().GetSampleCount()))
+			default:
+				add(name, labels, harness.Value(m))
 			}
 		}
-		fields := strings.Fields(rest)
-		if len(fields) == 0 {
-			return nil, fmt.Errorf("metric line %q has no value", line)
-		}
-		v, err := strconv.ParseFloat(fields[0], 64)
-		if err != nil {
-			return nil, fmt.Errorf("metric line %q: %w", line, err)
-		}
-		s.Value = v
-		out = append(out, s)
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
-// parseLabels reads `a="x",b="y"}` and returns the labels and what follows the closing brace.
-func parseLabels(s string) (map[string]string, string, error) {
-	labels := map[string]string{}
-	for {
-		s = strings.TrimLeft(s, " ,")
-		if s == "" {
-			return nil, "", errors.New("unterminated label set")
-		}
-		if s[0] == '}' {
-			return labels, s[1:], nil
-		}
-		eq := strings.IndexByte(s, '=')
-		if eq <= 0 || len(s) < eq+2 || s[eq+1] != '"' {
-			return nil, "", errors.New("malformed label")
-		}
-		name := strings.TrimSpace(s[:eq])
-		var value strings.Builder
-		i := eq + 2
-		for ; i < len(s) && s[i] != '"'; i++ {
-			if s[i] == '\\' && i+1 < len(s) {
-				i++
-				switch s[i] {
-				case 'n':
-					value.WriteByte('\n')
-				default:
-					value.WriteByte(s[i])
-				}
-				continue
-			}
-			value.WriteByte(s[i])
-		}
-		if i >= len(s) {
-			return nil, "", errors.New("unterminated label value")
-		}
-		labels[name] = value.String()
-		s = s[i+1:]
-	}
+func withLabel(labels map[string]string, name, value string) map[string]string {
+	out := maps.Clone(labels)
+	out[name] = value
+	return out
 }
 
 // Sum adds the values of every sample called name whose labels match all of match.

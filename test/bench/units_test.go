@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/procfs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/litellm-operator/litellm-operator/test/harness"
 )
 
 func TestPercentile(t *testing.T) {
@@ -162,24 +165,30 @@ func TestSubtractCounts(t *testing.T) {
 	assert.Equal(t, map[string]float64{"a": 2, "c": 1}, got, "unchanged keys are left out")
 }
 
-func TestProcParsers(t *testing.T) {
-	t.Run("status memory", func(t *testing.T) {
-		m, err := parseStatusMemory([]byte("Name:\tmanager\nVmHWM:\t  81920 kB\nVmRSS:\t   65536 kB\nThreads:\t12\n"))
+func TestProcReaders(t *testing.T) {
+	t.Run("this process's memory and CPU", func(t *testing.T) {
+		m, err := readMemory(os.Getpid())
 		require.NoError(t, err)
-		assert.Equal(t, memory{RSS: 64 << 20, Peak: 80 << 20}, m)
-		_, err = parseStatusMemory([]byte("Name:\tmanager\n"))
-		assert.Error(t, err, "a kernel thread has no VmRSS")
+		assert.Positive(t, m.RSS)
+		assert.GreaterOrEqual(t, m.Peak, m.RSS, "the peak is at least the current resident set")
+		st, err := readProcStat(os.Getpid())
+		require.NoError(t, err)
+		assert.Equal(t, os.Getppid(), st.PPID)
+		assert.GreaterOrEqual(t, st.CPUSecs, 0.0)
 	})
-	t.Run("stat with a command name holding spaces and parentheses", func(t *testing.T) {
-		st, err := parseProcStat("4242 (my (odd) cmd) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 12 0 1000 0 0")
+	t.Run("children by name", func(t *testing.T) {
+		p, err := harness.Start(harness.Command{Name: "sleep", Path: "/bin/sleep", Args: []string{"30"}, LogPath: filepath.Join(t.TempDir(), "sleep.log")})
 		require.NoError(t, err)
-		assert.Equal(t, procStat{Comm: "my (odd) cmd", PPID: 17, CPUSecs: 3}, st)
+		t.Cleanup(func() { _ = p.Stop(time.Second) })
+		assert.Equal(t, p.Pid(), childrenByName()["sleep"])
 	})
 	t.Run("machine CPU totals", func(t *testing.T) {
-		tot, err := parseCPUTotals("cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 50 0 25 400 25 0 0 0 0 0\n")
-		require.NoError(t, err)
-		assert.InDelta(t, 1.5, tot.Busy, 1e-9)
+		tot := cpuTotalsOf(procfs.CPUStat{User: 1, System: 0.5, Idle: 8, Iowait: 0.5, Guest: 0.3})
+		assert.InDelta(t, 1.5, tot.Busy, 1e-9, "idle and iowait are not busy; guest time is inside user already")
 		assert.InDelta(t, 10, tot.Total, 1e-9)
+		live, err := readCPUTotals()
+		require.NoError(t, err)
+		assert.Greater(t, live.Total, live.Busy)
 	})
 }
 

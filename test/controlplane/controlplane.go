@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +17,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/litellm-operator/litellm-operator/test/harness"
 )
 
 // KubernetesVersion is the version of the binaries the Makefile builds into bin/k8s.
@@ -45,7 +46,7 @@ type ControlPlane struct {
 	dir, kubeconfig string
 	removeDir       bool
 	config          *rest.Config
-	processes       []*process
+	processes       []*harness.Process
 	stopOnce        sync.Once
 	stopErr         error
 }
@@ -54,7 +55,7 @@ type ControlPlane struct {
 // ports, writes an admin kubeconfig and installs the given CRDs. On error everything started so far
 // is stopped again.
 func Start(opts Options) (cp *ControlPlane, err error) {
-	binDir, err := resolveBinDir(opts.BinDir)
+	binDir, err := ResolveBinDir(opts.BinDir)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +80,7 @@ func Start(opts Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return cp, fmt.Errorf("writing certificates: %w", err)
 	}
-	ports, err := freePorts(3)
+	ports, err := harness.FreePorts(3)
 	if err != nil {
 		return cp, err
 	}
@@ -87,7 +88,7 @@ func Start(opts Options) (cp *ControlPlane, err error) {
 	etcdPeer := "http://127.0.0.1:" + strconv.Itoa(ports[1])
 	apiPort := ports[2]
 
-	etcd, err := startProcess(binDir, cp.dir, "etcd",
+	etcd, err := start(binDir, cp.dir, "etcd",
 		"--name=local",
 		"--data-dir="+filepath.Join(cp.dir, "etcd"),
 		"--listen-client-urls="+etcdClient, "--advertise-client-urls="+etcdClient,
@@ -98,11 +99,11 @@ func Start(opts Options) (cp *ControlPlane, err error) {
 		return cp, err
 	}
 	cp.processes = append(cp.processes, etcd)
-	if err := waitHTTP(etcd, http.DefaultClient, etcdClient+"/health", timeout); err != nil {
+	if err := waitHealthy(etcd, http.DefaultClient, etcdClient+"/health", timeout); err != nil {
 		return cp, err
 	}
 
-	api, err := startProcess(binDir, cp.dir, "kube-apiserver",
+	api, err := start(binDir, cp.dir, "kube-apiserver",
 		"--etcd-servers="+etcdClient,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
 		"--secure-port="+strconv.Itoa(apiPort),
@@ -136,7 +137,7 @@ func Start(opts Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return cp, err
 	}
-	if err := waitHTTP(api, httpClient, host+"/readyz", timeout); err != nil {
+	if err := waitHealthy(api, httpClient, host+"/readyz", timeout); err != nil {
 		return cp, err
 	}
 	if cp.kubeconfig, err = writeKubeconfig(cp.dir, host, certs); err != nil {
@@ -144,7 +145,7 @@ func Start(opts Options) (cp *ControlPlane, err error) {
 	}
 
 	if opts.GarbageCollection {
-		kcm, err := startProcess(binDir, cp.dir, "kube-controller-manager",
+		kcm, err := start(binDir, cp.dir, "kube-controller-manager",
 			"--kubeconfig="+cp.kubeconfig,
 			"--controllers=garbagecollector,namespace",
 			"--leader-elect=false", "--secure-port=0",
@@ -187,7 +188,7 @@ func (c *ControlPlane) Stop() error {
 	c.stopOnce.Do(func() {
 		var errs []error
 		for i := len(c.processes) - 1; i >= 0; i-- {
-			errs = append(errs, c.processes[i].stop(15*time.Second))
+			errs = append(errs, c.processes[i].Stop(15*time.Second))
 		}
 		if c.removeDir {
 			errs = append(errs, os.RemoveAll(c.dir))
@@ -197,7 +198,21 @@ func (c *ControlPlane) Stop() error {
 	return c.stopErr
 }
 
-func resolveBinDir(dir string) (string, error) {
+// MakeTarget builds the control-plane binaries and runs every test that needs them.
+const MakeTarget = "make test"
+
+// Unavailable says why a control plane cannot start here ("" when it can): the message for a test
+// skipped for want of one, naming the make target that builds it and runs the test.
+func Unavailable() string {
+	if _, err := ResolveBinDir(""); err != nil {
+		return fmt.Sprintf("needs a local control plane, which is not built (%v); `%s` builds it and runs this test", err, MakeTarget)
+	}
+	return ""
+}
+
+// ResolveBinDir returns the folder of the control-plane binaries: dir, else $KUBEBUILDER_ASSETS,
+// else bin/k8s/<version>-<os>-<arch> of the repository. The error says how to build them.
+func ResolveBinDir(dir string) (string, error) {
 	if dir == "" {
 		dir = os.Getenv("KUBEBUILDER_ASSETS")
 	}
@@ -236,49 +251,18 @@ func repositoryRoot() (string, error) {
 	}
 }
 
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	var listeners []net.Listener
-	defer func() {
-		for _, l := range listeners {
-			_ = l.Close()
-		}
-	}()
-	for range n {
-		l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		listeners = append(listeners, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
+// start runs one control-plane binary from binDir, its output in logDir/<name>.log.
+func start(binDir, logDir, name string, args ...string) (*harness.Process, error) {
+	return harness.Start(harness.Command{
+		Name: name, Path: filepath.Join(binDir, name), Args: args, LogPath: filepath.Join(logDir, name+".log"),
+	})
 }
 
-// waitHTTP polls url until it answers 200, failing early when the process has exited.
-func waitHTTP(p *process, client *http.Client, url string, timeout time.Duration) error {
+// waitHealthy polls url until it answers 200, failing early when the process has exited.
+func waitHealthy(p *harness.Process, client *http.Client, url string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := client.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if p.exited() {
-			return fmt.Errorf("%s exited during start-up: %w\n%s", p.name, p.err, p.tail())
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s not healthy after %s:\n%s", p.name, timeout, p.tail())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	return harness.WaitHTTP(ctx, client, url, p)
 }
 
 func writeKubeconfig(dir, host string, certs *pki) (string, error) {

@@ -17,6 +17,7 @@ import (
 // TestGarbageCollection proves the local control plane deletes owned objects like a real cluster:
 // the operator relies on that for key Secrets and the child VirtualKeys of Users.
 func TestGarbageCollection(t *testing.T) {
+	skipWithoutBinaries(t)
 	cp, err := Start(Options{GarbageCollection: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, cp.Stop()) })
@@ -45,12 +46,13 @@ func TestGarbageCollection(t *testing.T) {
 
 // TestStopEndsEveryProcess checks that no etcd, kube-apiserver or kube-controller-manager outlives Stop.
 func TestStopEndsEveryProcess(t *testing.T) {
+	skipWithoutBinaries(t)
 	cp, err := Start(Options{GarbageCollection: true})
 	require.NoError(t, err)
 	require.Len(t, cp.processes, 3)
 	pids := make([]int, 0, len(cp.processes))
 	for _, p := range cp.processes {
-		pids = append(pids, p.cmd.Process.Pid)
+		pids = append(pids, p.Pid())
 	}
 	dir := cp.Dir()
 
@@ -67,4 +69,10 @@ func TestStartFailsClearlyWithoutBinaries(t *testing.T) {
 	_, err := Start(Options{BinDir: t.TempDir()})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "make controlplane")
+}
+
+func skipWithoutBinaries(t *testing.T) {
+	if reason := Unavailable(); reason != "" {
+		t.Skip(reason)
+	}
 }

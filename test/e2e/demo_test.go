@@ -15,12 +15,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/litellm-operator/litellm-operator/test/harness/suite"
 )
 
 // TestDemo runs the demo as a user would: first interactively, killed with SIGKILL once it waits
 // for Ctrl-C (a crash), then `make demo DEMO_ONCE=1` in the same folder, which must start cleanly,
 // succeed, and leave no process behind. DEMO_DIR keeps it away from a developer's own .demo/.
 func TestDemo(t *testing.T) {
+	suite.SkipWithoutControlPlane(t) // the demo would build it from source: minutes, not seconds
 	dir := filepath.Join(t.TempDir(), "demo")
 	bin := filepath.Join(t.TempDir(), "demo")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/demo") //nolint:gosec // fixed arguments

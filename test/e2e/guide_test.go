@@ -50,6 +50,7 @@ const (
 // TestGuide follows the virtual-keys guide command by command, in the guide's namespace (kubectl's
 // default), and checks each outcome in Kubernetes and in LiteLLM.
 func TestGuide(t *testing.T) {
+	requireEnv(t)
 	var key string // the raw key, read as the guide reads it
 
 	steps := []struct {

@@ -166,6 +166,7 @@ func ready(vk *v1alpha1.VirtualKey) bool {
 // createNamespace makes a namespace for one test.
 func createNamespace(t *testing.T, name string) {
 	t.Helper()
+	requireEnv(t)
 	require.NoError(t, env.k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}))
 }
 

@@ -2,12 +2,14 @@
 // a local control plane (with garbage collection) and the LiteLLM simulator binary, driven with
 // bin/kubectl exactly as the user guide shows. It also runs `make demo` once.
 //
-// The tests share one environment, started in TestMain, and run one after another; each uses its
-// own namespace (the guide's objects live in "default", as in the guide).
+// The tests share one environment, started by the first test that needs it (and skipped, saying
+// why, when the control plane is not built), and run one after another; each uses its own
+// namespace (the guide's objects live in "default", as in the guide).
 package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -25,6 +27,7 @@ import (
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/pkg/operator"
 	"github.com/litellm-operator/litellm-operator/test/controlplane"
+	"github.com/litellm-operator/litellm-operator/test/harness/suite"
 )
 
 const (
@@ -48,29 +51,56 @@ var env struct {
 	gcReady chan error
 	gcOnce  sync.Once
 	gcErr   error
+	// keepLogs keeps dir when a test failed.
+	keepLogs bool
 }
 
+var world = suite.New(startWorld)
+
 func TestMain(m *testing.M) {
-	code, err := runSuite(m)
+	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e setup failed:", err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	env.root = root
+	code := m.Run()
+	env.keepLogs = code != 0
+	if err := world.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stopping the e2e environment:", err)
 		code = 1
 	}
 	os.Exit(code)
 }
 
-func runSuite(m *testing.M) (code int, err error) {
-	if env.root, err = filepath.Abs(filepath.Join("..", "..")); err != nil {
-		return 1, err
-	}
+// requireEnv starts the shared environment on first use, or skips t without a control plane.
+func requireEnv(t *testing.T) {
+	t.Helper()
+	world.Get(t)
+}
+
+// startWorld builds the binaries under test and starts the control plane, the simulator and the
+// operator. Logs stay in env.dir when something failed.
+func startWorld() (_ struct{}, stop func() error, err error) {
 	if env.dir, err = os.MkdirTemp("", "litellm-e2e-"); err != nil {
-		return 1, err
+		return struct{}{}, nil, err
+	}
+	var stops []func() error
+	stopAll := func() error {
+		var errs []error
+		for i := len(stops) - 1; i >= 0; i-- {
+			errs = append(errs, stops[i]())
+		}
+		if err := errors.Join(errs...); err != nil || env.keepLogs {
+			fmt.Fprintln(os.Stderr, "e2e logs kept in", env.dir)
+			return err
+		}
+		return os.RemoveAll(env.dir)
 	}
 	defer func() {
-		if code == 0 && err == nil {
-			_ = os.RemoveAll(env.dir)
-		} else {
-			fmt.Fprintln(os.Stderr, "e2e logs kept in", env.dir)
+		if err != nil {
+			env.keepLogs = true
+			_ = stopAll()
 		}
 	}()
 
@@ -79,43 +109,42 @@ func runSuite(m *testing.M) (code int, err error) {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(env.root, "bin", b.out), b.pkg) //nolint:gosec // fixed arguments
 		cmd.Dir = env.root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return 1, fmt.Errorf("building %s: %w\n%s", b.pkg, err, out)
+			return struct{}{}, nil, fmt.Errorf("building %s: %w\n%s", b.pkg, err, out)
 		}
 	}
 
 	cpDir := filepath.Join(env.dir, "controlplane")
 	if err := os.MkdirAll(cpDir, 0o750); err != nil {
-		return 1, err
+		return struct{}{}, nil, err
 	}
-	env.cp, err = controlplane.Start(controlplane.Options{
+	if env.cp, err = controlplane.Start(controlplane.Options{
 		Dir:               cpDir,
 		GarbageCollection: true,
 		CRDDirectoryPaths: []string{filepath.Join(env.root, "config", "crd", "bases")},
-	})
-	if err != nil {
-		return 1, err
+	}); err != nil {
+		return struct{}{}, nil, err
 	}
-	defer func() { _ = env.cp.Stop() }()
+	stops = append(stops, env.cp.Stop)
 	if env.k8s, err = client.New(env.cp.Config(), client.Options{Scheme: operator.NewScheme(v1alpha1.AddToScheme)}); err != nil {
-		return 1, err
+		return struct{}{}, nil, err
 	}
 
 	if env.sim, err = startSimulator(filepath.Join(env.dir, "litellm-sim.log")); err != nil {
-		return 1, err
+		return struct{}{}, nil, err
 	}
-	defer env.sim.proc.stop()
+	stops = append(stops, func() error { return env.sim.proc.Stop(15 * time.Second) })
 
 	if err := createInstance(); err != nil {
-		return 1, err
+		return struct{}{}, nil, err
 	}
 	if env.operator, err = startOperator(); err != nil {
-		return 1, err
+		return struct{}{}, nil, err
 	}
-	defer func() { env.operator.stop() }()
+	// The operator is restarted by some tests: stop whichever runs at the end.
+	stops = append(stops, func() error { env.operator.stop(); return nil })
 	env.gcReady = make(chan error, 1)
 	go func() { env.gcReady <- waitForGarbageCollector() }()
-
-	return m.Run(), nil
+	return struct{}{}, stopAll, nil
 }
 
 // createInstance sets up the instance the guide's YAML names, by the documented convention: the

@@ -5,8 +5,6 @@ package manager_test
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"testing"
 	"time"
 
@@ -15,16 +13,20 @@ import (
 
 	"github.com/litellm-operator/litellm-operator/pkg/operator"
 	"github.com/litellm-operator/litellm-operator/test/controlplane"
+	"github.com/litellm-operator/litellm-operator/test/harness"
+	"github.com/litellm-operator/litellm-operator/test/harness/suite"
 )
 
 func TestManagerServesProbesAndStops(t *testing.T) {
+	suite.SkipWithoutControlPlane(t)
 	cp, err := controlplane.Start(controlplane.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, cp.Stop()) })
 
 	opts := operator.DefaultOptions()
-	opts.HealthProbeBindAddress = freeAddress(t)
-	opts.MetricsBindAddress = freeAddress(t)
+	addrs, err := harness.FreeAddresses(2)
+	require.NoError(t, err)
+	opts.HealthProbeBindAddress, opts.MetricsBindAddress = addrs[0], addrs[1]
 	opts.SecureMetrics = false
 	mgr, err := operator.NewManager(cp.Config(), operator.NewScheme(), opts)
 	require.NoError(t, err)
@@ -35,9 +37,11 @@ func TestManagerServesProbesAndStops(t *testing.T) {
 
 	for _, path := range []string{"/healthz", "/readyz"} {
 		url := fmt.Sprintf("http://%s%s", opts.HealthProbeBindAddress, path)
-		assert.Eventually(t, func() bool { return httpOK(url) }, 30*time.Second, 100*time.Millisecond, url)
+		assert.Eventually(t, func() bool { return harness.OK(context.Background(), nil, url) }, 30*time.Second, 100*time.Millisecond, url)
 	}
-	assert.Eventually(t, func() bool { return httpOK("http://" + opts.MetricsBindAddress + "/metrics") },
+	assert.Eventually(t, func() bool {
+		return harness.OK(context.Background(), nil, "http://"+opts.MetricsBindAddress+"/metrics")
+	},
 		30*time.Second, 100*time.Millisecond, "metrics endpoint")
 
 	cancel()
@@ -47,25 +51,4 @@ func TestManagerServesProbesAndStops(t *testing.T) {
 	case <-time.After(45 * time.Second):
 		t.Fatal("manager did not stop")
 	}
-}
-
-func freeAddress(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer func() { _ = l.Close() }()
-	return l.Addr().String()
-}
-
-func httpOK(url string) bool {
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
-	if err != nil {
-		return false
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }

@@ -2,8 +2,8 @@ package monitoring_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -27,6 +27,8 @@ import (
 	"github.com/litellm-operator/litellm-operator/pkg/litellmsim"
 	"github.com/litellm-operator/litellm-operator/pkg/operator"
 	"github.com/litellm-operator/litellm-operator/test/controlplane"
+	"github.com/litellm-operator/litellm-operator/test/harness"
+	"github.com/litellm-operator/litellm-operator/test/harness/suite"
 	"github.com/litellm-operator/litellm-operator/test/monitoring"
 )
 
@@ -45,52 +47,68 @@ var env struct {
 	metricsURL string
 }
 
+// world is started by the first test that needs it (newNamespace), or skips the tests that do when
+// the control plane is not built.
+var world = suite.New(start)
+
 func TestMain(m *testing.M) {
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "monitoring suite setup failed:", err)
+	code := m.Run()
+	if err := world.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stopping the monitoring suite:", err)
 		code = 1
 	}
 	os.Exit(code)
 }
 
-func run(m *testing.M) (int, error) {
+func start() (_ struct{}, stop func() error, err error) {
 	cp, err := controlplane.Start(controlplane.Options{
 		CRDDirectoryPaths: []string{filepath.Join("..", "..", "config", "crd", "bases")},
 	})
 	if err != nil {
-		return 1, err
+		return struct{}{}, nil, err
 	}
-	defer func() { _ = cp.Stop() }()
+	stops := []func() error{cp.Stop}
+	stopAll := func() error {
+		var errs []error
+		for i := len(stops) - 1; i >= 0; i-- {
+			errs = append(errs, stops[i]())
+		}
+		return errors.Join(errs...)
+	}
+	defer func() {
+		if err != nil {
+			_ = stopAll()
+		}
+	}()
 
 	sim, err := litellmsim.New(litellmsim.Options{MasterKey: masterKey})
 	if err != nil {
-		return 1, err
+		return struct{}{}, nil, err
 	}
 	if _, err := sim.Start("127.0.0.1:0"); err != nil {
-		return 1, err
+		return struct{}{}, nil, err
 	}
-	defer func() { _ = sim.Close() }()
+	stops = append(stops, sim.Close)
 	env.sim = sim
 
 	scheme := operator.NewScheme(v1alpha1.AddToScheme)
 	if env.k8s, err = client.New(cp.Config(), client.Options{Scheme: scheme}); err != nil {
-		return 1, err
+		return struct{}{}, nil, err
 	}
 
 	ctrl.SetLogger(logr.Discard())
-	addr, err := freeAddress()
+	addrs, err := harness.FreeAddresses(1)
 	if err != nil {
-		return 1, err
+		return struct{}{}, nil, err
 	}
 	opts := operator.DefaultOptions()
-	opts.MetricsBindAddress = addr
+	opts.MetricsBindAddress = addrs[0]
 	opts.SecureMetrics = false
 	opts.HealthProbeBindAddress = "0"
 	opts.ResyncPeriod = resyncPeriod
 	mgr, err := operator.NewManager(cp.Config(), scheme, opts)
 	if err != nil {
-		return 1, err
+		return struct{}{}, nil, err
 	}
 	if err := controllers.Setup(mgr, controllers.Options{
 		ResyncPeriod:            resyncPeriod,
@@ -99,33 +117,28 @@ func run(m *testing.M) (int, error) {
 		Instance:                connection.DefaultInstanceConvention(),
 		Retry:                   litellm.RetryPolicy{MaxAttempts: 2, BaseDelay: 20 * time.Millisecond, MaxDelay: 100 * time.Millisecond, MaxElapsed: time.Second},
 	}); err != nil {
-		return 1, err
+		return struct{}{}, nil, err
 	}
-	env.metricsURL = "http://" + addr + "/metrics"
+	env.metricsURL = "http://" + addrs[0] + "/metrics"
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	code := m.Run()
-	cancel()
-	if err := <-done; err != nil {
-		return 1, fmt.Errorf("manager: %w", err)
-	}
-	return code, nil
-}
-
-func freeAddress() (string, error) {
-	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().String(), nil
+	stops = append(stops, func() error {
+		cancel()
+		if err := <-done; err != nil {
+			return fmt.Errorf("manager: %w", err)
+		}
+		return nil
+	})
+	return struct{}{}, stopAll, nil
 }
 
 // newNamespace creates a namespace for one test with a connection Secret to the simulator.
+// It starts the suite's world on first use.
 func newNamespace(t *testing.T) string {
 	t.Helper()
+	world.Get(t)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "mon-"}}
 	require.NoError(t, env.k8s.Create(context.Background(), ns))
 	require.NoError(t, env.k8s.Create(context.Background(), &corev1.Secret{

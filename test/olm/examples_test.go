@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/litellm-operator/litellm-operator/test/controlplane"
+	"github.com/litellm-operator/litellm-operator/test/harness/suite"
 )
 
 // almExamples are the CSV's alm-examples, by kind.
@@ -57,8 +58,9 @@ func TestALMExamplesAreTheSamples(t *testing.T) {
 
 func TestALMExamplesAreAcceptedByTheAPIServer(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a control plane")
+		t.Skip("-short: starts a control plane")
 	}
+	suite.SkipWithoutControlPlane(t)
 	cp, err := controlplane.Start(controlplane.Options{CRDDirectoryPaths: []string{repoPath("config", "crd", "bases")}})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, cp.Stop()) })

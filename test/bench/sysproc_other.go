@@ -1,9 +1,0 @@
-//go:build !linux
-
-package bench
-
-import "syscall"
-
-func childAttributes() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true}
-}
