@@ -9,12 +9,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/cache"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
@@ -72,29 +73,23 @@ var (
 
 // Resolver reads connection Secrets directly from the API server (not from the manager's cache,
 // which holds only the operator's own Secrets) and keeps each for a few seconds, so a thousand
-// objects sharing one proxy do not each read its Secret on every resync.
+// objects sharing one proxy do not each read its Secret on every resync. Expired entries are
+// evicted, so Secrets of deleted namespaces do not pile up.
 type Resolver struct {
 	reader     client.Reader
 	convention InstanceConvention
 	ttl        time.Duration
-	now        func() time.Time
-
-	mu     sync.Mutex
-	cached map[types.NamespacedName]cachedSecret
-}
-
-type cachedSecret struct {
-	secret  *corev1.Secret
-	fetched time.Time
+	cached     *cache.Expiring // types.NamespacedName → *corev1.Secret
 }
 
 // NewResolver returns a Resolver. reader should be the manager's API reader (uncached); ttl of zero
 // disables caching.
 func NewResolver(reader client.Reader, convention InstanceConvention, ttl time.Duration) *Resolver {
-	return &Resolver{
-		reader: reader, convention: convention, ttl: ttl, now: time.Now,
-		cached: map[types.NamespacedName]cachedSecret{},
-	}
+	return newResolver(reader, convention, ttl, clock.RealClock{})
+}
+
+func newResolver(reader client.Reader, convention InstanceConvention, ttl time.Duration, c clock.Clock) *Resolver {
+	return &Resolver{reader: reader, convention: convention, ttl: ttl, cached: cache.NewExpiringWithClock(c)}
 }
 
 // Resolve returns the connection for an object in namespace with the given connectionRef.
@@ -111,11 +106,7 @@ func (r *Resolver) Resolve(ctx context.Context, namespace string, ref v1alpha1.C
 
 // Forget drops a cached Secret, so the next Resolve reads it again (after LiteLLM answered 401:
 // the master key may have been rotated).
-func (r *Resolver) Forget(secret types.NamespacedName) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.cached, secret)
-}
+func (r *Resolver) Forget(secret types.NamespacedName) { r.cached.Delete(secret) }
 
 func (r *Resolver) resolveSecretRef(ctx context.Context, namespace string, ref *v1alpha1.SecretRef) (Connection, error) {
 	name := types.NamespacedName{Namespace: namespace, Name: ref.Name}
@@ -182,12 +173,9 @@ func (r *Resolver) resolveInstanceRef(ctx context.Context, namespace string, ref
 }
 
 func (r *Resolver) secret(ctx context.Context, name types.NamespacedName) (*corev1.Secret, error) {
-	r.mu.Lock()
-	if c, ok := r.cached[name]; ok && r.now().Sub(c.fetched) < r.ttl {
-		r.mu.Unlock()
-		return c.secret, nil
+	if cached, ok := r.cached.Get(name); ok {
+		return cached.(*corev1.Secret), nil
 	}
-	r.mu.Unlock()
 
 	secret := &corev1.Secret{}
 	if err := r.reader.Get(ctx, name, secret); err != nil {
@@ -197,9 +185,7 @@ func (r *Resolver) secret(ctx context.Context, name types.NamespacedName) (*core
 		return nil, fmt.Errorf("reading connection Secret %s: %w", name, err)
 	}
 	if r.ttl > 0 {
-		r.mu.Lock()
-		r.cached[name] = cachedSecret{secret: secret, fetched: r.now()}
-		r.mu.Unlock()
+		r.cached.Set(name, secret, r.ttl)
 	}
 	return secret, nil
 }

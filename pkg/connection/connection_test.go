@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
@@ -92,9 +93,8 @@ func TestResolve(t *testing.T) {
 func TestResolveCachesBrieflyAndForgets(t *testing.T) {
 	reader := fake.NewClientBuilder().WithObjects(
 		secret("ns", "conn", map[string]string{"masterKey": "sk-old", "url": "http://p"}, nil)).Build()
-	r := NewResolver(reader, DefaultInstanceConvention(), 5*time.Second)
-	now := time.Unix(1000, 0)
-	r.now = func() time.Time { return now }
+	clock := clocktesting.NewFakeClock(time.Unix(1000, 0))
+	r := newResolver(reader, DefaultInstanceConvention(), 5*time.Second, clock)
 	ref := v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "conn"}}
 
 	conn, err := r.Resolve(context.Background(), "ns", ref)
@@ -113,7 +113,30 @@ func TestResolveCachesBrieflyAndForgets(t *testing.T) {
 	conn, _ = r.Resolve(context.Background(), "ns", ref)
 	assert.Equal(t, "sk-new", conn.MasterKey, "after a 401 the Secret is read again")
 
-	now = now.Add(10 * time.Second)
+	rotated.Data["masterKey"] = []byte("sk-newer")
+	require.NoError(t, reader.Update(context.Background(), rotated))
+	clock.Step(10 * time.Second)
 	conn, _ = r.Resolve(context.Background(), "ns", ref)
-	assert.Equal(t, "sk-new", conn.MasterKey)
+	assert.Equal(t, "sk-newer", conn.MasterKey, "after the TTL the Secret is read again")
+}
+
+func TestResolverEvictsExpiredSecrets(t *testing.T) {
+	var objects []client.Object
+	for _, ns := range []string{"a", "b", "c"} {
+		objects = append(objects, secret(ns, "conn", map[string]string{"masterKey": master, "url": "http://p"}, nil))
+	}
+	reader := fake.NewClientBuilder().WithObjects(objects...).Build()
+	clock := clocktesting.NewFakeClock(time.Unix(1000, 0))
+	r := newResolver(reader, DefaultInstanceConvention(), 5*time.Second, clock)
+	ref := v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "conn"}}
+	for _, ns := range []string{"a", "b"} {
+		_, err := r.Resolve(context.Background(), ns, ref)
+		require.NoError(t, err)
+	}
+	require.Equal(t, 2, r.cached.Len())
+
+	clock.Step(10 * time.Second)
+	_, err := r.Resolve(context.Background(), "c", ref)
+	require.NoError(t, err)
+	assert.Equal(t, 1, r.cached.Len(), "the expired Secrets of namespaces a and b are evicted, not kept forever")
 }
