@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -245,9 +246,9 @@ func (r row) settle() (state, string) {
 // waitSettled waits until every applied object, and the VirtualKey each User with autoCreateKey
 // owns, has settled. It prints a line per object as it does.
 func waitSettled(ctx context.Context, u *ui, c client.Client, ms []manifest, timeout time.Duration) error {
-	tr := &tracker{ui: u, start: time.Now(), want: map[string]bool{}, done: map[string]bool{}}
+	tr := &tracker{ui: u, start: time.Now(), want: sets.New[string](), done: sets.New[string]()}
 	for _, m := range ms {
-		tr.want[m.obj.GetKind()+"/"+m.obj.GetName()] = true
+		tr.want.Insert(m.obj.GetKind() + "/" + m.obj.GetName())
 	}
 	var (
 		mu      sync.Mutex // pending is read by the spinner
@@ -300,28 +301,28 @@ func waitSettled(ctx context.Context, u *ui, c client.Client, ms []manifest, tim
 type tracker struct {
 	ui    *ui
 	start time.Time
-	want  map[string]bool // the applied objects, "Kind/name"
-	done  map[string]bool // those already reported settled
+	want  sets.Set[string] // the applied objects, "Kind/name"
+	done  sets.Set[string] // those already reported settled
 }
 
 // poll returns what is still pending, printing each object that settled since the last poll, or
 // an error for an object that cannot settle without a person's help.
 func (tr *tracker) poll(rows []row) ([]string, error) {
 	var waiting []string
-	seen := map[string]bool{}
+	seen := sets.New[string]()
 	for _, r := range rows {
-		if !tr.want[r.id()] && !tr.want[r.ownedBy] {
+		if !tr.want.Has(r.id()) && !tr.want.Has(r.ownedBy) {
 			continue
 		}
-		seen[r.id()] = true
+		seen.Insert(r.id())
 		st, why := r.settle()
 		switch {
 		case st == stateFailed:
 			return nil, fmt.Errorf("%s cannot become Ready: %s", r.id(), why)
 		case st == statePending:
 			waiting = append(waiting, r.id()+": "+why)
-		case !tr.done[r.id()]:
-			tr.done[r.id()] = true
+		case !tr.done.Has(r.id()):
+			tr.done.Insert(r.id())
 			extra := ""
 			if r.ownedBy != "" {
 				extra = ", created by " + r.ownedBy
@@ -332,13 +333,11 @@ func (tr *tracker) poll(rows []row) ([]string, error) {
 			tr.ui.printf("  ✓ %-40s %s%s", r.id(), elapsed(time.Since(tr.start)), extra)
 		}
 	}
-	for id := range tr.want {
-		if !seen[id] {
-			waiting = append(waiting, id+": not found")
-		}
+	for _, id := range sets.List(tr.want.Difference(seen)) {
+		waiting = append(waiting, id+": not found")
 	}
 	for _, r := range rows {
-		if u, ok := r.obj.(*v1alpha1.User); ok && tr.want[r.id()] && u.Spec.AutoCreateKey != nil && *u.Spec.AutoCreateKey &&
+		if u, ok := r.obj.(*v1alpha1.User); ok && tr.want.Has(r.id()) && u.Spec.AutoCreateKey != nil && *u.Spec.AutoCreateKey &&
 			!slices.ContainsFunc(rows, func(o row) bool { return o.ownedBy == r.id() }) {
 			waiting = append(waiting, "the VirtualKey of "+r.id())
 		}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/sets"
 )
 
 // Config is one benchmark run. DefaultConfig is what `make bench` runs.
@@ -166,8 +168,8 @@ func ParseFlags(fs *flag.FlagSet, args []string) (Config, error) {
 	c.Concurrency = concurrency
 	if quick {
 		q := quickConfig(c)
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		set := sets.New[string]()
+		fs.Visit(func(f *flag.Flag) { set.Insert(f.Name) })
 		for name, apply := range map[string]func(){
 			"n": func() { c.Keys = q.Keys }, "concurrency": func() { c.Concurrency = q.Concurrency },
 			"workers": func() { c.Workers = q.Workers }, "resync": func() { c.ResyncPeriod = q.ResyncPeriod },
@@ -176,7 +178,7 @@ func ParseFlags(fs *flag.FlagSet, args []string) (Config, error) {
 			"request-costs":     func() { c.RequestCosts = q.RequestCosts },
 			"json":              func() { c.JSONPath = q.JSONPath }, "chart": func() { c.ChartPath = q.ChartPath },
 		} {
-			if !set[name] {
+			if !set.Has(name) {
 				apply()
 			}
 		}
