@@ -96,10 +96,15 @@ test: verify-generated vet lint validate-olm check-monitoring controlplane ## Ch
 	LITELLM_OPERATOR_TEST_RUN=$$run $(MAKE) --no-print-directory test-go || rc=$$?; \
 	hack/check-leftover-processes.sh "$(CONTROLPLANE_DIR)" $$run || rc=1; exit $$rc
 
+# TEST_JSON, when set, keeps the raw `go test -json` stream of test-go (e.g. to count passed tests).
+TEST_JSON ?=
+
 .PHONY: test-go
-test-go: ## Run the Go tests only (unit tests with -race, then control-plane tests one package at a time).
-	go test -race $(GO_TEST_FLAGS) $(UNIT_TEST_PKGS)
-	go test -race -p 1 -timeout 30m $(GO_TEST_FLAGS) $(CONTROLPLANE_TEST_PKGS)
+test-go: ## Run the Go tests only (unit tests with -race, then control-plane tests one package at a time), and list every skipped test with its reason.
+	@failed=$$(mktemp) && trap 'rm -f "$$failed"' EXIT && \
+	{ go test -race -json $(GO_TEST_FLAGS) $(UNIT_TEST_PKGS) || echo unit >> "$$failed"; \
+	  go test -race -json -p 1 -timeout 30m $(GO_TEST_FLAGS) $(CONTROLPLANE_TEST_PKGS) || echo controlplane >> "$$failed"; } \
+	| go run ./hack/testsummary $(if $(TEST_JSON),-save $(TEST_JSON)) && test ! -s "$$failed"
 
 ##@ Build
 
