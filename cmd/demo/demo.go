@@ -466,9 +466,9 @@ Docs: docs/virtualkeys.md, docs/users.md, docs/teams.md, docs/teammemberassociat
 		d.ui.printf("")
 		return nil
 	case <-d.operator.Done():
-		return fmt.Errorf("the operator exited (%v); end of %s:\n%s", d.operator.Err(), d.rel(d.operator.LogPath()), indent(d.operator.Tail(1500)))
+		return fmt.Errorf("the operator exited (%s); end of %s:\n%s", d.operator.ExitStatus(), d.rel(d.operator.LogPath()), indent(d.operator.Tail(1500)))
 	case <-simDone:
-		return fmt.Errorf("the LiteLLM simulator exited (%v); end of its log:\n%s", d.sim.Err(), indent(d.sim.Tail(1500)))
+		return fmt.Errorf("the LiteLLM simulator exited (%s); end of its log:\n%s", d.sim.ExitStatus(), indent(d.sim.Tail(1500)))
 	}
 }
 

@@ -21,6 +21,13 @@ type event struct {
 	FailedBuild string
 }
 
+// Actions of cmd/test2json that end a test or a package.
+const (
+	actionPass = "pass"
+	actionFail = "fail"
+	actionSkip = "skip"
+)
+
 // skip is a skipped test and why.
 type skip struct{ pkg, test, reason string }
 
@@ -31,7 +38,6 @@ type summary struct {
 	failedPkgs            []string
 	output                map[string][]string // "pkg test" → output lines so far
 	buildOutput           map[string][]string // import path → build output
-	nonJSON               []string
 	packagesWithoutResult map[string]bool
 }
 
@@ -71,18 +77,18 @@ func (s *summary) handle(line string) {
 		s.packagesWithoutResult[e.Package] = true
 	case "output":
 		s.output[key] = append(s.output[key], e.Output)
-	case "pass", "fail", "skip":
+	case actionPass, actionFail, actionSkip:
 		if e.Test == "" {
 			s.packageDone(e)
 			return
 		}
 		switch e.Action {
-		case "pass":
+		case actionPass:
 			s.passed++
-		case "fail":
+		case actionFail:
 			s.failedTests++
 			fmt.Fprint(s.out, strings.Join(s.output[key], ""))
-		case "skip":
+		case actionSkip:
 			s.skipped = append(s.skipped, skip{pkg: e.Package, test: e.Test, reason: skipReason(s.output[key])})
 		}
 		delete(s.output, key)
@@ -95,11 +101,11 @@ func (s *summary) packageDone(e event) {
 	delete(s.packagesWithoutResult, e.Package)
 	key := e.Package + " "
 	switch e.Action {
-	case "pass":
+	case actionPass:
 		fmt.Fprintf(s.out, "ok  \t%s\t%.3fs\n", e.Package, e.Elapsed)
-	case "skip":
+	case actionSkip:
 		fmt.Fprintf(s.out, "?   \t%s\t[no test files]\n", e.Package)
-	case "fail":
+	case actionFail:
 		fmt.Fprint(s.out, strings.Join(s.output[key], ""))
 		if e.FailedBuild != "" {
 			fmt.Fprintf(s.out, "FAIL\t%s [build failed]\n", e.Package)

@@ -99,7 +99,7 @@ func (o *operatorProcess) pid() int { return o.proc.Pid() }
 
 func (o *operatorProcess) metrics(ctx context.Context) (metricSet, error) {
 	if o.proc.Exited() {
-		return nil, fmt.Errorf("the operator exited (see %s): %v", o.proc.LogPath(), o.proc.Err())
+		return nil, fmt.Errorf("the operator exited (%s; see %s)", o.proc.ExitStatus(), o.proc.LogPath())
 	}
 	return scrape(ctx, o.http, o.metricsURL, keepOperatorMetric)
 }

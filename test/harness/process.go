@@ -105,6 +105,9 @@ func exitStatus(err error) string {
 	return err.Error()
 }
 
+// ExitStatus says how the process ended, once Done is closed: "exit status 0", "signal: killed", ...
+func (p *Process) ExitStatus() string { return exitStatus(p.err) }
+
 // Name is the process's name in messages.
 func (p *Process) Name() string { return p.name }
 
@@ -126,9 +129,6 @@ func (p *Process) Exited() bool {
 		return false
 	}
 }
-
-// Err is how the process ended (nil for exit status 0); valid once Done is closed.
-func (p *Process) Err() error { return p.err }
 
 // Stop asks the process group to terminate (SIGTERM) and kills it (SIGKILL) when it has not exited
 // after grace. It waits for the process and is safe to call more than once.
