@@ -20,13 +20,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/pkg/operator"
 	"github.com/litellm-operator/litellm-operator/test/controlplane"
+	"github.com/litellm-operator/litellm-operator/test/harness/inprocess"
 	"github.com/litellm-operator/litellm-operator/test/harness/suite"
 )
 
@@ -167,37 +167,15 @@ func createInstance() error {
 // waitForGarbageCollector returns once kube-controller-manager's garbage collector deletes an
 // object owned by a VirtualKey: it discovers newly installed CRDs some seconds after they are served.
 func waitForGarbageCollector() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := env.k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "gc-probe"}}); err != nil {
+	ctx := context.Background()
+	probe := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "gc-probe"}}
+	if err := env.k8s.Create(ctx, probe); err != nil {
 		return err
 	}
-	owner := &v1alpha1.VirtualKey{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "gc-probe", Name: "owner"},
-		Spec: v1alpha1.VirtualKeySpec{KeyAlias: "gc-probe", DeletionPolicy: v1alpha1.DeletionPolicyOrphan,
-			ConnectionRef: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "none"}}},
-	}
-	if err := env.k8s.Create(ctx, owner); err != nil {
+	if err := inprocess.WaitForGarbageCollector(env.k8s, probe.Name); err != nil {
 		return err
 	}
-	dependent := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "gc-probe", Name: "dependent",
-		OwnerReferences: []metav1.OwnerReference{{APIVersion: v1alpha1.GroupVersion.String(), Kind: "VirtualKey", Name: owner.Name, UID: owner.UID}}}}
-	if err := env.k8s.Create(ctx, dependent); err != nil {
-		return err
-	}
-	if err := env.k8s.Delete(ctx, owner); err != nil {
-		return err
-	}
-	for {
-		if err := env.k8s.Get(ctx, client.ObjectKeyFromObject(dependent), dependent); apierrors.IsNotFound(err) {
-			return env.k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "gc-probe"}})
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("the garbage collector did not delete an object owned by a VirtualKey: %w", ctx.Err())
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	return env.k8s.Delete(ctx, probe)
 }
 
 // requireGarbageCollector waits until the garbage collector handles VirtualKeys' dependents.

@@ -2,7 +2,6 @@ package monitoring_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,13 +20,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
-	"github.com/litellm-operator/litellm-operator/controllers"
-	"github.com/litellm-operator/litellm-operator/pkg/connection"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 	"github.com/litellm-operator/litellm-operator/pkg/litellmsim"
-	"github.com/litellm-operator/litellm-operator/pkg/operator"
-	"github.com/litellm-operator/litellm-operator/test/controlplane"
 	"github.com/litellm-operator/litellm-operator/test/harness"
+	"github.com/litellm-operator/litellm-operator/test/harness/inprocess"
 	"github.com/litellm-operator/litellm-operator/test/harness/suite"
 	"github.com/litellm-operator/litellm-operator/test/monitoring"
 )
@@ -60,78 +56,24 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func start() (_ struct{}, stop func() error, err error) {
-	cp, err := controlplane.Start(controlplane.Options{
-		CRDDirectoryPaths: []string{filepath.Join("..", "..", "config", "crd", "bases")},
-	})
-	if err != nil {
-		return struct{}{}, nil, err
-	}
-	stops := []func() error{cp.Stop}
-	stopAll := func() error {
-		var errs []error
-		for i := len(stops) - 1; i >= 0; i-- {
-			errs = append(errs, stops[i]())
-		}
-		return errors.Join(errs...)
-	}
-	defer func() {
-		if err != nil {
-			_ = stopAll()
-		}
-	}()
-
-	sim, err := litellmsim.New(litellmsim.Options{MasterKey: masterKey})
-	if err != nil {
-		return struct{}{}, nil, err
-	}
-	if _, err := sim.Start("127.0.0.1:0"); err != nil {
-		return struct{}{}, nil, err
-	}
-	stops = append(stops, sim.Close)
-	env.sim = sim
-
-	scheme := operator.NewScheme(v1alpha1.AddToScheme)
-	if env.k8s, err = client.New(cp.Config(), client.Options{Scheme: scheme}); err != nil {
-		return struct{}{}, nil, err
-	}
-
+func start() (struct{}, func() error, error) {
 	ctrl.SetLogger(logr.Discard())
 	addrs, err := harness.FreeAddresses(1)
 	if err != nil {
 		return struct{}{}, nil, err
 	}
-	opts := operator.DefaultOptions()
-	opts.MetricsBindAddress = addrs[0]
-	opts.SecureMetrics = false
-	opts.HealthProbeBindAddress = "0"
-	opts.ResyncPeriod = resyncPeriod
-	mgr, err := operator.NewManager(cp.Config(), scheme, opts)
+	world, err := inprocess.Start(inprocess.Options{
+		CRDDir:       filepath.Join("..", "..", "config", "crd", "bases"),
+		MasterKey:    masterKey,
+		ResyncPeriod: resyncPeriod,
+		Retry:        litellm.RetryPolicy{MaxAttempts: 2, BaseDelay: 20 * time.Millisecond, MaxDelay: 100 * time.Millisecond, MaxElapsed: time.Second},
+		MetricsAddr:  addrs[0],
+	})
 	if err != nil {
 		return struct{}{}, nil, err
 	}
-	if err := controllers.Setup(mgr, controllers.Options{
-		ResyncPeriod:            resyncPeriod,
-		MaxConcurrentReconciles: 4,
-		LiteLLMTimeout:          5 * time.Second,
-		Instance:                connection.DefaultInstanceConvention(),
-		Retry:                   litellm.RetryPolicy{MaxAttempts: 2, BaseDelay: 20 * time.Millisecond, MaxDelay: 100 * time.Millisecond, MaxElapsed: time.Second},
-	}); err != nil {
-		return struct{}{}, nil, err
-	}
-	env.metricsURL = "http://" + addrs[0] + "/metrics"
-
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	stops = append(stops, func() error {
-		cancel()
-		if err := <-done; err != nil {
-			return fmt.Errorf("manager: %w", err)
-		}
-		return nil
-	})
-	return struct{}{}, stopAll, nil
+	env.k8s, env.sim, env.metricsURL = world.Client, world.Sim, "http://"+addrs[0]+"/metrics"
+	return struct{}{}, world.Stop, nil
 }
 
 // newNamespace creates a namespace for one test with a connection Secret to the simulator.
