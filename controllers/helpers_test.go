@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,12 +21,10 @@ import (
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
+	"github.com/litellm-operator/litellm-operator/pkg/litellmsim"
 )
 
 const waitTimeout = 30 * time.Second
-
-// seenRawKeys collects every raw key a test read, for the final scan of logs, events and status.
-var seenRawKeys sync.Map
 
 func secretRef(name string) v1alpha1.ConnectionRef {
 	return v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: name}}
@@ -160,3 +157,19 @@ func waitForEvent(t *testing.T, obj client.Object, reason string) {
 }
 
 func hash(raw string) string { return litellm.HashKey(raw) }
+
+// keyFaults scopes the simulator's faults to the calls about vk's LiteLLM key (named by its alias,
+// or by the hash of a key holding the alias): other tests' objects resyncing on the shared
+// simulator cannot consume them.
+func keyFaults(vk *v1alpha1.VirtualKey) litellmsim.Faults {
+	return env.sim.For(litellmsim.Match{KeyAlias: vk.Spec.KeyAlias})
+}
+
+// requireHits checks that each fault acted on exactly as many calls as it was set up for: proof
+// that the object under test, not another one, went through the fault.
+func requireHits(t *testing.T, want int, faults ...*litellmsim.Fault) {
+	t.Helper()
+	for _, f := range faults {
+		require.Equal(t, want, f.Hits(), "the fault hit the object under test")
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
+	"github.com/litellm-operator/litellm-operator/pkg/litellmsim"
 )
 
 // lifecycleKey is a VirtualKey whose LiteLLM keys carry the test's namespace in their metadata,
@@ -114,24 +115,35 @@ func TestRotationGracePeriod(t *testing.T) {
 // proxy failing between steps) ends with one live key, the one in the Secret.
 func TestRotationGracePeriodUnderFaults(t *testing.T) {
 	cases := []struct {
-		step   string
-		inject func()
+		step string
+		// inject installs the fault, scoped to the test's keys: by alias while the old key holds
+		// it, by the old key's hash once it gave the alias up. want is how many calls it must hit.
+		inject func(vk *v1alpha1.VirtualKey, oldHash string) *litellmsim.Fault
+		want   int
 	}{
-		{"the /key/generate response is lost", func() { env.sim.DropAfterApply("/key/generate", 1) }},
-		{"the response that moves the alias is lost", func() { env.sim.DropAfterApply("/key/update", 1) }},
-		{"the proxy fails between steps", func() { env.sim.FailNext("/key/update", http.StatusServiceUnavailable, 6) }},
-		{"the retired key's deletion response is lost", func() { env.sim.DropAfterApply("/key/delete", 1) }},
+		{"the /key/generate response is lost", func(vk *v1alpha1.VirtualKey, _ string) *litellmsim.Fault {
+			return keyFaults(vk).DropAfterApply("/key/generate", 1)
+		}, 1},
+		{"the response that moves the alias is lost", func(vk *v1alpha1.VirtualKey, _ string) *litellmsim.Fault {
+			return keyFaults(vk).DropAfterApply("/key/update", 1)
+		}, 1},
+		{"the proxy fails between steps", func(vk *v1alpha1.VirtualKey, _ string) *litellmsim.Fault {
+			return keyFaults(vk).FailNext("/key/update", http.StatusServiceUnavailable, 6)
+		}, 6},
+		{"the retired key's deletion response is lost", func(_ *v1alpha1.VirtualKey, oldHash string) *litellmsim.Fault {
+			return env.sim.For(litellmsim.Match{KeyHash: oldHash}).DropAfterApply("/key/delete", 1)
+		}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.step, func(t *testing.T) {
-			t.Cleanup(env.sim.ClearFaults)
 			ns := newNamespace(t)
+			t.Cleanup(env.sim.ClearFaults)
 			vk := lifecycleKey(ns, func(vk *v1alpha1.VirtualKey) { vk.Spec.Rotation = &v1alpha1.KeyRotation{GracePeriod: "2s"} })
 			createLifecycleKey(t, vk)
 			waitReady(t, vk)
 			oldRaw := rawKey(t, vk)
 
-			tc.inject()
+			fault := tc.inject(vk, hash(oldRaw))
 			patchMerge(t, vk, `{"metadata":{"annotations":{"auth.litellm.ai/rotate":"crash"}}}`)
 			waitForVK(t, vk, "rotation finished and the grace period over", func(vk *v1alpha1.VirtualKey) bool {
 				return rotated(hash(oldRaw))(vk) && len(vk.Status.RetiringKeys) == 0
@@ -145,6 +157,7 @@ func TestRotationGracePeriodUnderFaults(t *testing.T) {
 			keys := env.sim.KeysByAlias(vk.Spec.KeyAlias)
 			require.Len(t, keys, 1)
 			assert.Equal(t, hash(newRaw), keys[0].Token)
+			requireHits(t, tc.want, fault)
 		})
 	}
 }
@@ -186,7 +199,7 @@ func TestRenewAnnotation(t *testing.T) {
 	require.NotNil(t, k.Expires)
 	before := *k.Expires
 
-	time.Sleep(1100 * time.Millisecond) // so that now + 1h is a later instant
+	env.sim.AdvanceClock(time.Minute) // so that LiteLLM's now + 1h is a later instant
 	patchMerge(t, vk, `{"metadata":{"annotations":{"auth.litellm.ai/renew":"2026-11-25"}}}`)
 	waitForVK(t, vk, "renewal honoured", func(vk *v1alpha1.VirtualKey) bool { return vk.Status.RenewRequest == "2026-11-25" })
 	k, _ = env.sim.KeyByHash(hash(raw))
@@ -195,11 +208,12 @@ func TestRenewAnnotation(t *testing.T) {
 	assert.True(t, renewed.After(before), "the expiry moved: %s -> %s", before, renewed)
 	waitForEvent(t, vk, "Renewed")
 
-	updates := env.sim.Calls("POST", "/key/update")
-	time.Sleep(2 * resyncPeriod)
+	updates := keyFaults(vk).Watch("/key/update")
+	t.Cleanup(env.sim.ClearFaults)
+	waitForReconciles(t, vk, reconciles(vk), 2)
 	k, _ = env.sim.KeyByHash(hash(raw))
 	assert.Equal(t, renewed, *k.Expires, "a resync does not renew again")
-	assert.Equal(t, updates, env.sim.Calls("POST", "/key/update"), "no writes on resync")
+	requireHits(t, 0, updates)
 	assert.Equal(t, []string{hash(raw)}, liveKeys(ns), "renewal keeps the same key")
 }
 
@@ -386,9 +400,10 @@ func TestTakeOverTeamAndUser(t *testing.T) {
 
 	// The operator's own team, whose create response was lost, is not a take-over.
 	t.Cleanup(env.sim.ClearFaults)
-	env.sim.DropAfterApply("/team/new", 1)
 	own := newTeam(ns, "own")
+	lost := env.sim.For(litellmsim.Match{TeamID: ns + ".own"}).DropAfterApply("/team/new", 1)
 	create(t, own)
 	waitUntil(t, own, "own team ready", ready[*v1alpha1.Team])
 	assert.NotContains(t, eventReasons(t, own), "Adopted")
+	requireHits(t, 1, lost)
 }

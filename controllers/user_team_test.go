@@ -162,14 +162,15 @@ func TestAutoCreateKeyTurnedOff(t *testing.T) {
 func TestLostCreateResponses(t *testing.T) {
 	ns := newNamespace(t)
 	t.Cleanup(env.sim.ClearFaults)
-	env.sim.DropAfterApply("/user/new", 1)
-	env.sim.DropAfterApply("/team/new", 1)
 	u := newUser(ns, "carol")
 	tm := newTeam(ns, "platform")
+	lostUser := env.sim.For(litellmsim.Match{UserID: ns + ".carol"}).DropAfterApply("/user/new", 1)
+	lostTeam := env.sim.For(litellmsim.Match{TeamID: ns + ".platform"}).DropAfterApply("/team/new", 1)
 	create(t, u)
 	create(t, tm)
 	waitUntil(t, u, "user ready", ready[*v1alpha1.User])
 	waitUntil(t, tm, "team ready", ready[*v1alpha1.Team])
+	requireHits(t, 1, lostUser, lostTeam)
 
 	n := 0
 	for _, lu := range env.sim.Users() {
@@ -228,15 +229,23 @@ func TestTeamAndMembership(t *testing.T) {
 	waitUntil(t, tm, "team ready", ready[*v1alpha1.Team])
 	waitUntil(t, u, "user ready", ready[*v1alpha1.User])
 	// The Team's status shows the new member from its next resync on: let that land first.
-	time.Sleep(2 * resyncPeriod)
-	writes := env.writes.forNamespace(ns)
-	calls := env.sim.AllCalls()
-	time.Sleep(3 * resyncPeriod)
-	assert.Equal(t, writes, env.writes.forNamespace(ns), "no Kubernetes writes on resync")
-	after := env.sim.AllCalls()
-	for _, path := range []string{"/team/new", "/team/update", "/user/new", "/user/update", "/team/member_add", "/team/member_update"} {
-		assert.Equal(t, calls["POST "+path], after["POST "+path], "no LiteLLM writes on %s", path)
+	objects := []client.Object{tm, u, m}
+	for _, obj := range objects {
+		waitForReconciles(t, obj, reconciles(obj), 2)
 	}
+	writes := env.writes.forNamespace(ns)
+	t.Cleanup(env.sim.ClearFaults)
+	var liteLLMWrites []*litellmsim.Fault
+	for _, match := range []litellmsim.Match{{TeamID: teamID}, {UserID: ns + ".erin"}} {
+		for _, path := range []string{"/team/new", "/team/update", "/user/new", "/user/update", "/team/member_add", "/team/member_update"} {
+			liteLLMWrites = append(liteLLMWrites, env.sim.For(match).Watch(path))
+		}
+	}
+	for _, obj := range objects {
+		waitForReconciles(t, obj, reconciles(obj), 3)
+	}
+	assert.Equal(t, writes, env.writes.forNamespace(ns), "no Kubernetes writes on resync")
+	requireHits(t, 0, liteLLMWrites...)
 
 	// A membership removed out of band is restored.
 	lc, err := litellm.New(litellm.Config{BaseURL: env.sim.URL(), MasterKey: masterKey})
@@ -301,9 +310,9 @@ func TestMembershipDeletionAndTeamKeys(t *testing.T) {
 			_, inTeam := sim.Membership(ns+".data", ns+".frank")
 			assert.False(t, inTeam)
 			if tc.keyRemains {
-				time.Sleep(2 * resyncPeriod)
+				waitForReconciles(t, vk, reconciles(vk), 2)
 				_, found := sim.KeyByHash(hash(raw))
-				assert.True(t, found)
+				assert.True(t, found, "the key is still there after two more reconciles of its VirtualKey")
 				return
 			}
 			waitForVK(t, vk, "dependency missing", hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionFalse, v1alpha1.ReasonDependencyMissing))
@@ -333,8 +342,8 @@ func TestUserTeamsAreAdditive(t *testing.T) {
 	// A membership made elsewhere stays.
 	_, err = lc.AddTeamMember(context.Background(), litellm.TeamMemberAddRequest{TeamID: "b-" + ns, Member: litellm.TeamMember{UserID: id, Role: "user"}})
 	require.NoError(t, err)
-	time.Sleep(2 * resyncPeriod)
-	assert.True(t, isMember("b-"+ns, id), "memberships the User did not add are not removed")
+	waitForReconciles(t, u, reconciles(u), 2)
+	assert.True(t, isMember("b-"+ns, id), "memberships the User did not add are not removed, after two more reconciles of the User")
 
 	// One removed out of band is restored.
 	_, err = lc.DeleteTeamMember(context.Background(), litellm.TeamMemberDeleteRequest{TeamID: "a-" + ns, UserID: id})

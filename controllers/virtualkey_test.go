@@ -71,31 +71,41 @@ func TestGuideFlow(t *testing.T) {
 // TestExactlyOneKeyUnderFaults covers every way a create can be interrupted: each must end with
 // exactly one key in LiteLLM, whose hash matches the Secret.
 func TestExactlyOneKeyUnderFaults(t *testing.T) {
+	type hits struct {
+		fault *litellmsim.Fault
+		want  int
+	}
 	cases := []struct {
 		reason string
-		inject func()
+		inject func(f litellmsim.Faults) []hits
 	}{
 		{reason: "the /key/generate response is lost after LiteLLM applied it",
-			inject: func() { env.sim.DropAfterApply("/key/generate", 1) }},
-		{reason: "a burst of 503s", inject: func() { env.sim.FailNext("/key/generate", http.StatusServiceUnavailable, 4) }},
-		{reason: "429 with Retry-After", inject: func() { env.sim.RateLimitNext("/key/generate", 1, time.Second) }},
-		{reason: "lost responses on reads too", inject: func() {
-			env.sim.DropAfterApply("/key/generate", 1)
-			env.sim.FailNext("/key/info", http.StatusBadGateway, 2)
+			inject: func(f litellmsim.Faults) []hits { return []hits{{f.DropAfterApply("/key/generate", 1), 1}} }},
+		{reason: "a burst of 503s",
+			inject: func(f litellmsim.Faults) []hits {
+				return []hits{{f.FailNext("/key/generate", http.StatusServiceUnavailable, 4), 4}}
+			}},
+		{reason: "429 with Retry-After",
+			inject: func(f litellmsim.Faults) []hits { return []hits{{f.RateLimitNext("/key/generate", 1, time.Second), 1}} }},
+		{reason: "lost responses on reads too", inject: func(f litellmsim.Faults) []hits {
+			return []hits{{f.DropAfterApply("/key/generate", 1), 1}, {f.FailNext("/key/info", http.StatusBadGateway, 2), 2}}
 		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
-			t.Cleanup(env.sim.ClearFaults)
 			ns := newNamespace(t)
-			tc.inject()
+			t.Cleanup(env.sim.ClearFaults)
 			vk := newVirtualKey(ns, "svc")
+			injected := tc.inject(keyFaults(vk))
 			create(t, vk)
 			waitReady(t, vk)
 			raw := rawKey(t, vk)
 			keys := env.sim.KeysByAlias(vk.Spec.KeyAlias)
 			require.Len(t, keys, 1, "exactly one key in LiteLLM")
 			assert.Equal(t, hash(raw), keys[0].Token)
+			for _, h := range injected {
+				requireHits(t, h.want, h.fault)
+			}
 		})
 	}
 }
@@ -149,21 +159,24 @@ func TestResyncOfUnchangedKeyWritesNothing(t *testing.T) {
 	})
 	create(t, vk)
 	waitReady(t, vk)
-	// Let the reconcile that follows the first status write settle.
-	time.Sleep(resyncPeriod)
+	// The reconcile that follows the first status write has finished once one more has.
+	waitForReconciles(t, vk, reconciles(vk), 1)
 	get(t, vk)
 	expires := vk.Status.Expires
 
 	writesBefore := env.writes.forNamespace(ns)
-	callsBefore := env.sim.AllCalls()
-	time.Sleep(3 * resyncPeriod)
+	f := keyFaults(vk)
+	var writes []*litellmsim.Fault
+	for _, path := range []string{"/key/generate", "/key/update", "/key/block", "/key/unblock", "/key/delete"} {
+		writes = append(writes, f.Watch(path))
+	}
+	reads := f.Watch("/key/info")
+	t.Cleanup(env.sim.ClearFaults)
+	waitForReconciles(t, vk, reconciles(vk), 3)
 
 	assert.Equal(t, writesBefore, env.writes.forNamespace(ns), "no Kubernetes writes for an unchanged key")
-	callsAfter := env.sim.AllCalls()
-	for _, path := range []string{"/key/generate", "/key/update", "/key/block", "/key/unblock", "/key/delete"} {
-		assert.Equal(t, callsBefore["POST "+path], callsAfter["POST "+path], "no LiteLLM writes on %s", path)
-	}
-	assert.Greater(t, callsAfter["GET /key/info"], callsBefore["GET /key/info"], "resync reads the key")
+	requireHits(t, 0, writes...)
+	assert.GreaterOrEqual(t, reads.Hits(), 3, "each resync reads the key")
 	get(t, vk)
 	assert.Equal(t, expires, vk.Status.Expires, "a resync never resets the expiry")
 }
@@ -215,13 +228,27 @@ func TestLostDatabase(t *testing.T) {
 	}, waitTimeout, 200*time.Millisecond, "the same raw key works again")
 	assert.Len(t, env.sim.KeysByAlias(vk.Spec.KeyAlias), 1)
 
-	// Every earlier test's keys come back too: let that settle, so that tests counting LiteLLM
-	// calls after this one do not count them.
-	require.Eventually(t, func() bool {
-		before := env.sim.Calls("POST", "/key/generate")
-		time.Sleep(resyncPeriod + resyncPeriod/2)
-		return env.sim.Calls("POST", "/key/generate") == before
-	}, waitTimeout, time.Millisecond, "the other keys are recreated")
+	// Every earlier test's key comes back too, each with its old value.
+	require.Eventually(t, func() bool { return len(missingKeys(t)) == 0 }, waitTimeout, 200*time.Millisecond,
+		"every VirtualKey's key is recreated")
+}
+
+// missingKeys lists the VirtualKeys on the shared simulator whose key (status.tokenID) is not in it.
+func missingKeys(t *testing.T) []string {
+	t.Helper()
+	list := &v1alpha1.VirtualKeyList{}
+	require.NoError(t, env.k8s.List(context.Background(), list))
+	var missing []string
+	for _, vk := range list.Items {
+		onShared := vk.Spec.ConnectionRef.SecretRef != nil && vk.Spec.ConnectionRef.SecretRef.Name == "litellm"
+		if !onShared || vk.DeletionTimestamp != nil || vk.Status.TokenID == "" {
+			continue
+		}
+		if _, found := env.sim.KeyByHash(vk.Status.TokenID); !found {
+			missing = append(missing, vk.Namespace+"/"+vk.Name)
+		}
+	}
+	return missing
 }
 
 // TestDependencyMissing: a key whose user does not exist is not created.
@@ -249,8 +276,8 @@ func TestEnterpriseFeature(t *testing.T) {
 	waitForVK(t, vk, "enterprise refusal",
 		hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionFalse, v1alpha1.ReasonEnterpriseFeature))
 	assert.Contains(t, condition(vk, v1alpha1.ConditionTypeSynced).Message, "tags")
-	time.Sleep(3 * resyncPeriod)
-	assert.Equal(t, 1, sim.Calls("POST", "/key/generate"), "no retry until the spec changes")
+	waitForReconciles(t, vk, reconciles(vk), 3)
+	assert.Equal(t, 1, sim.Calls("POST", "/key/generate"), "no retry until the spec changes, over three resyncs")
 	assert.Empty(t, sim.KeysByAlias(vk.Spec.KeyAlias))
 
 	patchMerge(t, vk, `{"spec":{"tags":null}}`)
@@ -336,7 +363,8 @@ func TestRotationSurvivesACrash(t *testing.T) {
 	waitReady(t, vk)
 	oldRaw := rawKey(t, vk)
 
-	env.sim.DropAfterApply("/key/delete", 1)
+	// The old key has given up its alias by the time it is deleted: scope the fault by its hash.
+	lost := env.sim.For(litellmsim.Match{KeyHash: hash(oldRaw)}).DropAfterApply("/key/delete", 1)
 	t.Cleanup(env.sim.ClearFaults)
 	patchMerge(t, vk, `{"metadata":{"annotations":{"auth.litellm.ai/rotate":"1"}}}`)
 	waitForVK(t, vk, "rotation finished", func(vk *v1alpha1.VirtualKey) bool {
@@ -349,6 +377,7 @@ func TestRotationSurvivesACrash(t *testing.T) {
 	keys := env.sim.KeysByAlias(vk.Spec.KeyAlias)
 	require.Len(t, keys, 1)
 	assert.Equal(t, hash(newRaw), keys[0].Token)
+	requireHits(t, 1, lost)
 }
 
 // TestAliasInUse: an alias taken by a key the VirtualKey does not own is reported, not stolen.
@@ -441,7 +470,8 @@ func TestConnections(t *testing.T) {
 	create(t, refused)
 	waitForVK(t, refused, "not permitted", hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionFalse, v1alpha1.ReasonConnectionNotPermitted))
 	assert.Contains(t, condition(refused, v1alpha1.ConditionTypeSynced).Message, v1alpha1.AnnotationAllowedNamespaces)
-	assert.Empty(t, private.AllCalls(), "nothing is called without the grant")
+	waitForReconciles(t, refused, reconciles(refused), 2)
+	assert.Empty(t, private.AllCalls(), "nothing is called without the grant, over two more reconciles")
 
 	allowed := newVirtualKey(ns, "allowed", func(vk *v1alpha1.VirtualKey) {
 		vk.Spec.ConnectionRef = v1alpha1.ConnectionRef{InstanceRef: &v1alpha1.InstanceRef{Name: "shared", Namespace: instanceNS}}
@@ -449,14 +479,14 @@ func TestConnections(t *testing.T) {
 	create(t, allowed)
 	waitReady(t, allowed)
 
-	second, err := litellmsim.New(litellmsim.Options{MasterKey: "sk-second-proxy-master"})
+	second, err := litellmsim.New(litellmsim.Options{MasterKey: secondMasterKey})
 	require.NoError(t, err)
 	_, err = second.Start("127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = second.Close() })
 	require.NoError(t, env.k8s.Create(context.Background(), &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "second"},
-		StringData: map[string]string{"masterkey": "sk-second-proxy-master", "url": second.URL()},
+		StringData: map[string]string{"masterkey": secondMasterKey, "url": second.URL()},
 	}))
 	other := newVirtualKey(ns, "other", func(vk *v1alpha1.VirtualKey) { vk.Spec.ConnectionRef = secretRef("second") })
 	create(t, other)

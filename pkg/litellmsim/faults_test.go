@@ -213,7 +213,9 @@ func TestScopedFaults(t *testing.T) {
 		wantMiss int                         // the miss's status (the fault must not touch it)
 	}{
 		{reason: "an alias in the body", match: Match{KeyAlias: "mine"}, path: "/key/update",
-			hit:  func(c *apiClient) response { return c.post("/key/update", map[string]any{"key": raw, "key_alias": "mine"}) },
+			hit: func(c *apiClient) response {
+				return c.post("/key/update", map[string]any{"key": raw, "key_alias": "mine"})
+			},
 			miss: func(c *apiClient) response { return c.post("/key/update", map[string]any{"key": other}) }, wantMiss: 200},
 		{reason: "an alias resolved from the hash in the query", match: Match{KeyAlias: "mine"}, path: "/key/info",
 			hit:  func(c *apiClient) response { return c.get("/key/info?key=" + HashKey(raw)) },

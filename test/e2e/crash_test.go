@@ -19,12 +19,15 @@ func TestCrashSafety(t *testing.T) {
 	const ns, count = "crash", 50
 	createNamespace(t, ns)
 
-	// Slow LiteLLM down so that the kill lands in the middle, and lose a few /key/generate
-	// responses after LiteLLM applied them (as a network failure would).
-	simAdmin(t, http.MethodPost, "faults", map[string]any{
-		"latency":          "150ms",
-		"drop_after_apply": []map[string]any{{"path": "/key/generate", "n": 3}},
-	}, nil)
+	// Slow LiteLLM down so that the kill lands in the middle, and lose the /key/generate responses
+	// of the first three keys after LiteLLM applied them (as a network failure would). The drops
+	// are scoped to those keys, so no other test's key can take them.
+	dropped := []string{ns + "-key-00", ns + "-key-01", ns + "-key-02"}
+	var drops []map[string]any
+	for _, alias := range dropped {
+		drops = append(drops, map[string]any{"path": "/key/generate", "n": 1, "match": map[string]any{"key_alias": alias}})
+	}
+	simAdmin(t, http.MethodPost, "faults", map[string]any{"latency": "150ms", "drop_after_apply": drops}, nil)
 	t.Cleanup(func() { simAdmin(t, http.MethodPost, "faults/clear", nil, nil) })
 
 	created := make(chan error, 1)
@@ -48,12 +51,29 @@ func TestCrashSafety(t *testing.T) {
 		}
 		return n
 	}
-	require.Eventually(t, func() bool { return inLiteLLM() >= 5 }, 60*time.Second, 20*time.Millisecond,
-		"the operator starts creating keys")
-	env.operator.proc.kill()
+	require.Eventually(t, func() bool {
+		for _, alias := range dropped {
+			if len(simKeysByAlias(t, alias)) == 0 {
+				return false
+			}
+		}
+		return inLiteLLM() >= 5
+	}, 60*time.Second, 20*time.Millisecond, "the operator starts creating keys, the three with lost responses among them")
+	env.operator.proc.Kill()
 	t.Logf("killed the operator with %d of %d keys in LiteLLM", inLiteLLM(), count)
 	require.NoError(t, <-created)
 
+	var faults struct {
+		Faults []struct {
+			Match map[string]string `json:"match"`
+			Hits  int               `json:"hits"`
+		} `json:"faults"`
+	}
+	simAdmin(t, http.MethodGet, "faults", nil, &faults)
+	require.Len(t, faults.Faults, len(dropped))
+	for _, f := range faults.Faults {
+		assert.Equal(t, 1, f.Hits, "the response for %s was lost", f.Match["key_alias"])
+	}
 	simAdmin(t, http.MethodPost, "faults/clear", nil, nil)
 	var err error
 	env.operator, err = startOperator()
