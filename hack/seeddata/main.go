@@ -32,27 +32,28 @@ func main() {
 }
 
 func extractReference(path, dir string) error {
-	md, err := os.ReadFile(path) //nolint:gosec // the developer's own input file
-	if err != nil {
-		return err
-	}
-	fields, err := ParseReference(string(md))
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return writeFiles(dir, map[string]string{FieldsFile: FormatFields(fields)})
+	return extract(path, dir, func(md string) (map[string]string, error) {
+		fields, err := ParseReference(md)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]string{FieldsFile: FormatFields(fields)}, nil
+	})
 }
 
-func extractGuide(path, dir string) error {
+func extractGuide(path, dir string) error { return extract(path, dir, ExtractGuide) }
+
+// extract reads a markdown document and writes the files extract makes of it into dir.
+func extract(path, dir string, files func(md string) (map[string]string, error)) error {
 	md, err := os.ReadFile(path) //nolint:gosec // the developer's own input file
 	if err != nil {
 		return err
 	}
-	files, err := ExtractGuide(string(md))
+	out, err := files(string(md))
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return writeFiles(dir, files)
+	return writeFiles(dir, out)
 }
 
 func writeFiles(dir string, files map[string]string) error {

@@ -2,16 +2,12 @@ package bench
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"maps"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/litellm-operator/litellm-operator/test/harness"
 )
@@ -26,15 +22,19 @@ type sample struct {
 // metricSet is one scrape. It is small and read a handful of times per run, so lookups scan it.
 type metricSet []sample
 
-// parseMetrics reads the Prometheus text format (with prometheus/common/expfmt) into samples named as
-// the text format names them (a histogram's name_bucket, name_sum and name_count), keeping those
-// whose name keep accepts (nil keeps all). A malformed exposition is an error.
+// parseMetrics reads the Prometheus text format (with prometheus/common/expfmt, through the test
+// harness) into samples named as the text format names them (a histogram's name_bucket, name_sum
+// and name_count), keeping those whose name keep accepts (nil keeps all). A malformed exposition is
+// an error.
 func parseMetrics(r io.Reader, keep func(name string) bool) (metricSet, error) {
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(r)
+	m, err := harness.ParseMetrics(r)
 	if err != nil {
 		return nil, err
 	}
+	return flatten(m, keep), nil
+}
+
+func flatten(families harness.Metrics, keep func(name string) bool) metricSet {
 	var out metricSet
 	add := func(name string, labels map[string]string, v float64) {
 		if keep == nil || keep(name) {
@@ -63,7 +63,7 @@ func parseMetrics(r io.Reader, keep func(name string) bool) (metricSet, error) {
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 func withLabel(labels map[string]string, name, value string) map[string]string {
@@ -119,19 +119,11 @@ func subtractCounts(after, before map[string]float64) map[string]float64 {
 
 // scrape fetches url and parses it.
 func scrape(ctx context.Context, c *http.Client, url string, keep func(string) bool) (metricSet, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	m, err := harness.ScrapeMetrics(ctx, c, url)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return parseMetrics(resp.Body, keep)
+	return flatten(m, keep), nil
 }
 
 // isWrite reports whether an HTTP method (client side) or an API-server verb changes state.
