@@ -17,17 +17,18 @@ import (
 // owned by a VirtualKey in namespace: it discovers newly installed CRDs some seconds after they are
 // served. The probe VirtualKey orphans its (absent) LiteLLM key, so a running operator lets it go.
 func WaitForGarbageCollector(c client.Client, namespace string) error {
+	const probe = "gc-probe"
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	owner := &v1alpha1.VirtualKey{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "gc-probe"},
-		Spec: v1alpha1.VirtualKeySpec{KeyAlias: "gc-probe", DeletionPolicy: v1alpha1.DeletionPolicyOrphan,
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: probe},
+		Spec: v1alpha1.VirtualKeySpec{KeyAlias: probe, DeletionPolicy: v1alpha1.DeletionPolicyOrphan,
 			ConnectionRef: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "none"}}},
 	}
 	if err := c.Create(ctx, owner); err != nil {
 		return err
 	}
-	dependent := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "gc-probe",
+	dependent := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: probe,
 		OwnerReferences: []metav1.OwnerReference{{APIVersion: v1alpha1.GroupVersion.String(), Kind: "VirtualKey", Name: owner.Name, UID: owner.UID}}}}
 	if err := c.Create(ctx, dependent); err != nil {
 		return err
