@@ -35,6 +35,11 @@ func createLifecycleKey(t *testing.T, vk *v1alpha1.VirtualKey) {
 	t.Cleanup(func() { deleteAndWait(t, vk) })
 }
 
+// lifecycleFaults scopes the simulator's faults to the keys of the test's VirtualKey, old and new.
+func lifecycleFaults(ns string) litellmsim.Faults {
+	return env.sim.For(litellmsim.Match{KeyMetadata: "test=" + ns})
+}
+
 // liveKeys lists the hashes of the keys in LiteLLM that belong to the test's VirtualKey.
 func liveKeys(ns string) []string {
 	var out []string
@@ -116,22 +121,23 @@ func TestRotationGracePeriod(t *testing.T) {
 func TestRotationGracePeriodUnderFaults(t *testing.T) {
 	cases := []struct {
 		step string
-		// inject installs the fault, scoped to the test's keys: by alias while the old key holds
-		// it, by the old key's hash once it gave the alias up. want is how many calls it must hit.
-		inject func(vk *v1alpha1.VirtualKey, oldHash string) *litellmsim.Fault
+		// inject installs the fault, scoped to the test's keys by their metadata: the new key is
+		// generated without alias and the old one gives its alias up. want is how many calls it
+		// must hit.
+		inject func(f litellmsim.Faults) *litellmsim.Fault
 		want   int
 	}{
-		{"the /key/generate response is lost", func(vk *v1alpha1.VirtualKey, _ string) *litellmsim.Fault {
-			return keyFaults(vk).DropAfterApply("/key/generate", 1)
+		{"the /key/generate response is lost", func(f litellmsim.Faults) *litellmsim.Fault {
+			return f.DropAfterApply("/key/generate", 1)
 		}, 1},
-		{"the response that moves the alias is lost", func(vk *v1alpha1.VirtualKey, _ string) *litellmsim.Fault {
-			return keyFaults(vk).DropAfterApply("/key/update", 1)
+		{"the response that moves the alias is lost", func(f litellmsim.Faults) *litellmsim.Fault {
+			return f.DropAfterApply("/key/update", 1)
 		}, 1},
-		{"the proxy fails between steps", func(vk *v1alpha1.VirtualKey, _ string) *litellmsim.Fault {
-			return keyFaults(vk).FailNext("/key/update", http.StatusServiceUnavailable, 6)
+		{"the proxy fails between steps", func(f litellmsim.Faults) *litellmsim.Fault {
+			return f.FailNext("/key/update", http.StatusServiceUnavailable, 6)
 		}, 6},
-		{"the retired key's deletion response is lost", func(_ *v1alpha1.VirtualKey, oldHash string) *litellmsim.Fault {
-			return env.sim.For(litellmsim.Match{KeyHash: oldHash}).DropAfterApply("/key/delete", 1)
+		{"the retired key's deletion response is lost", func(f litellmsim.Faults) *litellmsim.Fault {
+			return f.DropAfterApply("/key/delete", 1)
 		}, 1},
 	}
 	for _, tc := range cases {
@@ -143,7 +149,7 @@ func TestRotationGracePeriodUnderFaults(t *testing.T) {
 			waitReady(t, vk)
 			oldRaw := rawKey(t, vk)
 
-			fault := tc.inject(vk, hash(oldRaw))
+			fault := tc.inject(lifecycleFaults(ns))
 			patchMerge(t, vk, `{"metadata":{"annotations":{"auth.litellm.ai/rotate":"crash"}}}`)
 			waitForVK(t, vk, "rotation finished and the grace period over", func(vk *v1alpha1.VirtualKey) bool {
 				return rotated(hash(oldRaw))(vk) && len(vk.Status.RetiringKeys) == 0

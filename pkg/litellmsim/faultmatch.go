@@ -22,18 +22,23 @@ type Match struct {
 	TeamID string `json:"team_id,omitempty"`
 	// UserID matches calls that name the user (user_id, user_ids, member.user_id).
 	UserID string `json:"user_id,omitempty"`
+	// KeyMetadata, "name=value", matches calls whose metadata holds that entry or that name a key
+	// whose metadata holds it: it follows one object's keys through a rotation, where the new key
+	// is generated without alias and its value is not known beforehand.
+	KeyMetadata string `json:"key_metadata,omitempty"`
 }
 
 // subject is what one request names: the objects a Match can select.
 type subject struct {
-	aliases, hashes, teams, users []string
+	aliases, hashes, teams, users, metadata []string
 }
 
 func (m Match) matches(s subject) bool {
 	return (m.KeyAlias == "" || slices.Contains(s.aliases, m.KeyAlias)) &&
 		(m.KeyHash == "" || slices.Contains(s.hashes, tokenOf(m.KeyHash))) &&
 		(m.TeamID == "" || slices.Contains(s.teams, m.TeamID)) &&
-		(m.UserID == "" || slices.Contains(s.users, m.UserID))
+		(m.UserID == "" || slices.Contains(s.users, m.UserID)) &&
+		(m.KeyMetadata == "" || slices.Contains(s.metadata, m.KeyMetadata))
 }
 
 // subjectOf reads what r names from its query, its path (/key/{key}/regenerate) and its JSON body,
@@ -72,6 +77,9 @@ func (s *Simulator) subjectOf(r *http.Request) subject {
 			forEachString(body["team_ids"], func(v string) { add(&sub.teams, v) })
 			forEachString(body["user_id"], func(v string) { add(&sub.users, v) })
 			forEachString(body["user_ids"], func(v string) { add(&sub.users, v) })
+			if md, ok := body["metadata"].(map[string]any); ok {
+				addMetadata(&sub.metadata, md)
+			}
 			members, _ := body["member"].([]any)
 			if m, ok := body["member"].(map[string]any); ok {
 				members = append(members, m)
@@ -89,6 +97,7 @@ func (s *Simulator) subjectOf(r *http.Request) subject {
 	for _, h := range sub.hashes {
 		if k, ok := s.store.keys[h]; ok {
 			add(&sub.aliases, k.KeyAlias)
+			addMetadata(&sub.metadata, k.Metadata)
 		}
 	}
 	return sub
@@ -104,6 +113,15 @@ func forEachString(v any, fn func(string)) {
 			if s, ok := e.(string); ok {
 				fn(s)
 			}
+		}
+	}
+}
+
+// addMetadata adds the "name=value" entries of metadata whose values are strings.
+func addMetadata(list *[]string, md map[string]any) {
+	for k, v := range md {
+		if v, ok := v.(string); ok {
+			*list = append(*list, k+"="+v)
 		}
 	}
 }

@@ -226,6 +226,16 @@ func TestScopedFaults(t *testing.T) {
 		{reason: "a team id in the query", match: Match{TeamID: "t1"}, path: "/team/info",
 			hit:  func(c *apiClient) response { return c.get("/team/info?team_id=t1") },
 			miss: func(c *apiClient) response { return c.get("/team/info?team_id=t2") }, wantMiss: 200},
+		{reason: "key metadata in the body", match: Match{KeyMetadata: "owner=mine"}, path: "/key/generate",
+			hit: func(c *apiClient) response {
+				return c.post("/key/generate", map[string]any{"metadata": map[string]any{"owner": "mine"}})
+			},
+			miss: func(c *apiClient) response {
+				return c.post("/key/generate", map[string]any{"metadata": map[string]any{"owner": "theirs"}})
+			}, wantMiss: 200},
+		{reason: "key metadata of the key named by hash", match: Match{KeyMetadata: "owner=mine"}, path: "/key/info",
+			hit:  func(c *apiClient) response { return c.get("/key/info?key=" + HashKey(raw)) },
+			miss: func(c *apiClient) response { return c.get("/key/info?key=" + HashKey(other)) }, wantMiss: 200},
 		{reason: "a user id inside member", match: Match{UserID: "u1"}, path: "/team/member_add",
 			hit: func(c *apiClient) response {
 				return c.post("/team/member_add", map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_id": "u1"}})
@@ -237,7 +247,7 @@ func TestScopedFaults(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
 			sim, c := newTestSim(t)
-			c.mustGenerate(map[string]any{"key": raw, "key_alias": "mine"})
+			c.mustGenerate(map[string]any{"key": raw, "key_alias": "mine", "metadata": map[string]any{"owner": "mine"}})
 			c.mustGenerate(map[string]any{"key": other, "key_alias": "theirs"})
 			c.mustOK("/team/new", map[string]any{"team_id": "t1"})
 			c.mustOK("/team/new", map[string]any{"team_id": "t2"})
