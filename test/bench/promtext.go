@@ -3,21 +3,14 @@ package bench
 import (
 	"context"
 	"io"
-	"maps"
 	"net/http"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/litellm-operator/litellm-operator/test/harness"
 )
 
 // sample is one line of the Prometheus text exposition format.
-type sample struct {
-	Name   string
-	Labels map[string]string
-	Value  float64
-}
+type sample = harness.Sample
 
 // metricSet is one scrape. It is small and read a handful of times per run, so lookups scan it.
 type metricSet []sample
@@ -36,39 +29,11 @@ func parseMetrics(r io.Reader, keep func(name string) bool) (metricSet, error) {
 
 func flatten(families harness.Metrics, keep func(name string) bool) metricSet {
 	var out metricSet
-	add := func(name string, labels map[string]string, v float64) {
-		if keep == nil || keep(name) {
-			out = append(out, sample{Name: name, Labels: labels, Value: v})
+	for _, s := range families.Flatten() {
+		if keep == nil || keep(s.Name) {
+			out = append(out, s)
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(families)) {
-		for _, m := range families[name].GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			switch {
-			case m.GetHistogram() != nil:
-				h := m.GetHistogram()
-				for _, b := range h.GetBucket() {
-					add(name+"_bucket", withLabel(labels, "le", strconv.FormatFloat(b.GetUpperBound(), 'g', -1, 64)), float64(b.GetCumulativeCount()))
-				}
-				add(name+"_sum", labels, h.GetSampleSum())
-				add(name+"_count", labels, float64(h.GetSampleCount()))
-			case m.GetSummary() != nil:
-				add(name+"_sum", labels, m.GetSummary().GetSampleSum())
-				add(name+"_count", labels, float64(m.GetSummary().GetSampleCount()))
-			default:
-				add(name, labels, harness.Value(m))
-			}
-		}
-	}
-	return out
-}
-
-func withLabel(labels map[string]string, name, value string) map[string]string {
-	out := maps.Clone(labels)
-	out[name] = value
 	return out
 }
 

@@ -76,6 +76,7 @@ func TestWaitHTTP(t *testing.T) {
 	defer cancel()
 	require.NoError(t, WaitHTTP(ctx, nil, srv.URL, nil))
 	assert.EqualValues(t, 3, calls.Load(), "polls until 200")
+	assert.True(t, OK(ctx, nil, srv.URL), "a nil client is http.DefaultClient")
 
 	p, err := Start(shell(t, "echo crashed; exit 1"))
 	require.NoError(t, err)
@@ -113,7 +114,8 @@ latency_seconds_count 4
 	require.NoError(t, err)
 	assert.InDelta(t, 9, m.Sum("reconcile_total", nil), 1e-9)
 	assert.InDelta(t, 4, m.Sum("reconcile_total", LabelsMatch(map[string]string{"controller": "virtualkey"})), 1e-9)
-	assert.InDelta(t, 4, m.Sum("latency_seconds", nil), 1e-9, "a histogram counts its observations")
+	assert.InDelta(t, 4, m.Sum("latency_seconds_count", nil), 1e-9, "a histogram's samples are named as in the text format")
+	assert.InDelta(t, 2, m.Sum("latency_seconds_bucket", LabelsMatch(map[string]string{"le": "1"})), 1e-9)
 	assert.Zero(t, m.Sum("absent", nil))
 
 	_, err = ParseMetrics(strings.NewReader("broken{a=1} 2\n"))

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
+	"strconv"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -45,51 +48,70 @@ func ParseMetrics(r io.Reader) (Metrics, error) {
 	return parser.TextToMetricFamilies(r)
 }
 
-// Sum adds the values of the samples of family name whose labels keep accepts (nil: all).
-// Counters, gauges and untyped samples count their value; histograms and summaries their count.
-func (m Metrics) Sum(name string, keep func(labels map[string]string) bool) float64 {
-	total := 0.0
-	for labels, v := range m.Samples(name) {
-		if keep == nil || keep(labels) {
-			total += v
-		}
-	}
-	return total
+// Sample is one line of the text exposition format: a histogram is its name_bucket (with "le"),
+// name_sum and name_count samples, a summary its quantiles, name_sum and name_count.
+type Sample struct {
+	Name   string
+	Labels map[string]string
+	Value  float64
 }
 
-// Samples returns every sample of family name with its labels, as a sequence.
-func (m Metrics) Samples(name string) func(yield func(map[string]string, float64) bool) {
-	return func(yield func(map[string]string, float64) bool) {
-		f, ok := m[name]
-		if !ok {
-			return
-		}
-		for _, metric := range f.GetMetric() {
+// Flatten returns every sample, families in name order, as the text format writes them.
+func (m Metrics) Flatten() []Sample {
+	var out []Sample
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		for _, metric := range m[name].GetMetric() {
 			labels := make(map[string]string, len(metric.GetLabel()))
 			for _, l := range metric.GetLabel() {
 				labels[l.GetName()] = l.GetValue()
 			}
-			if !yield(labels, Value(metric)) {
-				return
+			add := func(suffix string, v float64, extra ...string) {
+				l := labels
+				if len(extra) == 2 {
+					l = maps.Clone(labels)
+					l[extra[0]] = extra[1]
+				}
+				out = append(out, Sample{Name: name + suffix, Labels: l, Value: v})
+			}
+			switch {
+			case metric.GetHistogram() != nil:
+				h := metric.GetHistogram()
+				for _, b := range h.GetBucket() {
+					add("_bucket", float64(b.GetCumulativeCount()), "le", formatFloat(b.GetUpperBound()))
+				}
+				add("_sum", h.GetSampleSum())
+				add("_count", float64(h.GetSampleCount()))
+			case metric.GetSummary() != nil:
+				sm := metric.GetSummary()
+				for _, q := range sm.GetQuantile() {
+					add("", q.GetValue(), "quantile", formatFloat(q.GetQuantile()))
+				}
+				add("_sum", sm.GetSampleSum())
+				add("_count", float64(sm.GetSampleCount()))
+			case metric.GetCounter() != nil:
+				add("", metric.GetCounter().GetValue())
+			case metric.GetGauge() != nil:
+				add("", metric.GetGauge().GetValue())
+			default:
+				add("", metric.GetUntyped().GetValue())
 			}
 		}
 	}
+	return out
 }
 
-// Value is a sample's value: a counter's, gauge's or untyped value, or a histogram's or summary's
-// count of observations.
-func Value(m *dto.Metric) float64 {
-	switch {
-	case m.GetCounter() != nil:
-		return m.GetCounter().GetValue()
-	case m.GetGauge() != nil:
-		return m.GetGauge().GetValue()
-	case m.GetHistogram() != nil:
-		return float64(m.GetHistogram().GetSampleCount())
-	case m.GetSummary() != nil:
-		return float64(m.GetSummary().GetSampleCount())
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// Sum adds the values of the samples called name (as Flatten names them) whose labels keep
+// accepts (nil: all).
+func (m Metrics) Sum(name string, keep func(labels map[string]string) bool) float64 {
+	total := 0.0
+	for _, s := range m.Flatten() {
+		if s.Name == name && (keep == nil || keep(s.Labels)) {
+			total += s.Value
+		}
 	}
-	return m.GetUntyped().GetValue()
+	return total
 }
 
 // LabelsMatch returns a filter for Sum that accepts the samples carrying every label of want.

@@ -46,9 +46,6 @@ func FreeAddresses(n int) ([]string, error) {
 // WaitHTTP polls url until it answers 200. It gives up when ctx ends and, when p is not nil, as
 // soon as p exits, with the end of p's log in the error.
 func WaitHTTP(ctx context.Context, client *http.Client, url string, p *Process) error {
-	if client == nil {
-		client = http.DefaultClient
-	}
 	for {
 		if OK(ctx, client, url) {
 			return nil
@@ -72,8 +69,11 @@ func WaitHTTP(ctx context.Context, client *http.Client, url string, p *Process) 
 	}
 }
 
-// OK reports whether a GET of url answers 200.
+// OK reports whether a GET of url answers 200 (client nil: http.DefaultClient).
 func OK(ctx context.Context, client *http.Client, url string) bool {
+	if client == nil {
+		client = http.DefaultClient
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return false

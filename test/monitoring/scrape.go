@@ -52,11 +52,10 @@ func ParseText(r io.Reader) ([]Series, error) {
 }
 
 func flatten(m harness.Metrics) []Series {
-	var out []Series
-	for _, name := range slices.Sorted(maps.Keys(m)) {
-		for labels, v := range m.Samples(name) {
-			out = append(out, Series{Name: name, Labels: labels, Value: v})
-		}
+	samples := m.Flatten()
+	out := make([]Series, 0, len(samples))
+	for _, s := range samples {
+		out = append(out, Series(s))
 	}
 	return out
 }
