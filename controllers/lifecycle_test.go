@@ -214,12 +214,13 @@ func TestRenewAnnotation(t *testing.T) {
 	assert.True(t, renewed.After(before), "the expiry moved: %s -> %s", before, renewed)
 	waitForEvent(t, vk, "Renewed")
 
-	updates := keyFaults(vk).Watch("/key/update")
+	updates, reads := keyFaults(vk).Watch("/key/update"), keyFaults(vk).Watch("/key/info")
 	t.Cleanup(env.sim.ClearFaults)
 	waitForReconciles(t, vk, reconciles(vk), 2)
 	k, _ = env.sim.KeyByHash(hash(raw))
 	assert.Equal(t, renewed, *k.Expires, "a resync does not renew again")
 	requireHits(t, 0, updates)
+	assert.GreaterOrEqual(t, reads.Hits(), 2, "the watches see this key's calls: each resync read it")
 	assert.Equal(t, []string{hash(raw)}, liveKeys(ns), "renewal keeps the same key")
 }
 

@@ -241,11 +241,15 @@ func TestTeamAndMembership(t *testing.T) {
 			liteLLMWrites = append(liteLLMWrites, env.sim.For(match).Watch(path))
 		}
 	}
+	teamReads := env.sim.For(litellmsim.Match{TeamID: teamID}).Watch("/team/info")
+	userReads := env.sim.For(litellmsim.Match{UserID: ns + ".erin"}).Watch("/user/info")
 	for _, obj := range objects {
 		waitForReconciles(t, obj, reconciles(obj), 3)
 	}
 	assert.Equal(t, writes, env.writes.forNamespace(ns), "no Kubernetes writes on resync")
 	requireHits(t, 0, liteLLMWrites...)
+	assert.Positive(t, teamReads.Hits(), "the watches see this team's calls")
+	assert.Positive(t, userReads.Hits(), "and this user's")
 
 	// A membership removed out of band is restored.
 	lc, err := litellm.New(litellm.Config{BaseURL: env.sim.URL(), MasterKey: masterKey})
