@@ -71,7 +71,7 @@ func startWorld() (struct{}, func() error, error) {
 	env.logs = &syncBuffer{}
 	env.reconciles = &reconcileCounter{}
 	ctrl.SetLogger(newCountingLogger(newLogSink(env.logs), env.reconciles))
-	world, err := inprocess.Start(inprocess.Options{
+	started, err := inprocess.Start(inprocess.Options{
 		CRDDir:            filepath.Join("..", "config", "crd", "bases"),
 		GarbageCollection: true,
 		MasterKey:         masterKey,
@@ -82,8 +82,8 @@ func startWorld() (struct{}, func() error, error) {
 	if err != nil {
 		return struct{}{}, nil, err
 	}
-	env.k8s, env.sim = world.Client, world.Sim
-	return struct{}{}, world.Stop, nil
+	env.k8s, env.sim = started.Client, started.Sim
+	return struct{}{}, started.Stop, nil
 }
 
 // writeCounter counts the operator's write requests to the API server, by resource path.

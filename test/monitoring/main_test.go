@@ -62,7 +62,7 @@ func start() (struct{}, func() error, error) {
 	if err != nil {
 		return struct{}{}, nil, err
 	}
-	world, err := inprocess.Start(inprocess.Options{
+	started, err := inprocess.Start(inprocess.Options{
 		CRDDir:       filepath.Join("..", "..", "config", "crd", "bases"),
 		MasterKey:    masterKey,
 		ResyncPeriod: resyncPeriod,
@@ -72,8 +72,8 @@ func start() (struct{}, func() error, error) {
 	if err != nil {
 		return struct{}{}, nil, err
 	}
-	env.k8s, env.sim, env.metricsURL = world.Client, world.Sim, "http://"+addrs[0]+"/metrics"
-	return struct{}{}, world.Stop, nil
+	env.k8s, env.sim, env.metricsURL = started.Client, started.Sim, "http://"+addrs[0]+"/metrics"
+	return struct{}{}, started.Stop, nil
 }
 
 // newNamespace creates a namespace for one test with a connection Secret to the simulator.
