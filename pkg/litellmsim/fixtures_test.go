@@ -144,7 +144,7 @@ var fixtureCases = map[string]fixtureCase{
 		}
 		return c.get("/key/list?page=1&size=10")
 	}},
-	"models-401-no-db-v2024.json": {notProducible: "a proxy without a database is not simulated (/v1/models is not served)"},
+	"models-401-no-db-v2024.json": {notProducible: "a proxy without a database is not simulated"},
 	"team-info-404.json": {produce: func(t *testing.T, sim *Simulator, c *apiClient) response {
 		return c.get("/team/info?team_id=t1")
 	}},
