@@ -222,9 +222,11 @@ func customKeyValueRefused(e *Error, msg string) bool {
 	return e.StatusCode == http.StatusForbidden && (strings.Contains(msg, "custom api key") || strings.Contains(msg, "auto-generated"))
 }
 
-// keyAliasTaken: duplicate key_alias → 400 bad_request_error, param key_alias (§3.1, §3.2).
+// keyAliasTaken: duplicate key_alias → 400 bad_request_error, param key_alias, "Key with alias
+// '<alias>' already exists" (§3.1, §3.2). A key_alias_pattern refusal has the same status, type
+// and param ("Invalid key_alias format..."): only the text tells them apart.
 func keyAliasTaken(e *Error, msg string) bool {
-	return e.StatusCode == http.StatusBadRequest && (e.Param == "key_alias" || strings.Contains(msg, "already exists"))
+	return e.StatusCode == http.StatusBadRequest && strings.Contains(msg, "already exists")
 }
 
 // userTaken: 409 from 1.81 on; 400 "already exists" for a duplicate email before (§1, §3.8).
