@@ -20,6 +20,7 @@ func (e *env) testFaults(t *testing.T) {
 	t.Cleanup(sim.ClearFaults)
 
 	t.Run("dropped generate: response lost, exactly one key, found by hash", func(t *testing.T) {
+		e.chosenKeys(t)
 		sim.ClearFaults()
 		raw := e.newKey(t)
 		alias := e.id("drop-gen")
@@ -106,10 +107,9 @@ func (e *env) testFaults(t *testing.T) {
 
 	t.Run("500 on generate is not retried", func(t *testing.T) {
 		sim.ClearFaults()
-		raw := e.newKey(t)
 		sim.FailNext("/key/generate", http.StatusInternalServerError, 1)
 		before := sim.Calls("POST", "/key/generate")
-		_, err := e.client.GenerateKey(ctx, litellm.KeyGenerateRequest{Key: raw})
+		_, err := e.client.GenerateKey(ctx, litellm.KeyGenerateRequest{Key: e.keyToChoose(t)})
 		assert.True(t, litellm.IsTransient(err), "got %v", err)
 		assert.Equal(t, before+1, sim.Calls("POST", "/key/generate"), "a 5xx may follow an applied create")
 	})
@@ -136,15 +136,14 @@ func (e *env) testFaults(t *testing.T) {
 
 	t.Run("429 on generate is retried: refused unprocessed", func(t *testing.T) {
 		sim.ClearFaults()
-		raw := e.newKey(t)
 		sim.RateLimitNext("/key/generate", 1, time.Second)
 		before := sim.Calls("POST", "/key/generate")
-		_, err := e.client.GenerateKey(ctx, litellm.KeyGenerateRequest{Key: raw, KeyAlias: e.id("rl")})
-		require.NoError(t, err)
+		e.generateKey(t, litellm.KeyGenerateRequest{KeyAlias: e.id("rl")})
 		assert.Equal(t, before+2, sim.Calls("POST", "/key/generate"))
 	})
 
 	t.Run("timeout after sending: outcome unknown, observe", func(t *testing.T) {
+		e.chosenKeys(t)
 		sim.ClearFaults()
 		raw := e.newKey(t)
 		sim.SetPathLatency("/key/generate", 500*time.Millisecond)
