@@ -245,6 +245,6 @@ func TestResponseError(t *testing.T) {
 			assert.NotContains(t, err.Error(), testRawKey, "the caller's key is redacted")
 		})
 	}
-	ok := &http.Response{StatusCode: 200, Body: http.NoBody}
+	ok := &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}
 	assert.NoError(t, ResponseError(ok), "nil for a 2xx answer")
 }

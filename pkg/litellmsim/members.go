@@ -213,6 +213,24 @@ func (s *Simulator) teamMemberDelete(r *http.Request, _ caller) (any, *apiError)
 	return teamRow(t), nil
 }
 
+// applyMemberLimits writes the sent budget and limits of a member. The member budget is a merge
+// patch: an explicit null removes it (docs/litellm-compatibility.md, "Team members"), except in
+// older releases (Variant.MemberBudgetNullIgnored).
+func (s *Simulator) applyMemberLimits(ms *Membership, b *body) {
+	switch {
+	case b.float("max_budget_in_team") != nil:
+		ms.MaxBudgetInTeam = b.float("max_budget_in_team")
+	case b.isNull("max_budget_in_team") && !s.opts.Variant.MemberBudgetNullIgnored:
+		ms.MaxBudgetInTeam = nil
+	}
+	if v := b.integer("tpm_limit"); v != nil {
+		ms.TPMLimit = v
+	}
+	if v := b.integer("rpm_limit"); v != nil {
+		ms.RPMLimit = v
+	}
+}
+
 // teamMemberUpdate is POST /team/member_update (§3.20).
 func (s *Simulator) teamMemberUpdate(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, schema{"team_id": kindString, "user_id": kindString, "user_email": kindString,
@@ -259,20 +277,7 @@ func (s *Simulator) teamMemberUpdate(r *http.Request, _ caller) (any, *apiError)
 	var ms *Membership
 	if b.has("max_budget_in_team") || b.has("tpm_limit") || b.has("rpm_limit") {
 		ms = s.membershipFor(teamID, userID)
-		switch {
-		case b.float("max_budget_in_team") != nil:
-			ms.MaxBudgetInTeam = b.float("max_budget_in_team")
-		case b.isNull("max_budget_in_team") && !s.opts.Variant.MemberBudgetNullIgnored:
-			// The member budget is a merge patch: an explicit null removes it
-			// (docs/litellm-compatibility.md, "Team members").
-			ms.MaxBudgetInTeam = nil
-		}
-		if v := b.integer("tpm_limit"); v != nil {
-			ms.TPMLimit = v
-		}
-		if v := b.integer("rpm_limit"); v != nil {
-			ms.RPMLimit = v
-		}
+		s.applyMemberLimits(ms, b)
 	}
 	t.UpdatedAt = dbTime(s.nowLocked())
 	resp := map[string]any{"team_id": teamID, "user_id": userID, "user_email": nullStr(email),

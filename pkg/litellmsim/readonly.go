@@ -1,3 +1,4 @@
+//nolint:goconst // LiteLLM's JSON field names read best spelled out where each body is built.
 package litellmsim
 
 import (

@@ -1,3 +1,4 @@
+//nolint:goconst // request fields read best spelled out where each request is built.
 package contract
 
 import (

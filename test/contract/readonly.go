@@ -49,7 +49,7 @@ func (e *env) testReadOnlyRoutes(t *testing.T) {
 			}
 			e.call(t, http.MethodGet, path, raw, nil).json(t, &list)
 			assert.Equal(t, "list", list.Object, "OpenAI's list format")
-			var ids []string
+			ids := make([]string, 0, len(list.Data))
 			for _, m := range list.Data {
 				assert.Equal(t, "model", m.Object)
 				ids = append(ids, m.ID)

@@ -197,7 +197,7 @@ func (e *env) testTeams(t *testing.T) {
 		v2, full := e.calls("GET", "/v2/team/list"), e.calls("GET", "/team/list")
 		teams, err := e.client.TeamsByAlias(ctx, alias)
 		require.NoError(t, err)
-		var got []string
+		got := make([]string, 0, len(teams))
 		for _, tm := range teams {
 			got = append(got, tm.TeamID)
 		}
