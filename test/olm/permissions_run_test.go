@@ -304,7 +304,7 @@ func (r *permissionsRun) examples() error {
 }
 
 func (r *permissionsRun) rotatedKey() error {
-	if err := r.create(`
+	if _, err := r.create(`
 apiVersion: auth.litellm.ai/v1alpha1
 kind: VirtualKey
 metadata: {name: direct}
@@ -333,13 +333,11 @@ spec:
 
 func (r *permissionsRun) broughtKey() error {
 	// The label is how a Secret opts in to being read through keyFrom.
-	if err := r.k8s.Create(r.ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: tenantNamespace, Name: "byok-source", Labels: map[string]string{"auth.litellm.ai/key-source": "true"}},
-		StringData: map[string]string{"key": "sk-byok-permissions-0123456789abcdef"},
-	}); err != nil {
+	if err := r.secret("byok-source", map[string]string{"auth.litellm.ai/key-source": "true"},
+		map[string]string{"key": "sk-byok-permissions-0123456789abcdef"}); err != nil {
 		return err
 	}
-	if err := r.create(`
+	if _, err := r.create(`
 apiVersion: auth.litellm.ai/v1alpha1
 kind: VirtualKey
 metadata: {name: byok}
@@ -378,17 +376,14 @@ spec:
   policyName: refuse-status-of-unreachable
   validationActions: [Deny]
 `} {
-		if err := r.createCluster(manifest); err != nil {
+		if _, err := r.create(manifest, ""); err != nil {
 			return err
 		}
 	}
-	if err := r.k8s.Create(r.ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: tenantNamespace, Name: "unreachable-connection"},
-		StringData: map[string]string{"masterKey": runMasterKey, "url": "http://127.0.0.1:1"},
-	}); err != nil {
+	if err := r.secret("unreachable-connection", nil, map[string]string{"masterKey": runMasterKey, "url": "http://127.0.0.1:1"}); err != nil {
 		return err
 	}
-	if err := r.create(`
+	if _, err := r.create(`
 apiVersion: auth.litellm.ai/v1alpha1
 kind: VirtualKey
 metadata: {name: unreachable}
@@ -539,35 +534,34 @@ func (r *permissionsRun) object(kind, name string) *unstructured.Unstructured {
 	return obj
 }
 
-func (r *permissionsRun) create(manifest string) error {
+// create creates the object of a manifest, in the tenant namespace unless namespace is "".
+func (r *permissionsRun) create(manifest string, namespace ...string) (*unstructured.Unstructured, error) {
 	obj := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal([]byte(manifest), &obj.Object); err != nil {
-		return err
+		return nil, err
 	}
 	obj.SetNamespace(tenantNamespace)
-	return r.k8s.Create(r.ctx, obj)
-}
-
-// createCluster creates a cluster-scoped object.
-func (r *permissionsRun) createCluster(manifest string) error {
-	obj := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal([]byte(manifest), &obj.Object); err != nil {
-		return err
+	if len(namespace) > 0 {
+		obj.SetNamespace(namespace[0])
 	}
-	return r.k8s.Create(r.ctx, obj)
+	return obj, r.k8s.Create(r.ctx, obj)
 }
 
 // createLegacy creates an object and then writes the status the replaced operator gave it.
 func (r *permissionsRun) createLegacy(manifest, status string) (*unstructured.Unstructured, error) {
-	obj := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal([]byte(manifest), &obj.Object); err != nil {
-		return nil, err
-	}
-	obj.SetNamespace(tenantNamespace)
-	if err := r.k8s.Create(r.ctx, obj); err != nil {
+	obj, err := r.create(manifest)
+	if err != nil {
 		return nil, err
 	}
 	return obj, r.k8s.Status().Patch(r.ctx, obj, client.RawPatch(types.MergePatchType, []byte(`{"status":`+status+`}`)))
+}
+
+// secret creates a Secret in the tenant namespace.
+func (r *permissionsRun) secret(name string, labels, data map[string]string) error {
+	return r.k8s.Create(r.ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: tenantNamespace, Name: name, Labels: labels},
+		StringData: data,
+	})
 }
 
 func (r *permissionsRun) get(kind, name string) (*unstructured.Unstructured, error) {
