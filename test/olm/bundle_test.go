@@ -177,7 +177,7 @@ func TestScorecardConfig(t *testing.T) {
 			assert.Empty(t, check(), "%s passes", name)
 		}
 	}
-	assert.ElementsMatch(t, keysOf(checks), got, "every built-in test runs")
+	assert.ElementsMatch(t, keys(checks), got, "every built-in test runs")
 }
 
 // scorecardChecks are the scorecard-test image's tests, each returning its errors for the bundle.

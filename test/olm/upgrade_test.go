@@ -149,7 +149,7 @@ func TestUpgradeGraph(t *testing.T) {
 				assert.Equal(t, csv.Annotations["olm.skipRange"], e.SkipRange, "%s: the channel's skipRange is the CSV's", e.Name)
 				assert.Equal(t, csv.Spec.Skips, e.Skips, "%s: the channel's skips are the CSV's", e.Name)
 			}
-			assert.ElementsMatch(t, keysOf(csvs), names, "the channel offers every release and the current bundle")
+			assert.ElementsMatch(t, keys(csvs), names, "the channel offers every release and the current bundle")
 
 			heads := channelHeads(ch.Entries)
 			require.Equal(t, []string{current.Name}, heads, "the current bundle is the channel's one head")
@@ -163,14 +163,6 @@ func TestUpgradeGraph(t *testing.T) {
 			}
 		})
 	}
-}
-
-func keysOf[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // channelHeads are the entries no other entry replaces or skips: what OLM installs from the channel.
