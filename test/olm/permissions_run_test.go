@@ -431,7 +431,7 @@ kind: VirtualKey
 metadata: {name: legacy-svc, finalizers: [`+v1alpha1.LegacyFinalizerName+`]}
 spec:
   keyAlias: `+alias+`
-  connectionRef: {secretRef: {name: litellm-connection}}
+  connectionRef: {secretRef: {name: legacy-connection}}
 `, legacyStatus+`,"keySecretRef":"litellm-key-`+alias+`","keyID":"`+svcRaw+`"}`)
 	if err != nil {
 		return err
@@ -444,7 +444,7 @@ spec:
   userEmail: `+email+`
   autoCreateKey: true
   keyAlias: `+userAlias+`
-  connectionRef: {secretRef: {name: litellm-connection}}
+  connectionRef: {secretRef: {name: legacy-connection}}
 `, legacyStatus+`,"userID":"`+userID+`","keySecretRef":"`+userAlias+`"}`)
 	if err != nil {
 		return err
@@ -458,6 +458,10 @@ spec:
 		}); err != nil {
 			return err
 		}
+	}
+	// The connection comes last, so that nothing is reconciled before the objects are whole.
+	if err := r.secret("legacy-connection", nil, map[string]string{"masterkey": runMasterKey, "url": r.litellmURL}); err != nil {
+		return err
 	}
 	for _, obj := range []*unstructured.Unstructured{vk, u} {
 		if err := r.patch(obj.GetKind(), obj.GetName(), `{"metadata":{"annotations":{"test/nudge":"1"}}}`); err != nil {
