@@ -13,9 +13,9 @@ import (
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teams,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teams/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teams/finalizers,verbs=update
+// RBAC (see virtualkey_controller.go): a Team owns nothing, so no finalizers permission.
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teams,verbs=list;watch;patch
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teams/status,verbs=patch
 
 // EventKeysDeleted warns that LiteLLM deletes keys along with a team or a membership.
 const EventKeysDeleted = "KeysDeleted"

@@ -19,9 +19,9 @@ import (
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teammemberassociations,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teammemberassociations/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teammemberassociations/finalizers,verbs=update
+// RBAC (see virtualkey_controller.go): a TeamMemberAssociation owns nothing, so no finalizers permission.
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teammemberassociations,verbs=list;watch;patch
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teammemberassociations/status,verbs=patch
 
 // waitForDependency is how soon an association looks again for a Team or User it waits for; the
 // watches on Teams and Users usually wake it earlier.

@@ -19,8 +19,10 @@ import (
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=users,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=users/status,verbs=get;update;patch
+// RBAC (see virtualkey_controller.go): users/finalizers because a User is the blocking owner of its
+// auto-created VirtualKey, which it creates and deletes.
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=users,verbs=list;watch;patch
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=users/status,verbs=patch
 // +kubebuilder:rbac:groups=auth.litellm.ai,resources=users/finalizers,verbs=update
 // +kubebuilder:rbac:groups=auth.litellm.ai,resources=virtualkeys,verbs=create;delete
 

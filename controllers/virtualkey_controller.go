@@ -23,10 +23,16 @@ const (
 	EventUnmanaged = "FieldNotCleared"
 )
 
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=virtualkeys,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=virtualkeys/status,verbs=get;update;patch
+// RBAC: the operator reads its kinds from the cache (list, watch) and writes them only with patches;
+// test/olm records every check a run makes and compares it with these rules. update on
+// virtualkeys/finalizers is what OwnerReferencesPermissionEnforcement (on in OpenShift) asks for when
+// a key Secret names its VirtualKey as a blocking owner. Secrets: get reads keyFrom, connection and
+// legacy Secrets directly; delete is asked by the same plugin when adopting a legacy key Secret moves
+// its controller reference. Events: patch continues a series of repeated Events.
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=virtualkeys,verbs=list;watch;patch
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=virtualkeys/status,verbs=patch
 // +kubebuilder:rbac:groups=auth.litellm.ai,resources=virtualkeys/finalizers,verbs=update
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // virtualKeyConnector starts a VirtualKey reconcile: it makes sure the key Secret exists first.

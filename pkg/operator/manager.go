@@ -58,6 +58,7 @@ func NewManager(cfg *rest.Config, scheme *runtime.Scheme, o Options) (manager.Ma
 		HealthProbeBindAddress:        o.HealthProbeBindAddress,
 		LeaderElection:                o.LeaderElection,
 		LeaderElectionID:              o.LeaderElectionID,
+		LeaderElectionNamespace:       o.LeaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       &gracefulShutdown,
 		Cache:                         cacheOptions(o.WatchNamespaces),

@@ -22,6 +22,8 @@ type Options struct {
 	HealthProbeBindAddress string
 	LeaderElection         bool
 	LeaderElectionID       string
+	// LeaderElectionNamespace holds the leader Lease; empty means the namespace the pod runs in.
+	LeaderElectionNamespace string
 	// WatchNamespaces limits the operator to these namespaces; empty means all.
 	WatchNamespaces []string
 	// ResyncPeriod is how often every object is re-read from LiteLLM (jittered), refreshing spend and
@@ -70,6 +72,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"Address the /healthz and /readyz endpoints bind to.")
 	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection,
 		"Elect a leader, so only one replica reconciles at a time.")
+	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", o.LeaderElectionNamespace,
+		"Namespace of the leader Lease; empty means the pod's own namespace (set it when running outside the cluster).")
 	fs.Func("watch-namespaces", "Comma-separated namespaces to watch; empty watches all. Overrides $"+WatchNamespaceEnv+".",
 		func(v string) error { o.WatchNamespaces = splitNamespaces(v); return nil })
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod,
