@@ -17,11 +17,11 @@ type memberReq = litellm.TeamMemberUpdateRequest
 // Members maps a TeamMemberAssociation to /team/member_update. A member budget cannot be removed
 // through the client (it sends no explicit null for it; recent LiteLLM releases would remove it
 // with one, older ones cannot): a removed maxBudgetInTeam is reported as not cleared.
-var Members = Table[*v1alpha1.TeamMemberAssociation, Member, memberReq]{
+var Members = Table[*v1alpha1.TeamMemberAssociation, *Member, memberReq]{
 	value("role", func(m *v1alpha1.TeamMemberAssociation) (string, bool) { return m.Spec.Role, true },
-		func(_ *v1alpha1.TeamMemberAssociation, o Member) string { return o.Role }, stringEqual,
+		func(_ *v1alpha1.TeamMemberAssociation, o *Member) string { return o.Role }, stringEqual,
 		func(r *memberReq, v string) { r.Role = v }, nil),
 	value("max_budget_in_team", func(m *v1alpha1.TeamMemberAssociation) (*float64, bool) { return moneySet(m.Spec.MaxBudgetInTeam) },
-		func(_ *v1alpha1.TeamMemberAssociation, o Member) *float64 { return o.MaxBudget }, floatEqual,
+		func(_ *v1alpha1.TeamMemberAssociation, o *Member) *float64 { return o.MaxBudget }, floatEqual,
 		func(r *memberReq, v *float64) { r.MaxBudgetInTeam = v }, nil),
 }
