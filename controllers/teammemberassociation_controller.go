@@ -166,7 +166,7 @@ func (e *membershipExternal) Observe(ctx context.Context, m *v1alpha1.TeamMember
 			e.observed.MaxBudget = ms.LiteLLMBudgetTable.MaxBudget
 		}
 	}
-	e.plan = fields.Members.Plan(m, e.observed, m.Status.ManagedFields)
+	e.plan = fields.Members.Plan(m, &e.observed, m.Status.ManagedFields)
 	if e.plan.Empty() {
 		m.Status.ManagedFields = fields.Members.Managed(m)
 	}
@@ -187,7 +187,7 @@ func (e *membershipExternal) Create(ctx context.Context, m *v1alpha1.TeamMemberA
 func (e *membershipExternal) Update(ctx context.Context, m *v1alpha1.TeamMemberAssociation, _ managed.Observation) error {
 	if e.plan.Writes() {
 		req := litellm.TeamMemberUpdateRequest{TeamID: e.teamID, UserID: e.userID}
-		fields.Members.Apply(e.plan, m, e.observed, &req)
+		fields.Members.Apply(e.plan, m, &e.observed, &req)
 		if _, err := e.lc.UpdateTeamMember(ctx, req); err != nil {
 			return err
 		}

@@ -231,8 +231,10 @@ func TestTeamFields(t *testing.T) {
 				same:  func(_ team, o lt) { o.TeamMemberPermissions = []string{"/key/generate"} },
 				other: func(_ team, o lt) {}, sent: []any{"/key/generate"}, clears: true, cleared: []any{}},
 			{field: "model_aliases", reason: "read from the model table; whether {} removes aliases is unverified: not cleared",
-				set:   func(s team) { s.Spec.ModelAliases = map[string]string{"gpt": "gpt-4o"} },
-				same:  func(_ team, o lt) { o.LiteLLMModelTable = map[string]any{"model_aliases": map[string]any{"gpt": "gpt-4o"}} },
+				set: func(s team) { s.Spec.ModelAliases = map[string]string{"gpt": "gpt-4o"} },
+				same: func(_ team, o lt) {
+					o.LiteLLMModelTable = map[string]any{"model_aliases": map[string]any{"gpt": "gpt-4o"}}
+				},
 				other: func(_ team, o lt) { o.LiteLLMModelTable = map[string]any{"model_aliases": map[string]any{}} },
 				sent:  map[string]any{"gpt": "gpt-4o"}},
 			{field: "tags", reason: "kept in metadata; [] clears them",

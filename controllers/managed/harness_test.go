@@ -162,7 +162,7 @@ func (r *recorder) reasons() []string {
 type observer struct{ observed, forgotten int }
 
 func (o *observer) Observe(_, _ client.Object) { o.observed++ }
-func (o *observer) Forget(client.Object)        { o.forgotten++ }
+func (o *observer) Forget(client.Object)       { o.forgotten++ }
 
 // adopter is an Adopter that swaps a foreign finalizer on live objects.
 type adopter struct {

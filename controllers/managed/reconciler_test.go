@@ -236,7 +236,9 @@ func TestReconcileFailures(t *testing.T) {
 				assert.Contains(t, synced.Message, "ns/litellm")
 			}},
 		{name: "refused before any call", reason: "a Checker refusal reaches no endpoint and leaves no finalizer",
-			setup: func(h *harness) { h.ext.check = func() error { return Terminalf("NotPermitted", "userRole proxy_admin is not granted") } },
+			setup: func(h *harness) {
+				h.ext.check = func() error { return Terminalf("NotPermitted", "userRole proxy_admin is not granted") }
+			},
 			check: func(t *testing.T, h *harness, res ctrl.Result, err error) {
 				require.NoError(t, err)
 				assert.Equal(t, []string{"check"}, h.ext.calls)
@@ -295,7 +297,9 @@ func TestReconcileFailures(t *testing.T) {
 				assert.False(t, hasFinalizer(h.team(), v1alpha1.FinalizerName), "nothing was written to LiteLLM")
 			}},
 		{name: "finish fails", reason: "Kubernetes-side work after LiteLLM fails the reconcile like any other step",
-			setup: func(h *harness) { h.ext.finish = func() error { return Terminalf(v1alpha1.ReasonInvalidSpec, "VirtualKey x exists") } },
+			setup: func(h *harness) {
+				h.ext.finish = func() error { return Terminalf(v1alpha1.ReasonInvalidSpec, "VirtualKey x exists") }
+			},
 			check: func(t *testing.T, h *harness, _ ctrl.Result, err error) {
 				require.NoError(t, err)
 				assert.Equal(t, v1alpha1.ReasonInvalidSpec, condition(h.team(), v1alpha1.ConditionTypeSynced).Reason)
