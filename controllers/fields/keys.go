@@ -69,19 +69,9 @@ var Keys = Table[*v1alpha1.VirtualKey, *litellm.Key, keyReq]{
 			r.ModelMaxBudget = litellm.Set(modelMaxBudget(s.ModelMaxBudget))
 		},
 		func(r *keyReq) { r.ModelMaxBudget = litellm.Set(map[string]litellm.ModelBudget{}) }),
-	// LiteLLM adds keys of its own to metadata: only the spec's keys are compared, and they are
-	// sent on top of LiteLLM's, since /key/update replaces the whole object. Which keys an earlier
-	// spec set is not recorded, so a removed metadata is not cleared.
-	{
-		Name:  "metadata",
-		IsSet: func(vk *v1alpha1.VirtualKey) bool { return vk.Spec.Metadata != nil },
-		Equal: func(vk *v1alpha1.VirtualKey, k *litellm.Key) bool {
-			return subsetEqual(v1alpha1.JSONValues(vk.Spec.Metadata), k.Metadata)
-		},
-		Set: func(vk *v1alpha1.VirtualKey, k *litellm.Key, r *keyReq) {
-			r.Metadata = litellm.Set(mergeMetadata(k.Metadata, vk.Spec.Metadata))
-		},
-	},
+	metadata(func(vk *v1alpha1.VirtualKey) map[string]string { return vk.Spec.Metadata },
+		func(k *litellm.Key) map[string]any { return k.Metadata },
+		func(r *keyReq, m map[string]any) { r.Metadata = litellm.Set(m) }),
 	keyJSON("aliases", func(s *v1alpha1.VirtualKeySpec) (any, bool) { return s.Aliases, mapSet(s.Aliases) },
 		func(k *litellm.Key) any { return k.Aliases },
 		func(s *v1alpha1.VirtualKeySpec, r *keyReq) { r.Aliases = litellm.Set(nonNilMap(s.Aliases)) },

@@ -178,6 +178,19 @@ func value[S, O, R, V any](name string, spec func(S) (V, bool), observed func(S,
 	}
 }
 
+// metadata maps the spec's metadata to LiteLLM's. LiteLLM adds keys of its own there (tags,
+// guardrails, per-model limits) and replaces the whole object on update: only the spec's keys are
+// compared, and they are sent on top of what LiteLLM holds. Which keys an earlier spec set is not
+// recorded, so a removed metadata is not cleared; an empty one sets nothing.
+func metadata[S, O, R any](spec func(S) map[string]string, observed func(O) map[string]any, set func(*R, map[string]any)) Field[S, O, R] {
+	return Field[S, O, R]{
+		Name:  "metadata",
+		IsSet: func(s S) bool { return len(spec(s)) > 0 },
+		Equal: func(s S, o O) bool { return subsetEqual(v1alpha1.JSONValues(spec(s)), observed(o)) },
+		Set:   func(s S, o O, r *R) { set(r, mergeMetadata(observed(o), spec(s))) },
+	}
+}
+
 // Request setters for fields that take an explicit null (litellm.Optional).
 
 func setTo[R, V any](field func(*R) *litellm.Optional[V]) func(*R, V) {

@@ -63,17 +63,9 @@ var Teams = Table[*v1alpha1.Team, *litellm.Team, teamReq]{
 	teamList("guardrails", func(s *v1alpha1.TeamSpec) []string { return s.Guardrails },
 		func(o *litellm.Team) []string { return MetadataStrings(o.Metadata, "guardrails") },
 		func(r *teamReq) *litellm.Optional[[]string] { return &r.Guardrails }),
-	// Only the spec's keys are compared, and sent on top of LiteLLM's own.
-	{
-		Name:  "metadata",
-		IsSet: func(t *v1alpha1.Team) bool { return t.Spec.Metadata != nil },
-		Equal: func(t *v1alpha1.Team, o *litellm.Team) bool {
-			return subsetEqual(v1alpha1.JSONValues(t.Spec.Metadata), o.Metadata)
-		},
-		Set: func(t *v1alpha1.Team, o *litellm.Team, r *teamReq) {
-			r.Metadata = litellm.Set(mergeMetadata(o.Metadata, t.Spec.Metadata))
-		},
-	},
+	metadata(func(t *v1alpha1.Team) map[string]string { return t.Spec.Metadata },
+		func(o *litellm.Team) map[string]any { return o.Metadata },
+		func(r *teamReq, m map[string]any) { r.Metadata = litellm.Set(m) }),
 }
 
 func teamMaxBudget(r *teamReq) *litellm.Optional[float64]     { return &r.MaxBudget }

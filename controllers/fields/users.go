@@ -45,17 +45,9 @@ var Users = Table[*v1alpha1.User, *litellm.User, userReq]{
 		func(o *litellm.User) *int { return o.RPMLimit }, func(r *userReq, v *int) { r.RPMLimit = v }),
 	userInt("max_parallel_requests", func(s *v1alpha1.UserSpec) *int { return s.MaxParallelRequests },
 		func(o *litellm.User) *int { return o.MaxParallelRequests }, func(r *userReq, v *int) { r.MaxParallelRequests = v }),
-	// Only the spec's keys are compared, and sent on top of LiteLLM's own.
-	{
-		Name:  "metadata",
-		IsSet: func(u *v1alpha1.User) bool { return len(u.Spec.Metadata) > 0 },
-		Equal: func(u *v1alpha1.User, o *litellm.User) bool {
-			return subsetEqual(v1alpha1.JSONValues(u.Spec.Metadata), o.Metadata)
-		},
-		Set: func(u *v1alpha1.User, o *litellm.User, r *userReq) {
-			r.Metadata = mergeMetadata(o.Metadata, u.Spec.Metadata)
-		},
-	},
+	metadata(func(u *v1alpha1.User) map[string]string { return u.Spec.Metadata },
+		func(o *litellm.User) map[string]any { return o.Metadata },
+		func(r *userReq, m map[string]any) { r.Metadata = m }),
 	{
 		Name:  "model_max_budget",
 		IsSet: func(u *v1alpha1.User) bool { return len(u.Spec.ModelMaxBudget) > 0 },
