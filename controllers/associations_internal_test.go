@@ -38,10 +38,10 @@ func TestAssociationsNaming(t *testing.T) {
 		want   []string
 	}{
 		{name: "team", reason: "same alias and connection only",
-			obj: &v1alpha1.Team{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "t"}, Spec: v1alpha1.TeamSpec{TeamAlias: "a", ConnectionRef: conn}},
+			obj:  &v1alpha1.Team{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "t"}, Spec: v1alpha1.TeamSpec{TeamAlias: "a", ConnectionRef: conn}},
 			want: []string{"a-jane", "a-john"}},
 		{name: "user", reason: "emails match case-insensitively",
-			obj: &v1alpha1.User{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "u"}, Spec: v1alpha1.UserSpec{UserEmail: "JANE@example.com", ConnectionRef: conn}},
+			obj:  &v1alpha1.User{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "u"}, Spec: v1alpha1.UserSpec{UserEmail: "JANE@example.com", ConnectionRef: conn}},
 			want: []string{"a-jane", "b-jane"}},
 		{name: "unnamed team", reason: "nobody waits for it",
 			obj:  &v1alpha1.Team{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "t"}, Spec: v1alpha1.TeamSpec{TeamAlias: "z", ConnectionRef: conn}},

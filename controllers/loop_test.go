@@ -312,7 +312,10 @@ func TestRemovedBudgetDuration(t *testing.T) {
 	}{
 		{name: "VirtualKey", reason: "LiteLLM ignores a null budget_duration on /key/update",
 			object: func(ns string) client.Object {
-				return newVirtualKey(ns, "svc", func(vk *v1alpha1.VirtualKey) { vk.Spec.BudgetDuration = "30d"; vk.Spec.ConnectionRef = secretRef("own") })
+				return newVirtualKey(ns, "svc", func(vk *v1alpha1.VirtualKey) {
+					vk.Spec.BudgetDuration = "30d"
+					vk.Spec.ConnectionRef = secretRef("own")
+				})
 			},
 			left: func(sim *litellmsim.Simulator, obj client.Object) string {
 				k, _ := sim.KeyByHash(obj.(*v1alpha1.VirtualKey).Status.TokenID)

@@ -43,8 +43,10 @@ func TestInvalidNamesAreRejected(t *testing.T) {
 			object: user(func(o *authv1alpha1.User) { o.Spec.ConnectionRef.InstanceRef.Name = "litellm.example" }),
 			want:   "spec.connectionRef.instanceRef.name must be the name of a LiteLLM instance"},
 		{name: "instanceRef too long", reason: "a label has at most 63 characters",
-			object: tma(func(o *authv1alpha1.TeamMemberAssociation) { o.Spec.ConnectionRef.InstanceRef.Name = strings.Repeat("a", 64) }),
-			want:   "spec.connectionRef.instanceRef.name must be the name of a LiteLLM instance"},
+			object: tma(func(o *authv1alpha1.TeamMemberAssociation) {
+				o.Spec.ConnectionRef.InstanceRef.Name = strings.Repeat("a", 64)
+			}),
+			want: "spec.connectionRef.instanceRef.name must be the name of a LiteLLM instance"},
 		{name: "instanceRef namespace", reason: "namespaces are labels",
 			object: vk(func(o *authv1alpha1.VirtualKey) { o.Spec.ConnectionRef.InstanceRef.Namespace = "AI_Platform" }),
 			want:   "spec.connectionRef.instanceRef.namespace must be a namespace name"},
