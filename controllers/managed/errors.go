@@ -17,10 +17,10 @@ import (
 // ReasonKubernetesError is the Synced reason for a failed call to the Kubernetes API server.
 const ReasonKubernetesError = "KubernetesAPIError"
 
-// MaxMessageLength bounds the text of a condition message and of an Event note, in bytes: the API
+// maxMessageLength bounds the text of a condition message and of an Event note, in bytes: the API
 // server refuses an Event note above 1 KiB, and a status message that is too long would be refused
 // on every retry.
-const MaxMessageLength = 1024
+const maxMessageLength = 1024
 
 // Error carries the Synced reason for a failure and how the loop should come back to it.
 type Error struct {
@@ -112,14 +112,14 @@ func enterpriseMessage(err error) string {
 }
 
 // boundedMessage makes s fit a condition message and an Event note: one line, at most
-// MaxMessageLength bytes, cut at a character boundary.
+// maxMessageLength bytes, cut at a character boundary.
 func boundedMessage(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= MaxMessageLength {
+	if len(s) <= maxMessageLength {
 		return s
 	}
 	const ellipsis = "…"
-	cut := MaxMessageLength - len(ellipsis)
+	cut := maxMessageLength - len(ellipsis)
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}

@@ -94,15 +94,15 @@ func TestBoundedMessage(t *testing.T) {
 		{name: "short", reason: "left alone", in: "team t does not exist", want: "team t does not exist"},
 		{name: "lines", reason: "one line: status and Events are read in tables", in: "a\nb\t c", want: "a b c"},
 		{name: "long ASCII", reason: "cut to the limit with an ellipsis", in: strings.Repeat("x", 3000),
-			want: strings.Repeat("x", MaxMessageLength-len("…")) + "…"},
+			want: strings.Repeat("x", maxMessageLength-len("…")) + "…"},
 		{name: "long multibyte", reason: "never cut inside a character", in: strings.Repeat("é", 1000),
-			want: strings.Repeat("é", (MaxMessageLength-len("…"))/2) + "…"},
+			want: strings.Repeat("é", (maxMessageLength-len("…"))/2) + "…"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := boundedMessage(tc.in)
 			assert.Equal(t, tc.want, got, tc.reason)
-			assert.LessOrEqual(t, len(got), MaxMessageLength)
+			assert.LessOrEqual(t, len(got), maxMessageLength)
 		})
 	}
 }

@@ -42,8 +42,8 @@ const (
 
 // Timing defaults.
 const (
-	// DefaultReconcileTimeout bounds one reconcile when Config.ReconcileTimeout is zero.
-	DefaultReconcileTimeout = 2 * time.Minute
+	// defaultReconcileTimeout bounds one reconcile when Config.ReconcileTimeout is zero.
+	defaultReconcileTimeout = 2 * time.Minute
 	// statusWriteTimeout bounds the status write, which runs even after the reconcile's deadline.
 	statusWriteTimeout = 10 * time.Second
 	// raceRetry is how soon an object is read again after another writer won a race for it.
@@ -570,7 +570,7 @@ func (r *Reconciler[T]) reconcileTimeout() time.Duration {
 	if r.ReconcileTimeout > 0 {
 		return r.ReconcileTimeout
 	}
-	return DefaultReconcileTimeout
+	return defaultReconcileTimeout
 }
 
 // maxRetryAfter caps the wait a proxy asks for: never longer than a resync.

@@ -530,11 +530,11 @@ func TestMessagesAreBounded(t *testing.T) {
 	_, err := h.reconcile()
 	require.NoError(t, err)
 	msg := condition(h.team(), v1alpha1.ConditionTypeSynced).Message
-	assert.LessOrEqual(t, len(msg), MaxMessageLength)
+	assert.LessOrEqual(t, len(msg), maxMessageLength)
 	assert.True(t, strings.HasSuffix(msg, "…"), "a cut message says so")
 	assert.NotContains(t, msg, "\n")
 	require.Len(t, h.rec.events, 1)
-	assert.LessOrEqual(t, len(h.rec.events[0].Note), MaxMessageLength)
+	assert.LessOrEqual(t, len(h.rec.events[0].Note), maxMessageLength)
 }
 
 // TestReconcileDeadline: a reconcile that runs out of time says so, and its outcome is written.
