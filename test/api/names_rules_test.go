@@ -32,7 +32,7 @@ func TestInvalidNamesAreRejected(t *testing.T) {
 			object: vk(func(o *authv1alpha1.VirtualKey) {
 				o.Spec.ConnectionRef = authv1alpha1.ConnectionRef{SecretRef: &authv1alpha1.SecretRef{Name: "LiteLLM"}}
 			}),
-			want: "spec.connectionRef.secretRef.name: Invalid value: \"object\": spec.connectionRef.secretRef.name " + secretMsg},
+			want: "spec.connectionRef.secretRef.name: Invalid value: spec.connectionRef.secretRef.name " + secretMsg},
 		{name: "secretRef slash", reason: "a slash would change the API path of the read",
 			object: team(func(o *authv1alpha1.Team) {
 				o.Spec.ConnectionRef = authv1alpha1.ConnectionRef{SecretRef: &authv1alpha1.SecretRef{Name: "a/b"}}
