@@ -91,9 +91,9 @@ type Scheduler[T Object] interface {
 }
 
 // Adopter takes objects over from a controller that managed them before this operator. The loop
-// knows nothing of that controller: it calls Adopt first in every reconcile, before it reads or
-// writes anything else, and honours the controller's finalizer like its own while an object that
-// still carries it is being deleted.
+// knows nothing of that controller: it calls Adopt in every reconcile once the object's connection
+// resolves (there is nothing to manage before), ahead of the Connector, and honours the
+// controller's finalizer like its own while an object that still carries it is being deleted.
 type Adopter interface {
 	// Adopt makes obj this operator's on the Kubernetes side (it may patch obj: replace the
 	// finalizer, record identities that only the other controller's status held). It must return

@@ -154,14 +154,8 @@ func (r *Reconciler[T]) Reconcile(ctx context.Context, req ctrl.Request) (result
 
 	work, cancel := context.WithTimeout(ctx, r.reconcileTimeout())
 	defer cancel()
-	deleting := !obj.GetDeletionTimestamp().IsZero()
-	if r.Adopter != nil {
-		if err := s.adopt(work); err != nil {
-			return s.fail(work, err, deleting)
-		}
-	}
 	s.owned = controllerutil.ContainsFinalizer(obj, v1alpha1.FinalizerName)
-	if deleting {
+	if !obj.GetDeletionTimestamp().IsZero() {
 		return s.reconcileDelete(work)
 	}
 	return s.reconcileNormal(work)
@@ -363,7 +357,8 @@ func connectionGone(err error) bool {
 	return false
 }
 
-// connect resolves the object's proxy and starts this reconcile's External.
+// connect resolves the object's proxy, lets the Adopter take the object over, and starts this
+// reconcile's External.
 func (s *run[T]) connect(ctx context.Context) error {
 	if err := validateConnectionRef(s.obj.GetConnectionRef()); err != nil {
 		return Terminal(v1alpha1.ReasonInvalidSpec, fmt.Errorf("%w: %w", errInvalidConnectionRef, err))
@@ -373,6 +368,11 @@ func (s *run[T]) connect(ctx context.Context) error {
 		return err
 	}
 	s.conn = conn
+	if s.Adopter != nil {
+		if err := s.adopt(ctx); err != nil {
+			return err
+		}
+	}
 	s.writes = newWriteTracker(s.Transport)
 	lc, err := litellm.New(litellm.Config{
 		BaseURL: conn.URL, MasterKey: conn.MasterKey, Timeout: s.LiteLLMTimeout,
