@@ -44,6 +44,7 @@ var env struct {
 	k8s         client.Client
 	sim         *litellmsim.Simulator
 	writes      *writeCounter
+	conflicts   *conflictInjector
 	logs        *syncBuffer
 	stopManager context.CancelFunc
 	managerDone chan error
@@ -107,7 +108,8 @@ func startOperator(scheme *runtime.Scheme) (context.CancelFunc, chan error, erro
 	env.writes = &writeCounter{}
 	env.logs = &syncBuffer{}
 	cfg := env.cp.Config()
-	cfg.WrapTransport = env.writes.wrap
+	env.conflicts = &conflictInjector{}
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return env.conflicts.wrap(env.writes.wrap(rt)) }
 	ctrl.SetLogger(funcr.New(func(prefix, args string) { env.logs.WriteLine(prefix + " " + args) }, funcr.Options{Verbosity: 1}))
 
 	opts := operator.DefaultOptions()
