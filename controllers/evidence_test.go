@@ -159,6 +159,9 @@ func (b *syncBuffer) From(offset int) string {
 	return b.buf.String()[offset:]
 }
 
+// String returns everything written.
+func (b *syncBuffer) String() string { return b.From(0) }
+
 // newLogSink formats the operator's logs into buf.
 func newLogSink(buf *syncBuffer) logr.LogSink {
 	return funcr.New(func(prefix, args string) { buf.WriteLine(prefix + " " + args) }, funcr.Options{Verbosity: operatorLogLevel}).GetSink()

@@ -10,7 +10,6 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
-	"github.com/litellm-operator/litellm-operator/controllers/managed"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
@@ -289,17 +288,18 @@ func orEmpty(m map[string]string) map[string]string {
 	return m
 }
 
-func TestDerivedID(t *testing.T) {
+func TestObjectID(t *testing.T) {
 	cases := []struct {
-		reason, prefix, explicit, namespace, name, want string
+		reason, prefix, explicit, annotated, namespace, name, want string
 	}{
-		{"the spec's ID wins", "", "u-123", "team-a", "alice", "u-123"},
-		{"namespace and name, split by the first dot (namespaces have none)", "", "", "team-a", "alice.smith", "team-a.alice.smith"},
-		{"the operator's prefix keeps two clusters apart on one proxy", "prod-", "", "team-a", "alice", "prod-team-a.alice"},
+		{"the spec's ID wins", "", "u-123", "uuid-1", "team-a", "alice", "u-123"},
+		{"then the ID recorded in the annotation (adopted from the replaced operator)", "", "", "uuid-1", "team-a", "alice", "uuid-1"},
+		{"else namespace and name, split by the first dot (namespaces have none)", "", "", "", "team-a", "alice.smith", "team-a.alice.smith"},
+		{"the operator's prefix keeps two clusters apart on one proxy", "prod-", "", "", "team-a", "alice", "prod-team-a.alice"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
-			assert.Equal(t, tc.want, derivedID(tc.prefix, tc.explicit, tc.namespace, tc.name))
+			assert.Equal(t, tc.want, objectID(tc.prefix, tc.explicit, tc.annotated, tc.namespace, tc.name))
 		})
 	}
 }
@@ -329,30 +329,6 @@ func TestUnavailable(t *testing.T) {
 			for _, w := range tc.want {
 				assert.Contains(t, got, w)
 			}
-		})
-	}
-}
-
-func TestFoundExisting(t *testing.T) {
-	withReady := func(reason, message string) *v1alpha1.Team {
-		tm := &v1alpha1.Team{}
-		tm.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionTypeReady, Status: metav1.ConditionFalse, Reason: reason, Message: message}}
-		return tm
-	}
-	cases := []struct {
-		reason   string
-		obj      managed.Object
-		statusID string
-		want     bool
-	}{
-		{"an ID in status: ours already", &v1alpha1.Team{}, "t-1", false},
-		{"first sight, no create sent: a take-over", &v1alpha1.Team{}, "", true},
-		{"our create whose answer was lost is not a take-over", withReady(v1alpha1.ReasonCreating, managed.MessageCreating), "", false},
-		{"another Ready reason: a take-over", withReady("Unavailable", "x"), "", true},
-	}
-	for _, tc := range cases {
-		t.Run(tc.reason, func(t *testing.T) {
-			assert.Equal(t, tc.want, foundExisting(tc.obj, tc.statusID))
 		})
 	}
 }

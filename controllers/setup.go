@@ -27,7 +27,9 @@ type Options struct {
 	ResyncPeriod            time.Duration
 	MaxConcurrentReconciles int
 	LiteLLMTimeout          time.Duration
-	Instance                connection.InstanceConvention
+	// ReconcileTimeout bounds one reconcile (0: the loop's default).
+	ReconcileTimeout time.Duration
+	Instance         connection.InstanceConvention
 	// ConnectionCacheTTL keeps a connection Secret for this long between reads.
 	ConnectionCacheTTL time.Duration
 	// Retry overrides the LiteLLM client's retry policy (tests shorten it).
@@ -44,23 +46,25 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		o.Now = time.Now
 	}
 	cfg := managed.Config{
-		Client:         mgr.GetClient(),
-		Resolver:       connection.NewResolver(mgr.GetAPIReader(), o.Instance, o.ConnectionCacheTTL),
-		Transport:      newTransport(),
-		ResyncPeriod:   o.ResyncPeriod,
-		LiteLLMTimeout: o.LiteLLMTimeout,
-		Retry:          o.Retry,
+		Client:           mgr.GetClient(),
+		Resolver:         connection.NewResolver(mgr.GetAPIReader(), o.Instance, o.ConnectionCacheTTL),
+		Transport:        newTransport(),
+		ResyncPeriod:     o.ResyncPeriod,
+		LiteLLMTimeout:   o.LiteLLMTimeout,
+		ReconcileTimeout: o.ReconcileTimeout,
+		Retry:            o.Retry,
 		// Per-object gauges on the manager's metrics endpoint, fed from what each reconcile saw.
 		Observer: metrics.Registered(),
 	}
 	ctrlOpts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
 
+	k8s := mgr.GetClient()
 	withRecorder := func(name string) managed.Config {
 		c := cfg
 		c.Recorder = mgr.GetEventRecorder(name + "-controller")
+		c.Adopter = &replacedOperator{client: k8s, apiReader: mgr.GetAPIReader(), recorder: c.Recorder, idPrefix: o.IDPrefix}
 		return c
 	}
-	k8s := mgr.GetClient()
 
 	vkCfg := withRecorder("virtualkey")
 	vkCfg.Observer = withBudgetEvents(vkCfg.Observer, vkCfg.Recorder, o.Now)
@@ -92,7 +96,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 
 	teamCfg := withRecorder("team")
 	team := managed.NewReconciler(teamCfg, func() *v1alpha1.Team { return &v1alpha1.Team{} },
-		&teamConnector{client: k8s, recorder: teamCfg.Recorder, idPrefix: o.IDPrefix})
+		&teamConnector{recorder: teamCfg.Recorder, idPrefix: o.IDPrefix})
 	if err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Team{}, builder.WithPredicates(managed.ForPredicates())).
 		WithOptions(ctrlOpts).
@@ -107,8 +111,8 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.TeamMemberAssociation{}, builder.WithPredicates(managed.ForPredicates())).
 		// An association waiting for its Team or User goes on as soon as they are Ready.
-		Watches(&v1alpha1.Team{}, handler.EnqueueRequestsFromMapFunc(associationsInNamespace(k8s))).
-		Watches(&v1alpha1.User{}, handler.EnqueueRequestsFromMapFunc(associationsInNamespace(k8s))).
+		Watches(&v1alpha1.Team{}, handler.EnqueueRequestsFromMapFunc(associationsNaming(k8s)), builder.WithPredicates(dependencyChanged())).
+		Watches(&v1alpha1.User{}, handler.EnqueueRequestsFromMapFunc(associationsNaming(k8s)), builder.WithPredicates(dependencyChanged())).
 		WithOptions(ctrlOpts).
 		Named("teammemberassociation").
 		Complete(tma)

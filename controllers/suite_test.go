@@ -37,6 +37,7 @@ var env struct {
 	k8s        client.Client
 	sim        *litellmsim.Simulator
 	writes     *writeCounter
+	conflicts  *conflictInjector
 	logs       *syncBuffer
 	reconciles *reconcileCounter
 }
@@ -70,6 +71,7 @@ func startWorld() (struct{}, func() error, error) {
 	env.writes = &writeCounter{}
 	env.logs = &syncBuffer{}
 	env.reconciles = &reconcileCounter{}
+	env.conflicts = &conflictInjector{}
 	ctrl.SetLogger(newCountingLogger(newLogSink(env.logs), env.reconciles))
 	started, err := inprocess.Start(inprocess.Options{
 		CRDDir:            filepath.Join("..", "config", "crd", "bases"),
@@ -77,7 +79,7 @@ func startWorld() (struct{}, func() error, error) {
 		MasterKey:         masterKey,
 		ResyncPeriod:      resyncPeriod,
 		Retry:             litellm.RetryPolicy{MaxAttempts: 3, BaseDelay: 20 * time.Millisecond, MaxDelay: 200 * time.Millisecond, MaxElapsed: 3 * time.Second},
-		WrapTransport:     env.writes.wrap,
+		WrapTransport:     func(rt http.RoundTripper) http.RoundTripper { return env.conflicts.wrap(env.writes.wrap(rt)) },
 	})
 	if err != nil {
 		return struct{}{}, nil, err

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,16 +13,19 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+	"github.com/litellm-operator/litellm-operator/controllers/fields"
 	"github.com/litellm-operator/litellm-operator/controllers/managed"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teammemberassociations,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teammemberassociations/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teammemberassociations/finalizers,verbs=update
+// RBAC (see virtualkey_controller.go): a TeamMemberAssociation owns nothing, so no finalizers permission.
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teammemberassociations,verbs=list;watch;patch
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=teammemberassociations/status,verbs=patch
 
 // waitForDependency is how soon an association looks again for a Team or User it waits for; the
 // watches on Teams and Users usually wake it earlier.
@@ -131,65 +135,72 @@ type membershipExternal struct {
 	lc             *litellm.Client
 	recorder       events.EventRecorder
 	teamID, userID string
-	member         *litellm.TeamMember
-	budget         *float64
+	observed       fields.Member
+	plan           fields.Plan
 }
 
+// Observe finds the membership in the team. While the association is being deleted, a team that
+// is gone (or a membership never made) means there is nothing left to delete.
 func (e *membershipExternal) Observe(ctx context.Context, m *v1alpha1.TeamMemberAssociation) (managed.Observation, error) {
-	info, err := e.lc.TeamInfo(ctx, e.teamID)
-	if litellm.IsNotFound(err) {
-		return managed.Observation{}, managed.Waiting(v1alpha1.ReasonDependencyMissing,
-			fmt.Sprintf("team %s does not exist in LiteLLM", e.teamID), waitForDependency)
-	}
-	if err != nil {
-		return managed.Observation{}, err
-	}
-	for i, mem := range info.TeamInfo.MembersWithRoles {
-		if mem.UserID == e.userID {
-			e.member = &info.TeamInfo.MembersWithRoles[i]
-		}
-	}
-	if e.member == nil {
+	deleting := !m.DeletionTimestamp.IsZero()
+	if e.teamID == "" || e.userID == "" {
 		return managed.Observation{}, nil
 	}
+	info, err := e.lc.TeamInfo(ctx, e.teamID)
+	switch {
+	case litellm.IsNotFound(err) && deleting:
+		return managed.Observation{}, nil
+	case litellm.IsNotFound(err):
+		return managed.Observation{}, managed.Waiting(v1alpha1.ReasonDependencyMissing,
+			fmt.Sprintf("team %s does not exist in LiteLLM", e.teamID), waitForDependency)
+	case err != nil:
+		return managed.Observation{}, err
+	}
+	i := slices.IndexFunc(info.TeamInfo.MembersWithRoles, func(mem litellm.TeamMember) bool { return mem.UserID == e.userID })
+	if i < 0 {
+		return managed.Observation{}, nil
+	}
+	e.observed.Role = info.TeamInfo.MembersWithRoles[i].Role
 	for _, ms := range info.TeamMemberships {
 		if ms.UserID == e.userID && ms.LiteLLMBudgetTable != nil {
-			e.budget = ms.LiteLLMBudgetTable.MaxBudget
+			e.observed.MaxBudget = ms.LiteLLMBudgetTable.MaxBudget
 		}
 	}
-	var d diff
-	d.add("role", e.member.Role != m.Spec.Role)
-	if m.Spec.MaxBudgetInTeam != nil {
-		d.add("max_budget_in_team", !floatEqual(money(m.Spec.MaxBudgetInTeam), e.budget))
+	e.plan = fields.Members.Plan(m, &e.observed, m.Status.ManagedFields)
+	if e.plan.Empty() {
+		m.Status.ManagedFields = fields.Members.Managed(m)
 	}
-	return managed.Observation{Exists: true, UpToDate: len(d) == 0, Diff: d}, nil
+	return managed.Observation{Exists: true, UpToDate: e.plan.Empty(), Diff: e.plan.Diff()}, nil
 }
 
 func (e *membershipExternal) Create(ctx context.Context, m *v1alpha1.TeamMemberAssociation) error {
 	req := litellm.TeamMemberAddRequest{TeamID: e.teamID,
 		Member: litellm.TeamMember{UserID: e.userID, UserEmail: m.Spec.UserEmail, Role: m.Spec.Role}}
-	req.MaxBudgetInTeam = moneyPtr(m.Spec.MaxBudgetInTeam)
-	_, err := e.lc.AddTeamMember(ctx, req)
-	if err != nil && !litellm.IsAlreadyExists(err) {
+	req.MaxBudgetInTeam = fields.Money(m.Spec.MaxBudgetInTeam)
+	if _, err := e.lc.AddTeamMember(ctx, req); err != nil && !litellm.IsAlreadyExists(err) {
 		return err
 	}
+	m.Status.ManagedFields = fields.Members.Managed(m)
 	return nil
 }
 
 func (e *membershipExternal) Update(ctx context.Context, m *v1alpha1.TeamMemberAssociation, _ managed.Observation) error {
-	req := litellm.TeamMemberUpdateRequest{TeamID: e.teamID, UserID: e.userID, Role: m.Spec.Role}
-	req.MaxBudgetInTeam = moneyPtr(m.Spec.MaxBudgetInTeam)
-	_, err := e.lc.UpdateTeamMember(ctx, req)
-	return err
+	if e.plan.Writes() {
+		req := litellm.TeamMemberUpdateRequest{TeamID: e.teamID, UserID: e.userID}
+		fields.Members.Apply(e.plan, m, &e.observed, &req)
+		if _, err := e.lc.UpdateTeamMember(ctx, req); err != nil {
+			return err
+		}
+	}
+	warnNotCleared(e.recorder, m, e.plan.NotCleared)
+	m.Status.ManagedFields = fields.Members.Managed(m)
+	return nil
 }
 
-// Delete removes the membership. Current LiteLLM deletes the member's keys in the team with it
-// (compat: POST /team/member_delete); VirtualKeys that declare that user and team then wait with
-// DependencyMissing rather than recreate them.
+// Delete removes the membership. Current LiteLLM deletes the member's keys in the team with it;
+// VirtualKeys that declare that user and team then wait with DependencyMissing rather than
+// recreate them.
 func (e *membershipExternal) Delete(ctx context.Context, m *v1alpha1.TeamMemberAssociation) error {
-	if e.teamID == "" || e.userID == "" {
-		return nil
-	}
 	e.recorder.Eventf(m, nil, corev1.EventTypeNormal, EventKeysDeleted, "Delete",
 		"removing user %s from team %s; LiteLLM also deletes the user's keys in the team", e.userID, e.teamID)
 	_, err := e.lc.DeleteTeamMember(ctx, litellm.TeamMemberDeleteRequest{TeamID: e.teamID, UserID: e.userID})
@@ -204,18 +215,58 @@ func isReady(conditions []metav1.Condition, generation int64) bool {
 	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == generation
 }
 
-// associationsInNamespace maps a Team or User event to every association in its namespace, so an
-// association waiting for it is reconciled as soon as it is Ready.
-func associationsInNamespace(c client.Client) func(context.Context, client.Object) []reconcile.Request {
+// associationsNaming maps a Team or User event to the associations that name it (by team alias
+// or user email, with the same connection), so an association waiting for it goes on as soon as
+// it is Ready, and no other association is disturbed.
+func associationsNaming(c client.Client) func(context.Context, client.Object) []reconcile.Request {
 	return func(ctx context.Context, obj client.Object) []reconcile.Request {
+		var names func(*v1alpha1.TeamMemberAssociation) bool
+		switch o := obj.(type) {
+		case *v1alpha1.Team:
+			names = func(m *v1alpha1.TeamMemberAssociation) bool {
+				return m.Spec.TeamAlias == o.Spec.TeamAlias && equality.Semantic.DeepEqual(m.Spec.ConnectionRef, o.Spec.ConnectionRef)
+			}
+		case *v1alpha1.User:
+			names = func(m *v1alpha1.TeamMemberAssociation) bool {
+				return strings.EqualFold(m.Spec.UserEmail, o.Spec.UserEmail) && equality.Semantic.DeepEqual(m.Spec.ConnectionRef, o.Spec.ConnectionRef)
+			}
+		default:
+			return nil
+		}
 		list := &v1alpha1.TeamMemberAssociationList{}
 		if err := c.List(ctx, list, client.InNamespace(obj.GetNamespace())); err != nil {
 			return nil
 		}
-		reqs := make([]reconcile.Request, 0, len(list.Items))
-		for _, m := range list.Items {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&m)})
+		var reqs []reconcile.Request
+		for i := range list.Items {
+			if names(&list.Items[i]) {
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+			}
 		}
 		return reqs
 	}
+}
+
+// dependencyChanged passes the Team and User events an association can act on: creates, deletes,
+// and updates of what an association reads of them (alias or email, LiteLLM ID, readiness), not
+// every status write of a resync.
+func dependencyChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		return dependencyState(e.ObjectOld) != dependencyState(e.ObjectNew)
+	}}
+}
+
+type dependency struct {
+	name, id string
+	ready    bool
+}
+
+func dependencyState(obj client.Object) dependency {
+	switch o := obj.(type) {
+	case *v1alpha1.Team:
+		return dependency{o.Spec.TeamAlias, o.Status.TeamID, isReady(o.Status.Conditions, o.Generation)}
+	case *v1alpha1.User:
+		return dependency{strings.ToLower(o.Spec.UserEmail), o.Status.UserID, isReady(o.Status.Conditions, o.Generation)}
+	}
+	return dependency{}
 }

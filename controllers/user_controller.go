@@ -15,12 +15,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+	"github.com/litellm-operator/litellm-operator/controllers/fields"
 	"github.com/litellm-operator/litellm-operator/controllers/managed"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=users,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=users/status,verbs=get;update;patch
+// RBAC (see virtualkey_controller.go): users/finalizers because a User is the blocking owner of its
+// auto-created VirtualKey, which it creates and deletes.
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=users,verbs=list;watch;patch
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=users/status,verbs=patch
 // +kubebuilder:rbac:groups=auth.litellm.ai,resources=users/finalizers,verbs=update
 // +kubebuilder:rbac:groups=auth.litellm.ai,resources=virtualkeys,verbs=create;delete
 
@@ -33,11 +36,8 @@ type userConnector struct {
 	idPrefix string
 }
 
-func (c *userConnector) Connect(ctx context.Context, lc *litellm.Client, u *v1alpha1.User) (managed.External[*v1alpha1.User], error) {
-	id, err := objectID(ctx, c.client, c.recorder, u, c.idPrefix, u.Spec.UserID, v1alpha1.AnnotationUserID, u.Status.UserID)
-	if err != nil {
-		return nil, err
-	}
+func (c *userConnector) Connect(_ context.Context, lc *litellm.Client, u *v1alpha1.User) (managed.External[*v1alpha1.User], error) {
+	id := objectID(c.idPrefix, u.Spec.UserID, u.Annotations[v1alpha1.AnnotationUserID], u.Namespace, u.Name)
 	return &userExternal{connector: c, lc: lc, id: id}, nil
 }
 
@@ -65,6 +65,7 @@ type userExternal struct {
 	lc        *litellm.Client
 	id        string
 	observed  *litellm.User
+	plan      fields.Plan
 }
 
 // Observe reads the user by the ID chosen before it was created, so a lost /user/new response is
@@ -78,32 +79,17 @@ func (e *userExternal) Observe(ctx context.Context, u *v1alpha1.User) (managed.O
 		return managed.Observation{}, err
 	}
 	e.observed = info.UserInfo
-	if foundExisting(u, u.Status.UserID) {
-		e.connector.recorder.Eventf(u, nil, corev1.EventTypeNormal, managed.EventAdopted, "Adopt",
-			"user %s already existed in LiteLLM: it is now managed by this object, and the spec is applied to it", e.id)
-	}
 	copyUserStatus(u, info.UserInfo)
-	_, d := userUpdate(u, info.UserInfo)
-	d = append(d, e.missingTeams(u)...)
-	return managed.Observation{Exists: true, UpToDate: len(d) == 0, Diff: d}, nil
+	e.plan = fields.Users.Plan(u, info.UserInfo, u.Status.ManagedFields)
+	if e.plan.Empty() {
+		u.Status.ManagedFields = fields.Users.Managed(u)
+	}
+	missing := e.missingTeams(u)
+	return managed.Observation{Exists: true, UpToDate: e.plan.Empty() && len(missing) == 0, Diff: append(e.plan.Diff(), missing...)}, nil
 }
 
 func (e *userExternal) Create(ctx context.Context, u *v1alpha1.User) error {
-	s := &u.Spec
-	req := litellm.UserNewRequest{
-		UserID: e.id, UserEmail: s.UserEmail, UserAlias: s.UserAlias, UserRole: s.UserRole,
-		BudgetDuration: s.BudgetDuration, Models: s.Models, TPMLimit: s.TPMLimit, RPMLimit: s.RPMLimit,
-		MaxParallelRequests: s.MaxParallelRequests, ModelMaxBudget: modelMaxBudget(s.ModelMaxBudget),
-		Metadata: v1alpha1.JSONValues(s.Metadata), Aliases: s.Aliases, Permissions: v1alpha1.JSONValues(s.Permissions),
-		AllowedCacheControls: s.AllowedCacheControls, Guardrails: s.Guardrails, Blocked: s.Blocked,
-		SendInviteEmail: s.SendInviteEmail, SSOUserID: s.SSOUserID,
-		// LiteLLM creates a key of its own by default; the User's key is a VirtualKey object instead.
-		AutoCreateKey: new(bool),
-	}
-	req.ModelRPMLimit, _ = v1alpha1.ParseIntStrings(s.ModelRPMLimit)
-	req.ModelTPMLimit, _ = v1alpha1.ParseIntStrings(s.ModelTPMLimit)
-	req.MaxBudget, req.SoftBudget, req.Spend = moneyPtr(s.MaxBudget), moneyPtr(s.SoftBudget), moneyPtr(s.Spend)
-	resp, err := e.lc.NewUser(ctx, req)
+	resp, err := e.lc.NewUser(ctx, fields.UserNewRequest(u, e.id))
 	if litellm.IsAlreadyExists(err) {
 		return e.explainConflict(ctx, u, err)
 	}
@@ -111,11 +97,12 @@ func (e *userExternal) Create(ctx context.Context, u *v1alpha1.User) error {
 		return err
 	}
 	copyUserStatus(u, &resp.User)
+	u.Status.ManagedFields = fields.Users.Managed(u)
 	return e.joinTeams(ctx, u)
 }
 
 // explainConflict tells an email taken by another user (e.g. one who came in through SSO) from our
-// own earlier create whose response was lost.
+// own earlier create whose response was lost, which the loop observes again.
 func (e *userExternal) explainConflict(ctx context.Context, u *v1alpha1.User, err error) error {
 	found, lerr := e.lc.ListUsers(ctx, litellm.UserListOptions{UserEmail: u.Spec.UserEmail, PageSize: 100})
 	if lerr != nil {
@@ -128,22 +115,25 @@ func (e *userExternal) explainConflict(ctx context.Context, u *v1alpha1.User, er
 				u.Spec.UserEmail, other.UserID, other.UserID)
 		}
 	}
-	return fmt.Errorf("user %s already exists; observing it again: %w", e.id, err)
+	return err
 }
 
 func (e *userExternal) Update(ctx context.Context, u *v1alpha1.User, _ managed.Observation) error {
-	req, d := userUpdate(u, e.observed)
-	if len(d) > 0 {
+	if e.plan.Writes() {
+		req := litellm.UserUpdateRequest{UserID: e.id}
+		fields.Users.Apply(e.plan, u, e.observed, &req)
 		resp, err := e.lc.UpdateUser(ctx, req)
 		if err != nil {
 			return err
 		}
 		copyUserStatus(u, &resp.Data)
 	}
+	warnNotCleared(e.connector.recorder, u, e.plan.NotCleared)
+	u.Status.ManagedFields = fields.Users.Managed(u)
 	return e.joinTeams(ctx, u)
 }
 
-// Delete deletes the user. LiteLLM deletes the user's keys and memberships with it (compat: POST /user/delete).
+// Delete deletes the user. LiteLLM deletes the user's keys and memberships with it.
 func (e *userExternal) Delete(ctx context.Context, _ *v1alpha1.User) error {
 	if _, err := e.lc.DeleteUsers(ctx, e.id); err != nil && !litellm.IsNotFound(err) {
 		return err
@@ -185,62 +175,6 @@ func (e *userExternal) joinTeams(ctx context.Context, u *v1alpha1.User) error {
 	return nil
 }
 
-// userUpdate builds the /user/update request with only the fields that differ. LiteLLM ignores
-// null, [] and {} there (except max_budget), so a field removed from the spec keeps its value.
-func userUpdate(u *v1alpha1.User, obs *litellm.User) (litellm.UserUpdateRequest, diff) {
-	s := &u.Spec
-	req := litellm.UserUpdateRequest{UserID: obs.UserID}
-	var d diff
-	if d.add("user_email", !strings.EqualFold(s.UserEmail, obs.UserEmail)) {
-		req.UserEmail = s.UserEmail
-	}
-	if s.UserAlias != "" && d.add("user_alias", s.UserAlias != obs.UserAlias) {
-		req.UserAlias = s.UserAlias
-	}
-	if s.UserRole != "" && d.add("user_role", s.UserRole != obs.UserRole) {
-		req.UserRole = s.UserRole
-	}
-	if s.MaxBudget != nil && d.add("max_budget", !floatEqual(money(s.MaxBudget), obs.MaxBudget)) {
-		req.MaxBudget = litellm.Set(money(s.MaxBudget))
-	}
-	if s.SoftBudget != nil && obs.SoftBudget != nil && d.add("soft_budget", !floatEqual(money(s.SoftBudget), obs.SoftBudget)) {
-		req.SoftBudget = moneyPtr(s.SoftBudget)
-	}
-	if s.BudgetDuration != "" && d.add("budget_duration", s.BudgetDuration != obs.BudgetDuration) {
-		req.BudgetDuration = s.BudgetDuration
-	}
-	if len(s.Models) > 0 && d.add("models", !sameSet(s.Models, obs.Models)) {
-		req.Models = s.Models
-	}
-	userLimitsUpdate(s, obs, &req, &d)
-	return req, d
-}
-
-// userLimitsUpdate adds the rate limits, metadata, per-model budgets, cache controls and SSO ID.
-func userLimitsUpdate(s *v1alpha1.UserSpec, obs *litellm.User, req *litellm.UserUpdateRequest, d *diff) {
-	if s.TPMLimit != nil && d.add("tpm_limit", !intEqual(s.TPMLimit, obs.TPMLimit)) {
-		req.TPMLimit = s.TPMLimit
-	}
-	if s.RPMLimit != nil && d.add("rpm_limit", !intEqual(s.RPMLimit, obs.RPMLimit)) {
-		req.RPMLimit = s.RPMLimit
-	}
-	if s.MaxParallelRequests != nil && d.add("max_parallel_requests", !intEqual(s.MaxParallelRequests, obs.MaxParallelRequests)) {
-		req.MaxParallelRequests = s.MaxParallelRequests
-	}
-	if len(s.Metadata) > 0 && d.add("metadata", !subsetEqual(v1alpha1.JSONValues(s.Metadata), obs.Metadata)) {
-		req.Metadata = mergeMetadata(obs.Metadata, s.Metadata)
-	}
-	if len(s.ModelMaxBudget) > 0 && d.add("model_max_budget", !jsonEqual(modelMaxBudget(s.ModelMaxBudget), obs.ModelMaxBudget)) {
-		req.ModelMaxBudget = modelMaxBudget(s.ModelMaxBudget)
-	}
-	if len(s.AllowedCacheControls) > 0 && d.add("allowed_cache_controls", !sameSet(s.AllowedCacheControls, obs.AllowedCacheControls)) {
-		req.AllowedCacheControls = s.AllowedCacheControls
-	}
-	if s.SSOUserID != "" && d.add("sso_user_id", s.SSOUserID != obs.SSOUserID) {
-		req.SSOUserID = s.SSOUserID
-	}
-}
-
 func copyUserStatus(u *v1alpha1.User, user *litellm.User) {
 	st := &u.Status
 	st.UserID, st.UserEmail, st.UserAlias, st.UserRole = user.UserID, user.UserEmail, user.UserAlias, user.UserRole
@@ -254,8 +188,8 @@ func copyUserStatus(u *v1alpha1.User, user *litellm.User) {
 	st.CreatedAt, st.UpdatedAt = formatTime(user.CreatedAt), formatTime(user.UpdatedAt)
 	st.CreatedBy, st.UpdatedBy = user.CreatedBy, user.UpdatedBy
 	st.ModelMaxBudget = stringMap(user.ModelMaxBudget)
-	st.Guardrails = emptyToNil(metadataStrings(user.Metadata, "guardrails"))
-	st.Tags = emptyToNil(metadataStrings(user.Metadata, "tags"))
+	st.Guardrails = emptyToNil(fields.MetadataStrings(user.Metadata, "guardrails"))
+	st.Tags = emptyToNil(fields.MetadataStrings(user.Metadata, "tags"))
 }
 
 // syncKey makes the User's own VirtualKey match autoCreateKey: created, kept in line with the
@@ -273,7 +207,7 @@ func (c *userConnector) syncKey(ctx context.Context, u *v1alpha1.User, userID st
 		return managed.Terminalf(v1alpha1.ReasonInvalidSpec,
 			"VirtualKey %s exists and is not owned by this User: rename or delete it to let autoCreateKey create the User's key", name.Name)
 	}
-	if !boolValue(u.Spec.AutoCreateKey) {
+	if !fields.BoolValue(u.Spec.AutoCreateKey) {
 		u.Status.KeySecretRef, u.Status.KeyName, u.Status.KeyAlias, u.Status.Token, u.Status.Expires = "", "", "", "", ""
 		if exists && child.DeletionTimestamp.IsZero() {
 			return client.IgnoreNotFound(c.client.Delete(ctx, child))
@@ -284,6 +218,10 @@ func (c *userConnector) syncKey(ctx context.Context, u *v1alpha1.User, userID st
 	desired := userKeySpec(u, userID)
 	if !exists {
 		child = &v1alpha1.VirtualKey{ObjectMeta: metav1.ObjectMeta{Namespace: name.Namespace, Name: name.Name}, Spec: desired}
+		if secret := u.Annotations[v1alpha1.AnnotationKeySecret]; secret != "" {
+			// The User's key Secret from the operator this one replaces: its VirtualKey takes it over.
+			child.Annotations = map[string]string{v1alpha1.AnnotationKeySecret: secret}
+		}
 		if err := controllerutil.SetControllerReference(u, child, c.client.Scheme()); err != nil {
 			return err
 		}

@@ -12,21 +12,27 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+	"github.com/litellm-operator/litellm-operator/controllers/fields"
 	"github.com/litellm-operator/litellm-operator/controllers/managed"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
 // Event reasons of VirtualKeys beyond the shared loop's.
 const (
-	EventRotating  = "Rotating"
-	EventRotated   = "Rotated"
-	EventUnmanaged = "FieldNotCleared"
+	EventRotating = "Rotating"
+	EventRotated  = "Rotated"
 )
 
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=virtualkeys,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=auth.litellm.ai,resources=virtualkeys/status,verbs=get;update;patch
+// RBAC: the operator reads its kinds from the cache (list, watch) and writes them only with patches;
+// test/olm records every check a run makes and compares it with these rules. update on
+// virtualkeys/finalizers is what OwnerReferencesPermissionEnforcement (on in OpenShift) asks for when
+// a key Secret names its VirtualKey as a blocking owner. Secrets: get reads keyFrom, connection and
+// legacy Secrets directly; delete is asked by the same plugin when adopting a legacy key Secret moves
+// its controller reference. Events: patch continues a series of repeated Events.
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=virtualkeys,verbs=list;watch;patch
+// +kubebuilder:rbac:groups=auth.litellm.ai,resources=virtualkeys/status,verbs=patch
 // +kubebuilder:rbac:groups=auth.litellm.ai,resources=virtualkeys/finalizers,verbs=update
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // virtualKeyConnector starts a VirtualKey reconcile: it makes sure the key Secret exists first.
@@ -62,6 +68,7 @@ type virtualKeyExternal struct {
 
 	// Found by Observe, used by Create and Update.
 	observed *litellm.Key
+	plan     fields.Plan
 	// previous is the key this object held before a rotation, still in LiteLLM.
 	previous string
 	// previousName is the redacted form of the key status named before this reconcile.
@@ -72,16 +79,21 @@ type virtualKeyExternal struct {
 func (e *virtualKeyExternal) hash() string { return litellm.HashKey(e.secret.raw) }
 
 // Observe finds the key by the hash of the Secret's key first, then by alias: a lost
-// /key/generate response is repaired by adopting the key, never by creating a second one.
+// /key/generate response is repaired by adopting the key, never by creating a second one. Before a
+// create it checks that the key's user and team exist.
 func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKey) (managed.Observation, error) {
+	if !vk.DeletionTimestamp.IsZero() {
+		return e.observeForDeletion(ctx, vk)
+	}
 	hash := e.hash()
 	prev := vk.Status.TokenID
 	e.previousName = vk.Status.KeyName
 	if e.secret.fresh && prev == "" {
 		// A key generated in this reconcile cannot be in LiteLLM yet: go straight to one
-		// /key/generate. If its alias is taken, LiteLLM refuses it and the next reconcile's
-		// full observation reports AliasInUse.
-		return managed.Observation{}, nil
+		// /key/generate. If LiteLLM refuses it because its alias is taken, the loop observes
+		// again, for real this time, and reports AliasInUse.
+		e.secret.fresh = false
+		return managed.Observation{}, e.checkDependencies(ctx, vk)
 	}
 	info, err := e.lc.KeyInfo(ctx, hash)
 	switch {
@@ -93,7 +105,11 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 			e.previous = prev // a rotation that stopped before deleting the old key
 		}
 		e.copyStatus(vk, &key)
-		diff := e.diff(vk, &key)
+		e.plan = fields.Keys.Plan(vk, &key, vk.Status.ManagedFields)
+		diff := e.plan.Diff()
+		if blockedDiffers(vk, &key) {
+			diff = append(diff, "blocked")
+		}
 		if e.previous != "" {
 			diff = append(diff, "previous key")
 			// Until the rotation is finished, status keeps naming the previous key: a failure on
@@ -101,8 +117,12 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 			vk.Status.KeyID, vk.Status.Token, vk.Status.TokenID = prev, prev, prev
 			vk.Status.KeyName = e.previousName
 		}
+		if e.plan.Empty() {
+			vk.Status.ManagedFields = fields.KeyManaged(vk)
+		}
 		// A renewal is not a spec change: it has its own Event, not in diff.
-		return managed.Observation{Exists: true, UpToDate: len(diff) == 0 && !renewRequested(vk), Diff: diff, Unavailable: unavailable(&key, e.connector.now())}, nil
+		upToDate := len(diff) == 0 && e.plan.Empty() && !renewRequested(vk)
+		return managed.Observation{Exists: true, UpToDate: upToDate, Diff: diff, Unavailable: unavailable(&key, e.connector.now())}, nil
 	case !litellm.IsNotFound(err):
 		return managed.Observation{}, err
 	}
@@ -120,14 +140,28 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 			"key alias %q belongs to another LiteLLM key (%s) that this VirtualKey does not own: choose another keyAlias, or delete that key in LiteLLM",
 			vk.Spec.KeyAlias, k.KeyName)
 	}
-	return managed.Observation{Exists: false}, nil
+	return managed.Observation{}, e.checkDependencies(ctx, vk)
+}
+
+// observeForDeletion looks for the keys Delete would delete: the Secret's key (or the one status
+// names) first; replaced keys not yet deleted count as existing without a look.
+func (e *virtualKeyExternal) observeForDeletion(ctx context.Context, vk *v1alpha1.VirtualKey) (managed.Observation, error) {
+	tokens := e.tokens(vk)
+	if len(tokens) == 0 {
+		return managed.Observation{}, nil
+	}
+	_, err := e.lc.KeyInfo(ctx, tokens[0])
+	switch {
+	case err == nil:
+		return managed.Observation{Exists: true}, nil
+	case !litellm.IsNotFound(err):
+		return managed.Observation{}, err
+	}
+	return managed.Observation{Exists: len(tokens) > 1}, nil
 }
 
 func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey) error {
-	if err := e.checkDependencies(ctx, vk); err != nil {
-		return err
-	}
-	req := generateRequest(vk, e.secret.raw)
+	req := fields.KeyGenerateRequest(vk, e.secret.raw)
 	if e.previous != "" {
 		// The previous key still holds the alias and LiteLLM refuses a second key with it: issue
 		// the new key without alias, delete the old one, then move the alias. Each step is safe to
@@ -195,27 +229,13 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 		if err := e.finishRotation(ctx, vk, key); err != nil {
 			return err
 		}
+		e.plan = fields.Keys.Plan(vk, key, vk.Status.ManagedFields)
 	}
 	req := litellm.KeyUpdateRequest{Key: e.hash()}
 	renewBefore := vk.Status.RenewRequest
 	renewing := e.renew(vk, &req)
-	changed := renewing
-	for _, f := range keyFields {
-		switch {
-		case f.isSet(&vk.Spec) && !f.upToDate(&vk.Spec, key, &vk.Status):
-			f.apply(&vk.Spec, key, &req)
-			changed = true
-		case !f.isSet(&vk.Spec) && slices.Contains(vk.Status.ManagedFields, f.name):
-			if f.clear == nil {
-				e.connector.recorder.Eventf(vk, nil, corev1.EventTypeWarning, EventUnmanaged, "Update",
-					"%s was removed from the spec but LiteLLM cannot clear it on a key; it keeps its value and is no longer managed", f.name)
-				continue
-			}
-			f.clear(&req)
-			changed = true
-		}
-	}
-	if changed {
+	fields.Keys.Apply(e.plan, vk, key, &req)
+	if e.plan.Writes() || renewing {
 		updated, err := e.lc.UpdateKey(ctx, req)
 		if err != nil {
 			if renewing {
@@ -231,9 +251,9 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 				vk.Spec.Duration, formatTime(key.Expires))
 		}
 	}
-	if want, ok := desiredBlocked(vk); ok && boolValue(key.Blocked) != want {
+	if blockedDiffers(vk, key) {
 		call := e.lc.UnblockKey
-		if want {
+		if fields.BoolValue(vk.Spec.Blocked) {
 			call = e.lc.BlockKey
 		}
 		updated, err := call(ctx, e.hash())
@@ -243,48 +263,44 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 		*key = *updated
 		key.Token = e.hash()
 	}
+	warnNotCleared(e.connector.recorder, vk, e.plan.NotCleared)
 	e.copyStatus(vk, key)
 	e.recordApplied(vk)
 	return nil
 }
 
-// Delete removes the Secret's key and, after an interrupted rotation, the previous one. A key that
-// was never created, or is already gone, counts as deleted.
+// Delete removes the Secret's key and, after an interrupted rotation, the previous ones.
 func (e *virtualKeyExternal) Delete(ctx context.Context, vk *v1alpha1.VirtualKey) error {
-	var tokens []string
-	if e.secret.raw != "" {
-		tokens = append(tokens, e.hash())
-	}
-	if t := vk.Status.TokenID; t != "" && !slices.Contains(tokens, t) {
-		tokens = append(tokens, t)
-	}
-	for _, r := range vk.Status.RetiringKeys {
-		if !slices.Contains(tokens, r.TokenID) {
-			tokens = append(tokens, r.TokenID)
-		}
-	}
-	if len(tokens) == 0 {
-		return nil
-	}
-	if _, err := e.lc.DeleteKeys(ctx, litellm.KeyDeleteRequest{Keys: tokens}); err != nil && !litellm.IsNotFound(err) {
+	if _, err := e.lc.DeleteKeys(ctx, litellm.KeyDeleteRequest{Keys: e.tokens(vk)}); err != nil && !litellm.IsNotFound(err) {
 		return err
 	}
 	return nil
 }
 
-// diff names the fields where LiteLLM differs from the spec, or that must be cleared.
-func (e *virtualKeyExternal) diff(vk *v1alpha1.VirtualKey, key *litellm.Key) []string {
-	var diff []string
-	for _, f := range keyFields {
-		set := f.isSet(&vk.Spec)
-		if (set && !f.upToDate(&vk.Spec, key, &vk.Status)) || (!set && f.clear != nil && slices.Contains(vk.Status.ManagedFields, f.name)) {
-			diff = append(diff, f.name)
+// tokens lists the hashes of every key of the VirtualKey that LiteLLM may hold: the Secret's, the
+// one status names, and replaced keys in their grace period.
+func (e *virtualKeyExternal) tokens(vk *v1alpha1.VirtualKey) []string {
+	var tokens []string
+	add := func(t string) {
+		if t != "" && !slices.Contains(tokens, t) {
+			tokens = append(tokens, t)
 		}
 	}
-	if want, ok := desiredBlocked(vk); ok && boolValue(key.Blocked) != want {
-		diff = append(diff, "blocked")
+	if e.secret.raw != "" {
+		add(e.hash())
 	}
-	return diff
+	add(vk.Status.TokenID)
+	for _, r := range vk.Status.RetiringKeys {
+		add(r.TokenID)
+	}
+	return tokens
+}
+
+// blockedDiffers: blocked is always managed (unset means unblocked), so a key blocked outside the
+// operator is unblocked on resync, and revoking a key is done the Kubernetes way (spec.blocked, or
+// rotation) and shows in Git.
+func blockedDiffers(vk *v1alpha1.VirtualKey, key *litellm.Key) bool {
+	return fields.BoolValue(key.Blocked) != fields.BoolValue(vk.Spec.Blocked)
 }
 
 // checkDependencies keeps a key from being created for a user or team that does not exist in
@@ -324,7 +340,7 @@ func (e *virtualKeyExternal) recordApplied(vk *v1alpha1.VirtualKey) {
 	if vk.Spec.SoftBudget != nil {
 		vk.Status.SoftBudget = *vk.Spec.SoftBudget
 	}
-	vk.Status.ManagedFields = managedKeyFields(&vk.Spec)
+	vk.Status.ManagedFields = fields.KeyManaged(vk)
 }
 
 // copyStatus copies LiteLLM's view of the key into the status. Never the raw key: token fields
@@ -345,7 +361,7 @@ func (e *virtualKeyExternal) copyStatus(vk *v1alpha1.VirtualKey, k *litellm.Key)
 	st.BudgetDuration = k.BudgetDuration
 	st.BudgetResetAt = formatTime(k.BudgetResetAt)
 	st.BudgetID = k.BudgetID
-	st.Blocked = boolValue(k.Blocked)
+	st.Blocked = fields.BoolValue(k.Blocked)
 	st.Models = k.Models
 	st.TPMLimit, st.RPMLimit, st.MaxParallelRequests = k.TPMLimit, k.RPMLimit, k.MaxParallelRequests
 	st.UserID, st.TeamID = k.UserID, k.TeamID
@@ -354,9 +370,9 @@ func (e *virtualKeyExternal) copyStatus(vk *v1alpha1.VirtualKey, k *litellm.Key)
 	st.Permissions = stringMap(k.Permissions)
 	st.AllowedCacheControls = k.AllowedCacheControls
 	st.AllowedRoutes = k.AllowedRoutes
-	st.Tags = emptyToNil(metadataList(k, "tags"))
-	st.Guardrails = emptyToNil(metadataList(k, "guardrails"))
-	st.EnforcedParams = emptyToNil(metadataList(k, "enforced_params"))
+	st.Tags = emptyToNil(fields.MetadataStrings(k.Metadata, "tags"))
+	st.Guardrails = emptyToNil(fields.MetadataStrings(k.Metadata, "guardrails"))
+	st.EnforcedParams = emptyToNil(fields.MetadataStrings(k.Metadata, "enforced_params"))
 	st.CreatedAt, st.UpdatedAt = formatTime(k.CreatedAt), formatTime(k.UpdatedAt)
 	st.CreatedBy, st.UpdatedBy = k.CreatedBy, k.UpdatedBy
 	st.LiteLLMBudgetTable = ""
@@ -369,7 +385,7 @@ func (e *virtualKeyExternal) copyStatus(vk *v1alpha1.VirtualKey, k *litellm.Key)
 // unavailable says why the key cannot be used now, or "" when it can.
 func unavailable(k *litellm.Key, now time.Time) string {
 	var why []string
-	if boolValue(k.Blocked) {
+	if fields.BoolValue(k.Blocked) {
 		why = append(why, "the key is blocked")
 	}
 	if k.Expires != nil && !k.Expires.IsZero() && !k.Expires.After(now) {
@@ -380,32 +396,6 @@ func unavailable(k *litellm.Key, now time.Time) string {
 	}
 	return strings.Join(why, "; ")
 }
-
-// generateRequest maps the spec to /key/generate, including the creation-only fields.
-func generateRequest(vk *v1alpha1.VirtualKey, raw string) litellm.KeyGenerateRequest {
-	s := &vk.Spec
-	req := litellm.KeyGenerateRequest{
-		Key: raw, KeyAlias: s.KeyAlias, Duration: s.Duration, Models: s.Models,
-		BudgetDuration: s.BudgetDuration, UserID: s.UserID, TeamID: s.TeamID, BudgetID: s.BudgetID,
-		TPMLimit: s.TPMLimit, RPMLimit: s.RPMLimit, MaxParallelRequests: s.MaxParallelRequests,
-		ModelRPMLimit: s.ModelRPMLimit, ModelTPMLimit: s.ModelTPMLimit, ModelMaxBudget: modelMaxBudget(s.ModelMaxBudget),
-		Metadata: v1alpha1.JSONValues(s.Metadata), Aliases: s.Aliases,
-		Config: v1alpha1.JSONValues(s.Config), Permissions: v1alpha1.JSONValues(s.Permissions),
-		AllowedCacheControls: s.AllowedCacheControls, AllowedRoutes: s.AllowedRoutes,
-		Guardrails: s.Guardrails, Tags: s.Tags, EnforcedParams: s.EnforcedParams,
-		Blocked: s.Blocked, SendInviteEmail: s.SendInviteEmail,
-	}
-	req.MaxBudget, req.SoftBudget, req.Spend = moneyPtr(s.MaxBudget), moneyPtr(s.SoftBudget), moneyPtr(s.Spend)
-	return req
-}
-
-// desiredBlocked is always managed: a key blocked outside the operator is unblocked on resync, so
-// revoking a key is done the Kubernetes way (spec.blocked, or rotation) and shows in Git.
-func desiredBlocked(vk *v1alpha1.VirtualKey) (want, managedField bool) {
-	return boolValue(vk.Spec.Blocked), true
-}
-
-func boolValue(b *bool) bool { return b != nil && *b }
 
 func emptyToNil(s []string) []string {
 	if len(s) == 0 {

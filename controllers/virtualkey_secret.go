@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -39,17 +40,18 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 	if vk.Spec.KeyFrom != nil {
 		return c.userKeySecret(ctx, vk)
 	}
+	deleting := !vk.DeletionTimestamp.IsZero()
 	name := types.NamespacedName{Namespace: vk.Namespace, Name: keySecretName(vk)}
+	if err := managed.InvalidName("metadata.annotations["+v1alpha1.AnnotationKeySecret+"]", name.Name, validation.IsDNS1123Subdomain); err != nil {
+		if deleting {
+			return &keySecret{}, nil
+		}
+		return nil, managed.Terminal(v1alpha1.ReasonInvalidSpec, err)
+	}
 	secret, err := c.getKeySecret(ctx, vk, name)
 	if err != nil {
 		return nil, err
 	}
-	if secret == nil && vk.Annotations[v1alpha1.AnnotationKeySecret] == "" {
-		if secret, err = c.adoptLegacySecret(ctx, vk); err != nil {
-			return nil, err
-		}
-	}
-	deleting := !vk.DeletionTimestamp.IsZero()
 	if secret == nil {
 		if deleting {
 			return &keySecret{}, nil
@@ -146,8 +148,14 @@ func (c *virtualKeyConnector) getKeySecret(ctx context.Context, vk *v1alpha1.Vir
 		return nil, err
 	}
 	if !metav1.IsControlledBy(secret, vk) && !controlledByOwnerOf(secret, vk) {
+		if !vk.DeletionTimestamp.IsZero() {
+			return nil, nil // someone else's Secret holds no key of this VirtualKey: nothing to delete with it
+		}
 		return nil, managed.Terminalf(v1alpha1.ReasonSecretConflict,
 			"Secret %s exists and is not owned by this VirtualKey; the operator never overwrites it: delete or rename it, or rename the VirtualKey", name)
+	}
+	if !vk.DeletionTimestamp.IsZero() {
+		return secret, nil
 	}
 	return secret, c.claimSecret(ctx, vk, secret)
 }
@@ -159,45 +167,6 @@ func keySecretName(vk *v1alpha1.VirtualKey) string {
 		return name
 	}
 	return v1alpha1.KeySecretName(vk.Name)
-}
-
-// adoptLegacySecret finds the key Secret the operator this one replaces left for a VirtualKey
-// that has no key of ours yet: by status.keySecretRef, else by that operator's naming scheme
-// (objects restored from a backup or re-applied from Git carry no status). The Secret keeps its
-// name and its key; its name is recorded in an annotation so it survives a status loss.
-func (c *virtualKeyConnector) adoptLegacySecret(ctx context.Context, vk *v1alpha1.VirtualKey) (*corev1.Secret, error) {
-	if vk.Status.TokenID != "" && !strings.HasPrefix(vk.Status.TokenID, "sk-") {
-		return nil, nil // the key is ours already
-	}
-	var candidates []string
-	if ref := vk.Status.KeySecretRef; ref != "" && ref != v1alpha1.KeySecretName(vk.Name) {
-		candidates = append(candidates, ref)
-	}
-	candidates = append(candidates, v1alpha1.LegacyKeySecretName(vk.Spec.ConnectionRef, vk.Spec.KeyAlias))
-	for _, candidate := range candidates {
-		secret := &corev1.Secret{}
-		err := c.apiReader.Get(ctx, types.NamespacedName{Namespace: vk.Namespace, Name: candidate}, secret)
-		if apierrors.IsNotFound(err) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !metav1.IsControlledBy(secret, vk) && !controlledByOwnerOf(secret, vk) {
-			continue
-		}
-		if err := c.claimSecret(ctx, vk, secret); err != nil {
-			return nil, err
-		}
-		if err := annotate(ctx, c.client, vk, v1alpha1.AnnotationKeySecret, secret.Name); err != nil {
-			return nil, fmt.Errorf("recording the adopted key Secret %s: %w", secret.Name, err)
-		}
-		c.recorder.Eventf(vk, nil, corev1.EventTypeNormal, managed.EventAdopted, "Adopt",
-			"adopted the key Secret %s (key %s) left by the operator this one replaces", secret.Name,
-			litellm.KeyName(strings.TrimSpace(string(secret.Data[v1alpha1.KeySecretDataKey]))))
-		return secret, nil
-	}
-	return nil, nil
 }
 
 // claimSecret makes an adopted Secret ours: our labels (so the manager's cache holds it) and this
@@ -268,6 +237,12 @@ func (c *virtualKeyConnector) desiredKeySecret(vk *v1alpha1.VirtualKey, name typ
 func (c *virtualKeyConnector) userKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey) (*keySecret, error) {
 	ref := vk.Spec.KeyFrom.SecretKeyRef
 	deleting := !vk.DeletionTimestamp.IsZero()
+	if err := managed.InvalidName("keyFrom.secretKeyRef.name", ref.Name, validation.IsDNS1123Subdomain); err != nil {
+		if deleting {
+			return &keySecret{}, nil
+		}
+		return nil, managed.Terminal(v1alpha1.ReasonInvalidSpec, err)
+	}
 	secret := &corev1.Secret{}
 	// A direct read: the manager's cache holds only the operator's own Secrets.
 	if err := c.apiReader.Get(ctx, types.NamespacedName{Namespace: vk.Namespace, Name: ref.Name}, secret); err != nil {

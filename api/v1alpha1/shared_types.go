@@ -1,5 +1,13 @@
 package v1alpha1
 
+// Kubernetes names in a spec (connectionRef.secretRef.name, connectionRef.instanceRef.name and
+// namespace, keyFrom.secretKeyRef.name) are checked by rules on each kind, written so they work
+// on Kubernetes 1.29 (the bundle's minKubeVersion), where the API server does not ratchet
+// validation yet: they apply while the object has no status, that is when it is created (status
+// is dropped on create), and a changed keyFrom is checked on update. connectionRef cannot change
+// after creation, so objects stored before the rules existed stay valid and their finalizer can
+// always be removed.
+
 // ConnectionRef defines how to connect to a LiteLLM instance.
 // Exactly one of secretRef and instanceRef is set.
 // +kubebuilder:validation:XValidation:rule="has(self.secretRef) != has(self.instanceRef)",message="connectionRef must set exactly one of secretRef (a Secret with the proxy URL and master key) or instanceRef (a LiteLLM instance); remove one or add one"

@@ -481,8 +481,8 @@ type VirtualKeyStatus struct {
 	LastRotation string `json:"lastRotation,omitempty"`
 
 	// ManagedFields are the LiteLLM fields the spec set when it was last applied. A field that
-	// leaves the spec is cleared in LiteLLM once, where LiteLLM can clear it, and then no longer
-	// managed.
+	// leaves the spec is cleared in LiteLLM once where LiteLLM can clear it, or reported with a
+	// FieldNotCleared Event where it cannot, and then no longer managed.
 	// +optional
 	// +listType=set
 	ManagedFields []string `json:"managedFields,omitempty"`
@@ -575,6 +575,11 @@ type VirtualKeyStatus struct {
 // +kubebuilder:printcolumn:name="Secret",type=string,JSONPath=`.status.keySecretRef`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 249",message="metadata.name must be at most 249 characters, so that the key Secret name '<name>-key' fits in 253"
+// +kubebuilder:validation:XValidation:rule="has(self.status) || !has(self.spec.connectionRef.secretRef) || self.spec.connectionRef.secretRef.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",fieldPath=".spec.connectionRef.secretRef.name",message="spec.connectionRef.secretRef.name must be the name of a Secret in this namespace: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (an RFC 1123 subdomain), e.g. 'litellm-connection'"
+// +kubebuilder:validation:XValidation:rule="has(self.status) || !has(self.spec.connectionRef.instanceRef) || (size(self.spec.connectionRef.instanceRef.name) <= 63 && self.spec.connectionRef.instanceRef.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'))",fieldPath=".spec.connectionRef.instanceRef.name",message="spec.connectionRef.instanceRef.name must be the name of a LiteLLM instance, which names its Service and Secret: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit (an RFC 1123 label), e.g. 'litellm'"
+// +kubebuilder:validation:XValidation:rule="has(self.status) || !has(self.spec.connectionRef.instanceRef) || !has(self.spec.connectionRef.instanceRef.__namespace__) || self.spec.connectionRef.instanceRef.__namespace__.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",fieldPath=".spec.connectionRef.instanceRef.namespace",message="spec.connectionRef.instanceRef.namespace must be a namespace name: lowercase letters, digits and '-', starting and ending with a letter or digit (an RFC 1123 label)"
+// +kubebuilder:validation:XValidation:rule="has(self.status) || !has(self.spec.keyFrom) || self.spec.keyFrom.secretKeyRef.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",fieldPath=".spec.keyFrom.secretKeyRef.name",message="spec.keyFrom.secretKeyRef.name must be the name of a Secret in this namespace: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (an RFC 1123 subdomain)"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.keyFrom) || (has(oldSelf.spec.keyFrom) && oldSelf.spec.keyFrom.secretKeyRef.name == self.spec.keyFrom.secretKeyRef.name) || self.spec.keyFrom.secretKeyRef.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",fieldPath=".spec.keyFrom.secretKeyRef.name",message="spec.keyFrom.secretKeyRef.name must be the name of a Secret in this namespace: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (an RFC 1123 subdomain)"
 // +operator-sdk:csv:customresourcedefinitions:displayName="Virtual Key",resources={{Secret,v1,""}}
 type VirtualKey struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,7 +30,10 @@ Usage: litellm-sim [flags]
 
 The first line printed on stdout is the base URL (e.g. http://127.0.0.1:43121). It serves until
 SIGINT or SIGTERM, then exits 0. The master key comes from --master-key or LITELLM_MASTER_KEY
-and must start with "sk-"; it is never printed. Inspection and fault injection at run time:
+and must start with "sk-"; like LiteLLM v1.104 the simulator refuses to start with an unset, empty
+or publicly known one (sk-1234) unless --dangerously-permit-weak-master-key (or
+LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY=true) is given. It is never printed.
+Inspection and fault injection at run time:
 the /__sim/ admin API (see the litellmsim package documentation), authenticated with the
 master key.
 
@@ -47,10 +49,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		fs.PrintDefaults()
 	}
 	var (
-		cfg                                             config
-		masterKey, latency, jitter, models, budgetReset string
-		pathLatency, drops, fails, failRates, limits    repeatable
-		v                                               litellmsim.Variant
+		cfg                                                           config
+		masterKey, latency, jitter, models, budgetReset, authCacheTTL string
+		pathLatency, drops, fails, failRates, limits                  repeatable
+		v                                                             litellmsim.Variant
+		permitWeak                                                    bool
 	)
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:4000", "address to listen on; port 0 picks a free port")
 	fs.StringVar(&masterKey, "master-key", "", "master key (default $LITELLM_MASTER_KEY); must start with sk-")
@@ -58,6 +61,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.Float64Var(&cfg.opts.CostPerCall, "cost-per-call", litellmsim.DefaultCostPerCall, "USD added to key/user/team/member spend per successful /chat/completions")
 	fs.StringVar(&models, "models", "", "comma-separated models the proxy serves (default: any model name)")
 	fs.StringVar(&budgetReset, "budget-reset-interval", "10m", "how often the budget-reset job runs (LiteLLM: about 10m); 0 disables it")
+	fs.BoolVar(&cfg.opts.DisableCustomAPIKeys, "disable-custom-api-keys", false, "LiteLLM's disable_custom_api_keys: /key/generate with a chosen key answers 403")
+	fs.StringVar(&cfg.opts.KeyAliasPattern, "key-alias-pattern", "", "LiteLLM's key_alias_pattern: a regular expression every new or changed key_alias must match as a whole")
+	fs.StringVar(&authCacheTTL, "auth-cache-ttl", litellmsim.DefaultAuthCacheTTL.String(), "how long request-time enforcement uses its cached copy of a key (/key/update by hash does not refresh it); 0 disables the cache")
+	fs.BoolVar(&permitWeak, "dangerously-permit-weak-master-key", false, "accept the publicly known master key sk-1234 (default $LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY)")
 	fs.StringVar(&latency, "latency", "", "latency added to every call, e.g. 20ms")
 	fs.StringVar(&jitter, "jitter", "", "random extra latency up to this duration")
 	fs.Var(&pathLatency, "path-latency", "PATH=DURATION extra latency for one path (repeatable)")
@@ -73,19 +80,30 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&v.ModelDenied401, "variant-model-denied-401", false, "≤1.8x: model not allowed → 401 instead of 403")
 	fs.BoolVar(&v.IntegerErrorCode, "variant-integer-error-code", false, "older: error.code as a JSON integer")
 	fs.BoolVar(&v.ObjectErrorMessage, "variant-object-error-message", false, "1.81.x: dict error details as objects in error.message")
+	fs.BoolVar(&v.BudgetExceeded429, "variant-budget-exceeded-429", false, "1.8x to v1.103: exhausted budget → 429 instead of 422")
+	fs.BoolVar(&v.KeyNotFound401, "variant-key-not-found-401", false, "before March 2026: /key/update, /key/block, /key/unblock of an unknown key → 401 instead of 404")
+	fs.BoolVar(&v.MemberAddDuplicate400, "variant-member-add-duplicate-400", false, "older: /team/member_add refuses a member matching by user_id or email")
+	fs.BoolVar(&v.MemberBudgetNullIgnored, "variant-member-budget-null-ignored", false, "older: max_budget_in_team: null does not remove a member budget")
+	fs.BoolVar(&v.TeamBudgetResetUnaligned, "variant-team-budget-reset-unaligned", false, "older: team budget_reset_at = now + budget_duration")
+	fs.BoolVar(&v.UnvalidatedBudgetDuration, "variant-unvalidated-budget-duration", false, "older: budget_duration not validated (\"0d\" accepted)")
+	fs.BoolVar(&v.NoTeamListV2, "variant-no-team-list-v2", false, "older: GET /v2/team/list does not exist")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	source := "--master-key"
 	if masterKey == "" {
-		masterKey = getenv("LITELLM_MASTER_KEY")
+		masterKey, source = getenv("LITELLM_MASTER_KEY"), "LITELLM_MASTER_KEY"
 	}
-	if !strings.HasPrefix(masterKey, "sk-") {
-		return config{}, errors.New("a master key starting with sk- is required (--master-key or LITELLM_MASTER_KEY)")
+	if !permitWeak {
+		permitWeak, _ = strconv.ParseBool(getenv("LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY"))
 	}
-	cfg.opts.MasterKey = masterKey
+	if err := litellmsim.CheckMasterKey(masterKey, permitWeak); err != nil {
+		return config{}, fmt.Errorf("master key from %s: %w (generate one with: echo sk-$(openssl rand -hex 32))", source, err)
+	}
+	cfg.opts.MasterKey, cfg.opts.PermitWeakMasterKey = masterKey, permitWeak
 	cfg.opts.Variant = v
 	if models != "" {
 		for _, m := range strings.Split(models, ",") {
@@ -97,6 +115,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return config{}, fmt.Errorf("--budget-reset-interval: %w", err)
 	}
 	cfg.opts.BudgetResetInterval = interval
+	ttl, err := time.ParseDuration(authCacheTTL)
+	if err != nil || ttl < 0 {
+		return config{}, fmt.Errorf("--auth-cache-ttl %q: want a duration, 0 to disable", authCacheTTL)
+	}
+	cfg.opts.AuthCacheTTL = ttl
+	if ttl == 0 {
+		cfg.opts.AuthCacheTTL = -1 // Options: negative = no cache
+	}
 	cfg.faults.Latency, cfg.faults.Jitter = latency, jitter
 	if err := parseFaultFlags(&cfg.faults, pathLatency, drops, fails, failRates, limits); err != nil {
 		return config{}, err

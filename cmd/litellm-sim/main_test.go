@@ -85,11 +85,41 @@ func TestParseFlags(t *testing.T) {
 				assert.Equal(t, litellmsim.DefaultCostPerCall, cfg.opts.CostPerCall)
 				assert.Equal(t, 10*time.Minute, cfg.opts.BudgetResetInterval)
 				assert.False(t, cfg.opts.Premium)
+				assert.False(t, cfg.opts.DisableCustomAPIKeys)
+				assert.Empty(t, cfg.opts.KeyAliasPattern)
+				assert.Equal(t, litellmsim.DefaultAuthCacheTTL, cfg.opts.AuthCacheTTL)
+				assert.False(t, cfg.opts.PermitWeakMasterKey)
 			}},
 		{name: "flag wins", reason: "--master-key over the environment", args: []string{"--master-key", "sk-flag"}, env: map[string]string{"LITELLM_MASTER_KEY": "sk-env"},
 			check: func(t *testing.T, cfg config) { assert.Equal(t, "sk-flag", cfg.opts.MasterKey) }},
-		{name: "no master key", reason: "required", wantErr: "master key"},
-		{name: "bad master key", reason: "must start with sk-", args: []string{"--master-key", "master"}, wantErr: "master key"},
+		{name: "no master key", reason: "required", wantErr: "master key from LITELLM_MASTER_KEY: the master key is unset or empty"},
+		{name: "bad master key", reason: "must start with sk-", args: []string{"--master-key", "master"}, wantErr: `master key from --master-key: the master key must start with "sk-"`},
+		{name: "sk-1234", reason: "v1.104 refuses the publicly known key", args: []string{"--master-key", "sk-1234"}, wantErr: "publicly known"},
+		{name: "sk-1234 from the environment", reason: "the error names where the key came from", env: map[string]string{"LITELLM_MASTER_KEY": "sk-1234"},
+			wantErr: "master key from LITELLM_MASTER_KEY"},
+		{name: "sk-1234 permitted by flag", reason: "the escape hatch for sandboxes", args: []string{"--master-key", "sk-1234", "--dangerously-permit-weak-master-key"},
+			check: func(t *testing.T, cfg config) { assert.True(t, cfg.opts.PermitWeakMasterKey) }},
+		{name: "sk-1234 permitted by environment", reason: "LiteLLM's variable", args: []string{"--master-key", "sk-1234"},
+			env:   map[string]string{"LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY": "true"},
+			check: func(t *testing.T, cfg config) { assert.True(t, cfg.opts.PermitWeakMasterKey) }},
+		{name: "empty even when permitted", reason: "no unauthenticated mode", args: []string{"--dangerously-permit-weak-master-key"}, wantErr: "unset or empty"},
+		{name: "proxy settings", reason: "the proxy's settings as flags",
+			args: []string{"--master-key", "sk-a", "--disable-custom-api-keys", "--key-alias-pattern", "team-[a-z]+", "--auth-cache-ttl", "5m"},
+			check: func(t *testing.T, cfg config) {
+				assert.True(t, cfg.opts.DisableCustomAPIKeys)
+				assert.Equal(t, "team-[a-z]+", cfg.opts.KeyAliasPattern)
+				assert.Equal(t, 5*time.Minute, cfg.opts.AuthCacheTTL)
+			}},
+		{name: "no auth cache", reason: "0 turns the cache off (a negative TTL in Options)", args: []string{"--master-key", "sk-a", "--auth-cache-ttl", "0"},
+			check: func(t *testing.T, cfg config) { assert.Negative(t, cfg.opts.AuthCacheTTL) }},
+		{name: "bad auth cache ttl", reason: "a duration", args: []string{"--master-key", "sk-a", "--auth-cache-ttl", "soon"}, wantErr: "--auth-cache-ttl"},
+		{name: "new variants", reason: "every switch has a flag",
+			args: []string{"--master-key", "sk-a", "--variant-budget-exceeded-429", "--variant-key-not-found-401", "--variant-member-add-duplicate-400",
+				"--variant-member-budget-null-ignored", "--variant-team-budget-reset-unaligned", "--variant-unvalidated-budget-duration", "--variant-no-team-list-v2"},
+			check: func(t *testing.T, cfg config) {
+				assert.Equal(t, litellmsim.Variant{BudgetExceeded429: true, KeyNotFound401: true, MemberAddDuplicate400: true, MemberBudgetNullIgnored: true,
+					TeamBudgetResetUnaligned: true, UnvalidatedBudgetDuration: true, NoTeamListV2: true}, cfg.opts.Variant)
+			}},
 		{name: "faults and variants", reason: "every fault flag is repeatable",
 			args: []string{"--master-key", "sk-a", "--premium", "--cost-per-call", "0.1", "--latency", "20ms", "--jitter", "5ms",
 				"--path-latency", "/key/info=1s", "--drop-after-apply", "/key/generate=1", "--drop-after-apply", "/user/new=2",
@@ -134,4 +164,15 @@ func TestRunRejectsBadFaults(t *testing.T) {
 	code = run([]string{"--help"}, func(string) string { return "" }, &stdout, &stderr)
 	assert.Equal(t, 0, code)
 	assert.Contains(t, stderr.String(), "-drop-after-apply", "--help documents the flags")
+}
+
+func TestRunRefusesWeakMasterKey(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--listen", "127.0.0.1:0"}, func(k string) string {
+		return map[string]string{"LITELLM_MASTER_KEY": "sk-1234"}[k]
+	}, &stdout, &stderr)
+	assert.Equal(t, 2, code, "v1.104 refuses to start with sk-1234")
+	assert.Empty(t, stdout.String(), "no URL: nothing serves")
+	assert.Contains(t, stderr.String(), "publicly known")
+	assert.NotContains(t, stderr.String(), "sk-1234", "the key itself is not printed")
 }

@@ -52,6 +52,7 @@ func run(args []string) error {
 		ResyncPeriod:            opts.ResyncPeriod,
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
 		LiteLLMTimeout:          opts.LiteLLMTimeout,
+		ReconcileTimeout:        opts.ReconcileTimeout,
 		ConnectionCacheTTL:      5 * time.Second,
 		IDPrefix:                opts.IDPrefix,
 		Instance: connection.InstanceConvention{

@@ -25,33 +25,48 @@ type Object interface {
 // Observation is what Observe learned. Observe only reads: it never writes to LiteLLM or to
 // Kubernetes, but it copies LiteLLM's view of the object into the object's status.
 type Observation struct {
-	// Exists reports that the LiteLLM object exists (and, for keys, is ours).
+	// Exists reports that the LiteLLM object exists.
 	Exists bool
-	// UpToDate reports that LiteLLM matches the spec; when false, Diff names what differs.
+	// UpToDate reports that LiteLLM matches the spec and nothing else is due; when false, Diff
+	// names the fields an update sends (it may be empty for work that is not a spec change, such
+	// as a renewal asked for by annotation, or fields the spec no longer sets that LiteLLM
+	// cannot clear).
 	UpToDate bool
 	Diff     []string
 	// Unavailable explains why an existing object cannot be used now (blocked, expired, over
 	// budget); empty when it can. It sets Ready=False without failing the reconcile.
 	Unavailable string
+	// NotOurs, when set, says that the LiteLLM object exists but belongs to someone else: the loop
+	// writes nothing to it, neither an update nor a delete, and reports NotOurs (use an *Error to
+	// choose the reason). While the object is being deleted, it lets go and leaves it in LiteLLM.
+	NotOurs error
 }
 
 // Connector starts one reconcile of one object: given a client for the object's proxy, it returns
 // the External that the loop calls. It may do Kubernetes-side work first (make sure a key Secret
 // exists, resolve a Team by alias) and keep what it learned for the calls that follow, since an
-// External lives for a single reconcile only. While the object is being deleted it must not create
-// anything.
+// External lives for a single reconcile only. It makes no LiteLLM call that writes. While the
+// object is being deleted it must not create anything.
 type Connector[T Object] interface {
 	Connect(ctx context.Context, c *litellm.Client, obj T) (External[T], error)
 }
 
-// External maps one object to LiteLLM for one reconcile. Every call must be idempotent; deleting
-// an object that is already gone is success. Create and Update copy what LiteLLM answered into the
-// status.
+// External maps one object to LiteLLM for one reconcile. Every call must be idempotent. Create and
+// Update copy what LiteLLM answered into the status; Delete is called only after an Observe that
+// found the object, and deleting an object that is already gone is success.
 type External[T Object] interface {
 	Observe(ctx context.Context, obj T) (Observation, error)
 	Create(ctx context.Context, obj T) error
 	Update(ctx context.Context, obj T, obs Observation) error
 	Delete(ctx context.Context, obj T) error
+}
+
+// Checker is implemented by Externals that can refuse a spec before any LiteLLM call (e.g. a
+// policy of the proxy's owner). Check runs after Connect and before Observe, in every reconcile
+// of a live object; a refusal (usually a Terminal error) reaches no LiteLLM endpoint, and an object
+// refused from its first reconcile never gets a finalizer.
+type Checker[T Object] interface {
+	Check(ctx context.Context, obj T) error
 }
 
 // Finalizer is implemented by connectors that must clean up Kubernetes-side state before the
@@ -73,4 +88,18 @@ type Finisher[T Object] interface {
 // comes back after NextReconcile when that is sooner than the resync; zero means nothing is due.
 type Scheduler[T Object] interface {
 	NextReconcile(obj T) time.Duration
+}
+
+// Adopter takes objects over from a controller that managed them before this operator. The loop
+// knows nothing of that controller: it calls Adopt in every reconcile once the object's connection
+// resolves (there is nothing to manage before), ahead of the Connector, and honours the
+// controller's finalizer like its own while an object that still carries it is being deleted.
+type Adopter interface {
+	// Adopt makes obj this operator's on the Kubernetes side (it may patch obj: replace the
+	// finalizer, record identities that only the other controller's status held). It must return
+	// quickly for objects that carry nothing of that controller. On an object being deleted it
+	// must not add finalizers (the API server refuses them).
+	Adopt(ctx context.Context, obj client.Object) error
+	// Finalizer is the other controller's finalizer.
+	Finalizer() string
 }

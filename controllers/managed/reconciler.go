@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -28,19 +29,30 @@ import (
 
 // Event reasons; they reuse the conditions' vocabulary where one fits.
 const (
-	EventCreated          = "Created"
-	EventUpdated          = "Updated"
-	EventDriftRepaired    = "DriftRepaired"
-	EventDeleted          = "Deleted"
-	EventOrphaned         = "Orphaned"
-	EventConnectionGone   = "ConnectionGone"
-	EventAdopted          = "Adopted"
-	EventReconcileSuccess = v1alpha1.ReasonReconcileSuccess
+	EventCreated        = "Created"
+	EventUpdated        = "Updated"
+	EventDriftRepaired  = "DriftRepaired"
+	EventDeleted        = "Deleted"
+	EventOrphaned       = "Orphaned"
+	EventConnectionGone = "ConnectionGone"
+	EventAdopted        = "Adopted"
+	// EventNotDeleted: the LiteLLM object belongs to someone else and is left in place.
+	EventNotDeleted = "NotDeleted"
 )
 
-// MessageCreating is the Ready message while the loop creates the object in LiteLLM: an object
-// with it has been sent to LiteLLM at least once.
-const MessageCreating = "creating the object in LiteLLM"
+// Timing defaults.
+const (
+	// defaultReconcileTimeout bounds one reconcile when Config.ReconcileTimeout is zero.
+	defaultReconcileTimeout = 2 * time.Minute
+	// statusWriteTimeout bounds the status write, which runs even after the reconcile's deadline.
+	statusWriteTimeout = 10 * time.Second
+	// raceRetry is how soon an object is read again after another writer won a race for it.
+	raceRetry = time.Second
+	// finalizeRetry is how soon deletion looks again while Kubernetes-side cleanup is under way.
+	finalizeRetry = 2 * time.Second
+	// maxRetryAfter caps a proxy's Retry-After when there is no resync period to cap it with.
+	maxRetryAfter = 5 * time.Minute
+)
 
 // Config is what every kind's reconciler shares.
 type Config struct {
@@ -49,14 +61,21 @@ type Config struct {
 	Recorder  events.EventRecorder
 	Transport http.RoundTripper
 	// ResyncPeriod is how often a healthy object is observed again; each wait is jittered by ±10%
-	// so a thousand objects created together do not all resync in the same second.
-	ResyncPeriod   time.Duration
+	// so a thousand objects created together do not all resync in the same second. It also caps
+	// the wait a proxy can ask for with Retry-After.
+	ResyncPeriod time.Duration
+	// LiteLLMTimeout bounds one HTTP attempt of a LiteLLM call (a call may retry).
 	LiteLLMTimeout time.Duration
+	// ReconcileTimeout bounds one reconcile, all of its calls and retries included; the status
+	// write that records the outcome gets a short time of its own after it.
+	ReconcileTimeout time.Duration
 	// Retry overrides the client's retry policy (tests shorten it).
 	Retry litellm.RetryPolicy
 	// Observer, when set, is shown what each reconcile saw (metrics, budget Events), so nothing
 	// has to ask LiteLLM a second time.
 	Observer Observer
+	// Adopter, when set, takes objects over from the controller this operator replaces.
+	Adopter Adopter
 }
 
 // Observer is told the outcome of every reconcile. Observe gets the object as this reconcile read
@@ -81,6 +100,26 @@ func NewReconciler[T Object](cfg Config, newObject func() T, connector Connector
 	return &Reconciler[T]{Config: cfg, newObject: newObject, connector: connector}
 }
 
+// run is one reconcile of one object.
+type run[T Object] struct {
+	*Reconciler[T]
+	obj T
+	// snapshot is the object as read, with the metadata this reconcile patched since: the status
+	// write is the difference between it and obj.
+	snapshot T
+	ext      External[T]
+	conn     connection.Connection
+	writes   *writeTracker
+	// owned reports that the object carried this operator's finalizer when the reconcile began:
+	// an earlier reconcile may have written it to LiteLLM. The finalizer always goes on before the
+	// first write, so an object without it has never reached LiteLLM.
+	owned bool
+	// addedFinalizer reports that this reconcile put the finalizer on.
+	addedFinalizer bool
+	// exists reports that an observation of this reconcile found the object in LiteLLM.
+	exists bool
+}
+
 // Reconcile implements reconcile.Reconciler.
 func (r *Reconciler[T]) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, reterr error) {
 	obj := r.newObject()
@@ -94,134 +133,202 @@ func (r *Reconciler[T]) Reconcile(ctx context.Context, req ctrl.Request) (result
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 
-	if err := r.ensureFinalizer(ctx, obj); err != nil {
-		return ctrl.Result{}, err
-	}
-	// Only Ready and Synced are ours; conditions of the operator this one replaces are dropped.
+	// The loop owns the conditions: any other type (e.g. left by another controller) is dropped.
 	obj.SetConditions(slices.DeleteFunc(obj.GetConditions(), func(c metav1.Condition) bool {
 		return c.Type != v1alpha1.ConditionTypeReady && c.Type != v1alpha1.ConditionTypeSynced
 	}))
+	s := &run[T]{Reconciler: r, obj: obj, snapshot: obj.DeepCopyObject().(T)}
 
 	// The only status write of this reconcile happens here, after everything else, and only when
-	// the status changed: an unchanged resync writes nothing to the API server.
-	snapshot := obj.DeepCopyObject().(T)
+	// the status changed: an unchanged resync writes nothing to the API server. It runs even when
+	// the reconcile ran out of time, so the outcome is recorded.
 	defer func() {
-		err := r.patchStatus(ctx, snapshot, obj)
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), statusWriteTimeout)
+		defer cancel()
+		err := s.patchStatus(wctx)
 		if err != nil {
 			reterr = errors.Join(reterr, err)
 		}
-		r.observe(snapshot, obj, err)
+		s.observe(err)
 	}()
 
+	work, cancel := context.WithTimeout(ctx, r.reconcileTimeout())
+	defer cancel()
+	s.owned = controllerutil.ContainsFinalizer(obj, v1alpha1.FinalizerName)
 	if !obj.GetDeletionTimestamp().IsZero() {
-		return r.reconcileDelete(ctx, obj)
+		return s.reconcileDelete(work)
 	}
-	return r.reconcileNormal(ctx, obj, snapshot)
+	return s.reconcileNormal(work)
 }
 
-func (r *Reconciler[T]) reconcileNormal(ctx context.Context, obj, snapshot T) (ctrl.Result, error) {
-	ext, conn, err := r.connect(ctx, obj)
-	if err != nil {
-		return r.fail(ctx, obj, snapshot, err)
+func (s *run[T]) reconcileNormal(ctx context.Context) (ctrl.Result, error) {
+	if err := s.connect(ctx); err != nil {
+		return s.fail(ctx, err, false)
 	}
-
-	obs, err := ext.Observe(ctx, obj)
-	if err != nil {
-		return r.fail(ctx, obj, snapshot, r.forgetOnUnauthorized(conn, err))
+	if c, ok := s.ext.(Checker[T]); ok {
+		if err := c.Check(ctx, s.obj); err != nil {
+			return s.fail(ctx, err, false)
+		}
 	}
-	if (!obs.Exists || !obs.UpToDate) && refusedForThisSpec(obj) {
+	obs, err := s.observeLiteLLM(ctx)
+	if err != nil {
+		return s.fail(ctx, err, false)
+	}
+	refused := s.refusedForThisGeneration()
+	if obs.Exists || !refused {
+		// Before the first write to LiteLLM, and whenever LiteLLM holds the object, the finalizer
+		// makes sure it is cleaned up.
+		if err := s.ensureFinalizer(ctx); err != nil {
+			return s.fail(ctx, err, false)
+		}
+	}
+	s.reportTakeOver(obs)
+	if (!obs.Exists || !obs.UpToDate) && refused {
 		// LiteLLM refused this very spec for a reason a retry cannot change (no Enterprise licence,
-		// an invalid value): report it once and wait for a new spec instead of re-sending.
-		return ctrl.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
+		// an invalid value): it was reported once; wait for a new spec instead of re-sending.
+		return ctrl.Result{RequeueAfter: jitter(s.ResyncPeriod)}, nil
 	}
-	switch {
-	case !obs.Exists:
-		setReady(obj, metav1.ConditionFalse, v1alpha1.ReasonCreating, MessageCreating)
-		if err := ext.Create(ctx, obj); err != nil {
-			return r.fail(ctx, obj, snapshot, r.forgetOnUnauthorized(conn, err))
+	if !obs.Exists {
+		if obs, err = s.create(ctx); err != nil {
+			return s.fail(ctx, err, false)
 		}
-		r.Recorder.Eventf(obj, nil, "Normal", EventCreated, "Create", "created in LiteLLM")
-	case !obs.UpToDate:
-		if err := ext.Update(ctx, obj, obs); err != nil {
-			return r.fail(ctx, obj, snapshot, r.forgetOnUnauthorized(conn, err))
+	}
+	if !obs.UpToDate {
+		if err := s.ext.Update(ctx, s.obj, obs); err != nil {
+			return s.fail(ctx, err, false)
 		}
-		// An Observation without Diff is work that is not a spec change (e.g. an expiry renewal
-		// asked for by annotation): the External reports it with its own Events.
 		if len(obs.Diff) > 0 {
 			reason, what := EventDriftRepaired, "reverted changes made outside the operator to"
-			if obj.GetGeneration() != snapshot.GetObservedGeneration() {
+			if s.obj.GetGeneration() != s.snapshot.GetObservedGeneration() {
 				reason, what = EventUpdated, "applied the spec to"
 			}
-			r.Recorder.Eventf(obj, nil, "Normal", reason, "Update", "%s %s in LiteLLM", what, strings.Join(obs.Diff, ", "))
+			s.event(corev1.EventTypeNormal, reason, "Update", fmt.Sprintf("%s %s in LiteLLM", what, strings.Join(obs.Diff, ", ")))
 		}
 	}
 
-	if f, ok := ext.(Finisher[T]); ok {
-		if err := f.Finish(ctx, obj); err != nil {
-			return r.fail(ctx, obj, snapshot, err)
+	if f, ok := s.ext.(Finisher[T]); ok {
+		if err := f.Finish(ctx, s.obj); err != nil {
+			return s.fail(ctx, err, false)
 		}
 	}
-	if obs.Exists && obs.Unavailable != "" {
-		setReady(obj, metav1.ConditionFalse, v1alpha1.ReasonUnavailable, obs.Unavailable)
+	if obs.Unavailable != "" {
+		setReady(s.obj, metav1.ConditionFalse, v1alpha1.ReasonUnavailable, boundedMessage(obs.Unavailable))
 	} else {
-		setReady(obj, metav1.ConditionTrue, v1alpha1.ReasonAvailable, "the object exists in LiteLLM and can be used")
+		setReady(s.obj, metav1.ConditionTrue, v1alpha1.ReasonAvailable, "the object exists in LiteLLM and can be used")
 	}
-	setSynced(obj, metav1.ConditionTrue, v1alpha1.ReasonReconcileSuccess, "LiteLLM is in line with the spec")
-	obj.SetObservedGeneration(obj.GetGeneration())
-	after := jitter(r.ResyncPeriod)
-	if s, ok := ext.(Scheduler[T]); ok {
-		if d := s.NextReconcile(obj); d > 0 && d < after {
+	setSynced(s.obj, metav1.ConditionTrue, v1alpha1.ReasonReconcileSuccess, "LiteLLM is in line with the spec")
+	s.obj.SetObservedGeneration(s.obj.GetGeneration())
+	after := jitter(s.ResyncPeriod)
+	if sc, ok := s.ext.(Scheduler[T]); ok {
+		if d := sc.NextReconcile(s.obj); d > 0 && d < after {
 			after = d
 		}
 	}
 	return ctrl.Result{RequeueAfter: after}, nil
 }
 
-func (r *Reconciler[T]) reconcileDelete(ctx context.Context, obj T) (ctrl.Result, error) {
-	if !controllerutil.ContainsFinalizer(obj, v1alpha1.FinalizerName) && !controllerutil.ContainsFinalizer(obj, v1alpha1.LegacyFinalizerName) {
+// create creates the object in LiteLLM. When LiteLLM answers that it exists already (a create of
+// ours whose answer was lost, a key alias held by another key), the object is observed again at
+// once, so the reconcile goes on from what is really there or reports the true reason.
+func (s *run[T]) create(ctx context.Context) (Observation, error) {
+	setReady(s.obj, metav1.ConditionFalse, v1alpha1.ReasonCreating, "creating the object in LiteLLM")
+	err := s.ext.Create(ctx, s.obj)
+	if err == nil {
+		s.exists = true
+		s.event(corev1.EventTypeNormal, EventCreated, "Create", "created in LiteLLM")
+		return Observation{Exists: true, UpToDate: true}, nil
+	}
+	if !litellm.IsAlreadyExists(err) {
+		return Observation{}, err
+	}
+	obs, oerr := s.observeLiteLLM(ctx)
+	switch {
+	case oerr != nil:
+		return Observation{}, oerr
+	case !obs.Exists:
+		return Observation{}, err
+	}
+	s.reportTakeOver(obs)
+	return obs, nil
+}
+
+// observeLiteLLM observes the object; one that belongs to someone else is a failure to report.
+func (s *run[T]) observeLiteLLM(ctx context.Context) (Observation, error) {
+	obs, err := s.ext.Observe(ctx, s.obj)
+	if err != nil {
+		return Observation{}, err
+	}
+	if obs.NotOurs != nil {
+		return Observation{}, obs.NotOurs
+	}
+	s.exists = s.exists || obs.Exists
+	return obs, nil
+}
+
+// reportTakeOver says, once, that the operator took over an object that existed in LiteLLM before
+// it ever wrote to it: an object it had never written carries no finalizer of its own.
+func (s *run[T]) reportTakeOver(obs Observation) {
+	if obs.Exists && !s.owned && s.addedFinalizer {
+		s.owned = true
+		s.event(corev1.EventTypeNormal, EventAdopted, "Adopt",
+			"the object already existed in LiteLLM: it is now managed by this object, and the spec is applied to it")
+	}
+}
+
+func (s *run[T]) reconcileDelete(ctx context.Context) (ctrl.Result, error) {
+	held := s.owned || (s.Adopter != nil && controllerutil.ContainsFinalizer(s.obj, s.Adopter.Finalizer()))
+	if !held {
 		return ctrl.Result{}, nil
 	}
-	setReady(obj, metav1.ConditionFalse, v1alpha1.ReasonDeleting, "deleting")
-	if f, ok := r.connector.(Finalizer[T]); ok {
-		done, err := f.Finalize(ctx, obj)
+	setReady(s.obj, metav1.ConditionFalse, v1alpha1.ReasonDeleting, "deleting")
+	if f, ok := s.connector.(Finalizer[T]); ok {
+		done, err := f.Finalize(ctx, s.obj)
 		if err != nil {
-			return r.failDeleting(obj, err)
+			return s.fail(ctx, err, true)
 		}
 		if !done {
-			return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
+			return ctrl.Result{RequeueAfter: finalizeRetry}, nil
 		}
 	}
 
-	if obj.GetDeletionPolicy() == v1alpha1.DeletionPolicyOrphan {
-		r.Recorder.Eventf(obj, nil, "Normal", EventOrphaned, "Delete", "deletionPolicy is Orphan: the object is kept in LiteLLM")
-		return ctrl.Result{}, r.patchFinalizer(ctx, obj, controllerutil.RemoveFinalizer)
+	if s.obj.GetDeletionPolicy() == v1alpha1.DeletionPolicyOrphan {
+		s.event(corev1.EventTypeNormal, EventOrphaned, "Delete", "deletionPolicy is Orphan: the object is kept in LiteLLM")
+		return s.letGo(ctx)
 	}
-
-	ext, conn, err := r.connect(ctx, obj)
-	if err != nil {
+	if err := s.connect(ctx); err != nil {
 		if connectionGone(err) {
 			// Without a connection nothing can be deleted, and waiting would keep the object (and a
 			// namespace being deleted around it) forever. Say what may be left behind and let go.
-			r.Recorder.Eventf(obj, nil, "Warning", EventConnectionGone, "Delete",
-				"the LiteLLM object may be left behind: %v", err)
-			return ctrl.Result{}, r.patchFinalizer(ctx, obj, controllerutil.RemoveFinalizer)
+			s.event(corev1.EventTypeWarning, EventConnectionGone, "Delete", "the LiteLLM object may be left behind: "+err.Error())
+			return s.letGo(ctx)
 		}
-		return r.failDeleting(obj, err)
+		return s.fail(ctx, err, true)
 	}
-	if err := ext.Delete(ctx, obj); err != nil {
-		return r.failDeleting(obj, r.forgetOnUnauthorized(conn, err))
+	// Delete only what an observation finds, and only what is ours.
+	obs, err := s.ext.Observe(ctx, s.obj)
+	switch {
+	case err != nil:
+		return s.fail(ctx, err, true)
+	case obs.NotOurs != nil:
+		s.event(corev1.EventTypeWarning, EventNotDeleted, "Delete", "left in LiteLLM: "+obs.NotOurs.Error())
+		return s.letGo(ctx)
+	case !obs.Exists:
+		return s.letGo(ctx)
 	}
-	r.Recorder.Eventf(obj, nil, "Normal", EventDeleted, "Delete", "deleted from LiteLLM")
-	return ctrl.Result{}, r.patchFinalizer(ctx, obj, controllerutil.RemoveFinalizer)
+	if err := s.ext.Delete(ctx, s.obj); err != nil {
+		return s.fail(ctx, err, true)
+	}
+	s.event(corev1.EventTypeNormal, EventDeleted, "Delete", "deleted from LiteLLM")
+	return s.letGo(ctx)
 }
 
-// refusedForThisSpec reports that the last reconcile of this generation failed permanently: a
+// refusedForThisGeneration reports that the last reconcile of this generation failed for good: a
 // feature the proxy is not licensed for, an invalid value, an email that belongs to another user.
 // Changing the spec tries again.
-func refusedForThisSpec(obj Object) bool {
-	c := meta.FindStatusCondition(obj.GetConditions(), v1alpha1.ConditionTypeSynced)
-	return c != nil && c.Status == metav1.ConditionFalse && c.ObservedGeneration == obj.GetGeneration() &&
-		(c.Reason == v1alpha1.ReasonEnterpriseFeature || c.Reason == v1alpha1.ReasonInvalidSpec || c.Reason == v1alpha1.ReasonEmailInUse)
+func (s *run[T]) refusedForThisGeneration() bool {
+	c := meta.FindStatusCondition(s.obj.GetConditions(), v1alpha1.ConditionTypeSynced)
+	return c != nil && c.Status == metav1.ConditionFalse && c.ObservedGeneration == s.obj.GetGeneration() &&
+		slices.Contains(refusedForGeneration, c.Reason)
 }
 
 // ForPredicates filters the events of the reconciled kind: a spec change (generation) or an
@@ -231,147 +338,247 @@ func ForPredicates() predicate.Predicate {
 	return predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{})
 }
 
+// Errors of connections that cannot work: while the object is being deleted they count as gone.
+var (
+	errInvalidConnectionRef = errors.New("invalid connectionRef")
+	errUnusableConnection   = errors.New("unusable connection")
+)
+
 // connectionGone reports connection failures that cannot heal while the object is being deleted:
-// the Secret is gone (often deleted with the namespace), incomplete, or no longer grants access.
+// the Secret is gone (often deleted with the namespace), incomplete, no longer grants access, or
+// names what cannot be reached (an invalid reference, a malformed URL).
 func connectionGone(err error) bool {
-	return errors.Is(err, connection.ErrSecretNotFound) || errors.Is(err, connection.ErrIncomplete) ||
-		errors.Is(err, connection.ErrNotPermitted)
+	for _, target := range []error{connection.ErrSecretNotFound, connection.ErrIncomplete, connection.ErrNotPermitted,
+		errInvalidConnectionRef, errUnusableConnection} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
 }
 
-// connect resolves the object's proxy and starts this reconcile's External.
-func (r *Reconciler[T]) connect(ctx context.Context, obj T) (External[T], connection.Connection, error) {
-	conn, err := r.Resolver.Resolve(ctx, obj.GetNamespace(), obj.GetConnectionRef())
-	if err != nil {
-		return nil, conn, err
+// connect resolves the object's proxy, lets the Adopter take the object over, and starts this
+// reconcile's External.
+func (s *run[T]) connect(ctx context.Context) error {
+	if err := validateConnectionRef(s.obj.GetConnectionRef()); err != nil {
+		return Terminal(v1alpha1.ReasonInvalidSpec, fmt.Errorf("%w: %w", errInvalidConnectionRef, err))
 	}
+	conn, err := s.Resolver.Resolve(ctx, s.obj.GetNamespace(), s.obj.GetConnectionRef())
+	if err != nil {
+		return err
+	}
+	s.conn = conn
+	if s.Adopter != nil {
+		if err := s.adopt(ctx); err != nil {
+			return err
+		}
+	}
+	s.writes = newWriteTracker(s.Transport)
 	lc, err := litellm.New(litellm.Config{
-		BaseURL: conn.URL, MasterKey: conn.MasterKey, Timeout: r.LiteLLMTimeout,
-		Transport: r.Transport, Retry: r.Retry, ChangedBy: "litellm-operator",
+		BaseURL: conn.URL, MasterKey: conn.MasterKey, Timeout: s.LiteLLMTimeout,
+		Transport: s.writes, Retry: s.Retry, ChangedBy: "litellm-operator",
 	})
 	if err != nil {
-		return nil, conn, Terminal(v1alpha1.ReasonConnectionError, fmt.Errorf("connection Secret %s: %w", conn.Secret, err))
+		return Terminal(v1alpha1.ReasonConnectionError, fmt.Errorf("connection Secret %s: %w: %w", conn.Secret, errUnusableConnection, err))
 	}
-	ext, err := r.connector.Connect(ctx, lc, obj)
-	return ext, conn, err
-}
-
-// forgetOnUnauthorized drops the cached connection Secret after a 401, so the retry reads a
-// rotated master key.
-func (r *Reconciler[T]) forgetOnUnauthorized(conn connection.Connection, err error) error {
-	if litellm.IsUnauthorized(err) {
-		r.Resolver.Forget(conn.Secret)
+	ext, err := s.connector.Connect(ctx, lc, s.obj)
+	if err != nil {
+		return err
 	}
-	return err
+	s.ext = ext
+	return nil
 }
 
 // fail records a failed reconcile in the Synced condition and decides when to come back. Ready is
 // left as it was (an outage does not make existing keys unusable), except before the first
 // success, when it says the object is still being created.
-func (r *Reconciler[T]) fail(ctx context.Context, obj, snapshot T, err error) (ctrl.Result, error) {
+func (s *run[T]) fail(ctx context.Context, err error, deleting bool) (ctrl.Result, error) {
+	if isKubernetesRace(err) {
+		// Another writer won: nothing is wrong, so nothing is reported. Read again shortly.
+		s.obj.SetConditions(s.snapshot.GetConditions())
+		s.obj.SetObservedGeneration(s.snapshot.GetObservedGeneration())
+		log.FromContext(ctx).V(1).Info("lost a race for a Kubernetes object; reading it again", "error", err.Error())
+		return ctrl.Result{RequeueAfter: jitter(raceRetry)}, nil
+	}
+	if !deleting {
+		s.releaseUnwritten(ctx)
+	}
+	if litellm.IsUnauthorized(err) && s.conn.Secret.Name != "" {
+		// Most likely a rotated master key: the retry reads the connection Secret again.
+		s.Resolver.Forget(s.conn.Secret)
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("the reconcile did not finish within %s: %w", s.reconcileTimeout(), err)
+	}
 	c := classify(err)
 	msg := err.Error()
 	if c.reason == v1alpha1.ReasonEnterpriseFeature {
 		msg = enterpriseMessage(err)
 	}
-	if meta.FindStatusCondition(obj.GetConditions(), v1alpha1.ConditionTypeReady) == nil {
-		setReady(obj, metav1.ConditionFalse, v1alpha1.ReasonCreating, "waiting for the first successful reconcile")
+	if deleting {
+		msg = "cannot delete yet: " + msg + "; to keep the LiteLLM object and finish deleting, set spec.deletionPolicy to Orphan"
+	} else if meta.FindStatusCondition(s.obj.GetConditions(), v1alpha1.ConditionTypeReady) == nil {
+		setReady(s.obj, metav1.ConditionFalse, v1alpha1.ReasonCreating, "waiting for the first successful reconcile")
 	}
-	setSynced(obj, metav1.ConditionFalse, c.reason, msg)
+	msg = boundedMessage(msg)
+	setSynced(s.obj, metav1.ConditionFalse, c.reason, msg)
 
 	// One Event per distinct failure, not one per retry.
-	if prev := meta.FindStatusCondition(snapshot.GetConditions(), v1alpha1.ConditionTypeSynced); prev == nil ||
+	if prev := meta.FindStatusCondition(s.snapshot.GetConditions(), v1alpha1.ConditionTypeSynced); prev == nil ||
 		prev.Reason != c.reason || prev.Message != msg {
-		r.Recorder.Eventf(obj, nil, "Warning", c.reason, "Reconcile", "%s", msg)
+		s.event(corev1.EventTypeWarning, c.reason, "Reconcile", msg)
 	}
 	switch {
 	case c.retryAfter > 0:
-		log.FromContext(ctx).V(1).Info("retrying later", "reason", c.reason, "after", c.retryAfter, "error", msg)
-		return ctrl.Result{RequeueAfter: c.retryAfter}, nil
+		after := min(c.retryAfter, s.maxRetryAfter())
+		log.FromContext(ctx).V(1).Info("retrying later", "reason", c.reason, "after", after, "error", msg)
+		return ctrl.Result{RequeueAfter: after}, nil
 	case c.terminal:
 		// Retrying the same spec cannot help: look again at the next resync, or when the object changes.
 		log.FromContext(ctx).Info("reconcile failed; not retrying until the spec changes or the next resync",
 			"reason", c.reason, "error", msg)
-		return ctrl.Result{RequeueAfter: jitter(r.ResyncPeriod)}, nil
+		return ctrl.Result{RequeueAfter: jitter(s.ResyncPeriod)}, nil
 	default:
 		// Transient: the controller's rate limiter retries with exponential backoff.
 		return ctrl.Result{}, err
 	}
 }
 
-func (r *Reconciler[T]) failDeleting(obj T, err error) (ctrl.Result, error) {
-	c := classify(err)
-	setSynced(obj, metav1.ConditionFalse, c.reason, "cannot delete yet: "+err.Error()+
-		"; to keep the LiteLLM object and finish deleting, set spec.deletionPolicy to Orphan")
-	if c.retryAfter > 0 {
-		return ctrl.Result{RequeueAfter: c.retryAfter}, nil
+// releaseUnwritten takes the finalizer off again when this reconcile put it on and then failed
+// before anything of the object could reach LiteLLM (e.g. the proxy refused the connection): the
+// object still has nothing in LiteLLM, so deleting it needs no call. On any doubt it stays.
+func (s *run[T]) releaseUnwritten(ctx context.Context) {
+	if !s.addedFinalizer || s.exists || s.writes == nil || s.writes.mayHaveWritten() {
+		return
 	}
-	return ctrl.Result{}, err
+	if err := s.patchFinalizers(ctx, func(o client.Object) bool {
+		return controllerutil.RemoveFinalizer(o, v1alpha1.FinalizerName)
+	}); err != nil {
+		log.FromContext(ctx).V(1).Info("could not take the unused finalizer off; it stays", "error", err.Error())
+		return
+	}
+	s.addedFinalizer = false
 }
 
-// ensureFinalizer adds the finalizer first, so the LiteLLM object can never be created without a
-// way to clean it up; it replaces the finalizer of the operator this one succeeds, which adopts
-// that operator's objects.
-func (r *Reconciler[T]) ensureFinalizer(ctx context.Context, obj T) error {
-	legacy := controllerutil.ContainsFinalizer(obj, v1alpha1.LegacyFinalizerName)
-	if !obj.GetDeletionTimestamp().IsZero() || (!legacy && controllerutil.ContainsFinalizer(obj, v1alpha1.FinalizerName)) {
+// ensureFinalizer puts the finalizer on before the first write to LiteLLM.
+func (s *run[T]) ensureFinalizer(ctx context.Context) error {
+	if s.owned || controllerutil.ContainsFinalizer(s.obj, v1alpha1.FinalizerName) {
 		return nil
 	}
-	if err := r.patchFinalizer(ctx, obj, func(o client.Object, name string) bool {
-		removed := controllerutil.RemoveFinalizer(o, v1alpha1.LegacyFinalizerName)
-		return controllerutil.AddFinalizer(o, name) || removed
+	if err := s.patchFinalizers(ctx, func(o client.Object) bool {
+		return controllerutil.AddFinalizer(o, v1alpha1.FinalizerName)
 	}); err != nil {
 		return err
 	}
-	if legacy {
-		r.Recorder.Eventf(obj, nil, "Normal", EventAdopted, "Adopt",
-			"adopted from the LiteLLM operator this one replaces: its finalizer was replaced")
-	}
+	s.addedFinalizer = true
 	return nil
 }
 
-// patchFinalizer applies change for our finalizer; removing it also removes the legacy one.
-func (r *Reconciler[T]) patchFinalizer(ctx context.Context, obj T, change func(client.Object, string) bool) error {
-	before := obj.DeepCopyObject().(T)
-	changed := change(obj, v1alpha1.FinalizerName)
-	if !obj.GetDeletionTimestamp().IsZero() && controllerutil.RemoveFinalizer(obj, v1alpha1.LegacyFinalizerName) {
-		changed = true
+// letGo removes the finalizer, and the adopted controller's, so Kubernetes deletes the object.
+func (s *run[T]) letGo(ctx context.Context) (ctrl.Result, error) {
+	err := s.patchFinalizers(ctx, func(o client.Object) bool {
+		removed := controllerutil.RemoveFinalizer(o, v1alpha1.FinalizerName)
+		if s.Adopter != nil && controllerutil.RemoveFinalizer(o, s.Adopter.Finalizer()) {
+			removed = true
+		}
+		return removed
+	})
+	if err != nil {
+		return s.fail(ctx, err, true)
 	}
-	if !changed {
+	return ctrl.Result{}, nil
+}
+
+// patchFinalizers applies change to the object's finalizers with a metadata patch made on a copy:
+// the patch answer carries the stored status, which must not replace the status this reconcile is
+// building. The optimistic lock keeps another controller's finalizer change from being lost.
+func (s *run[T]) patchFinalizers(ctx context.Context, change func(client.Object) bool) error {
+	patched := s.obj.DeepCopyObject().(T)
+	before := patched.DeepCopyObject().(T)
+	if !change(patched) {
 		return nil
 	}
-	// The optimistic lock keeps another controller's finalizer change from being overwritten.
-	err := r.Client.Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	err := s.Client.Patch(ctx, patched, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	s.syncMetadata(patched)
+	return nil
+}
+
+// adopt lets the Adopter take the object over; what it patched is kept on obj and snapshot alike.
+func (s *run[T]) adopt(ctx context.Context) error {
+	adopted := s.obj.DeepCopyObject().(T)
+	if err := s.Adopter.Adopt(ctx, adopted); err != nil {
+		return err
+	}
+	s.syncMetadata(adopted)
+	return nil
+}
+
+// syncMetadata copies the metadata of a patched copy of the object into obj and snapshot, so the
+// status write sends status changes only.
+func (s *run[T]) syncMetadata(patched T) {
+	for _, o := range []T{s.obj, s.snapshot} {
+		o.SetFinalizers(patched.GetFinalizers())
+		o.SetAnnotations(patched.GetAnnotations())
+		o.SetLabels(patched.GetLabels())
+		o.SetOwnerReferences(patched.GetOwnerReferences())
+		o.SetResourceVersion(patched.GetResourceVersion())
+	}
 }
 
 // observe tells the Observer what this reconcile saw. An object without the finalizer while being
 // deleted is gone from the Observer's point of view; a status that could not be written is not
 // shown, so the Observer never gets ahead of what the API server holds.
-func (r *Reconciler[T]) observe(before, after T, patchErr error) {
+func (s *run[T]) observe(patchErr error) {
 	switch {
-	case r.Observer == nil:
-	case !after.GetDeletionTimestamp().IsZero() && !controllerutil.ContainsFinalizer(after, v1alpha1.FinalizerName):
-		r.Observer.Forget(after)
+	case s.Observer == nil:
+	case s.letGoOf():
+		s.Observer.Forget(s.obj)
 	case patchErr == nil:
-		r.Observer.Observe(before, after)
+		s.Observer.Observe(s.snapshot, s.obj)
 	}
 }
 
-func (r *Reconciler[T]) patchStatus(ctx context.Context, before, after T) error {
-	if !after.GetDeletionTimestamp().IsZero() && !controllerutil.ContainsFinalizer(after, v1alpha1.FinalizerName) {
-		return nil // the object is gone or about to be
+// letGoOf reports an object being deleted that no finalizer of this operator holds any more.
+func (s *run[T]) letGoOf() bool {
+	return !s.obj.GetDeletionTimestamp().IsZero() && !controllerutil.ContainsFinalizer(s.obj, v1alpha1.FinalizerName) &&
+		(s.Adopter == nil || !controllerutil.ContainsFinalizer(s.obj, s.Adopter.Finalizer()))
+}
+
+func (s *run[T]) patchStatus(ctx context.Context) error {
+	if s.letGoOf() || equality.Semantic.DeepEqual(s.snapshot, s.obj) {
+		return nil // the object is gone or about to be, or nothing changed
 	}
-	if equality.Semantic.DeepEqual(before, after) {
-		return nil
-	}
-	err := r.Client.Status().Patch(ctx, after, client.MergeFrom(before))
+	err := s.Client.Status().Patch(ctx, s.obj, client.MergeFrom(s.snapshot))
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
 	return err
+}
+
+// event records an Event about the object, its note bounded as the API server requires.
+func (s *run[T]) event(eventType, reason, action, note string) {
+	s.Recorder.Eventf(s.obj, nil, eventType, reason, action, "%s", boundedMessage(note))
+}
+
+func (r *Reconciler[T]) reconcileTimeout() time.Duration {
+	if r.ReconcileTimeout > 0 {
+		return r.ReconcileTimeout
+	}
+	return defaultReconcileTimeout
+}
+
+// maxRetryAfter caps the wait a proxy asks for: never longer than a resync.
+func (r *Reconciler[T]) maxRetryAfter() time.Duration {
+	if r.ResyncPeriod > 0 {
+		return r.ResyncPeriod
+	}
+	return maxRetryAfter
 }
 
 func setReady(obj Object, status metav1.ConditionStatus, reason, message string) {

@@ -31,6 +31,8 @@ const (
 	routeTeamMemberAdd    = "/team/member_add"
 	routeTeamMemberDelete = "/team/member_delete"
 	routeTeamMemberUpdate = "/team/member_update"
+	routeTeamListV2       = "/v2/team/list"
+	routeBudgetInfo       = "/budget/info"
 	routeHealthLiveliness = "/health/liveliness"
 	routeHealthReadiness  = "/health/readiness"
 )
@@ -40,28 +42,30 @@ const (
 type endpointRule struct {
 	notFound      func(e *Error, msg string) bool
 	alreadyExists func(e *Error, msg string) bool
+	// customKeyRefused: the proxy generates every key itself (disable_custom_api_keys).
+	customKeyRefused func(e *Error, msg string) bool
 	// anyServerErrorIsEnterprise: /key/regenerate answers 500 on every free proxy (compat: POST /key/regenerate).
 	anyServerErrorIsEnterprise bool
 }
 
 var endpointRules = map[string]endpointRule{
-	routeKeyGenerate:      {alreadyExists: keyAliasTaken},
+	routeKeyGenerate:      {alreadyExists: keyAliasTaken, customKeyRefused: customKeyValueRefused},
 	routeKeyUpdate:        {notFound: keyUpdateNotFound, alreadyExists: keyAliasTaken},
-	routeKeyDelete:        {notFound: status404},
-	routeKeyInfo:          {notFound: status404},
+	routeKeyDelete:        {notFound: ownNotFound},
+	routeKeyInfo:          {notFound: ownNotFound},
 	routeKeyBlock:         {notFound: keyBlockNotFound},
 	routeKeyUnblock:       {notFound: keyBlockNotFound},
-	routeKeyRegenerate:    {notFound: status404, anyServerErrorIsEnterprise: true},
+	routeKeyRegenerate:    {notFound: ownNotFound, anyServerErrorIsEnterprise: true},
 	routeUserNew:          {alreadyExists: userTaken},
-	routeUserInfo:         {notFound: status404},
-	routeUserDelete:       {notFound: status404},
+	routeUserInfo:         {notFound: ownNotFound},
+	routeUserDelete:       {notFound: ownNotFound},
 	routeTeamNew:          {alreadyExists: teamTaken},
-	routeTeamUpdate:       {notFound: status404},
-	routeTeamInfo:         {notFound: status404},
-	routeTeamDelete:       {notFound: status404},
-	routeTeamBlock:        {notFound: status404}, // unverified: same handler family as /team/update
-	routeTeamUnblock:      {notFound: status404}, // unverified
-	routeTeamMemberAdd:    {notFound: status404, alreadyExists: memberTaken},
+	routeTeamUpdate:       {notFound: ownNotFound},
+	routeTeamInfo:         {notFound: ownNotFound},
+	routeTeamDelete:       {notFound: ownNotFound},
+	routeTeamBlock:        {notFound: ownNotFound}, // unverified: same handler family as /team/update
+	routeTeamUnblock:      {notFound: ownNotFound}, // unverified
+	routeTeamMemberAdd:    {notFound: ownNotFound, alreadyExists: memberTaken},
 	routeTeamMemberDelete: {notFound: memberGone},
 	routeTeamMemberUpdate: {notFound: memberGone},
 	// /user/update never reports not-found: it creates a missing user (compat: POST /user/update).
@@ -82,6 +86,8 @@ func reasonFor(e *Error, msg string, rule endpointRule) (Reason, bool) {
 	switch {
 	case isBudgetRefusal(e, msg):
 		return ReasonBudgetExceeded, false
+	case rule.customKeyRefused != nil && rule.customKeyRefused(e, msg):
+		return ReasonCustomKeyRefused, false
 	case isEnterpriseRefusal(e, msg, rule):
 		return ReasonEnterpriseOnly, false
 	case rule.notFound != nil && rule.notFound(e, msg):
@@ -113,8 +119,9 @@ func reasonFor(e *Error, msg string, rule endpointRule) (Reason, bool) {
 	}
 }
 
-// isBudgetRefusal: `type: budget_exceeded` on any status (429 current, 400 older), or the budget
-// message with an older `auth_error` type (400/401, compat: Request-time checks). A 429 budget refusal is not a rate limit.
+// isBudgetRefusal: `type: budget_exceeded` on any status (422 since v1.104, 429 before, 400
+// older), or the budget message with an older `auth_error` type (400/401, compat: Request-time checks). A 429 budget
+// refusal is not a rate limit.
 func isBudgetRefusal(e *Error, msg string) bool {
 	if e.Type == "budget_exceeded" {
 		return true
@@ -154,28 +161,44 @@ func isValidationMessage(msg string) bool {
 	return false
 }
 
-func status404(e *Error, _ string) bool { return e.StatusCode == http.StatusNotFound }
+// ownNotFound: a 404 in one of LiteLLM's error shapes. A 404 from something else that answered
+// in LiteLLM's place (an ingress's default backend, a wrong path prefix) or FastAPI's answer for a
+// route the proxy does not have ({"detail": "Not Found"}) says nothing about the object: taking
+// it for "deleted" would let a finalizer go while the key stays valid.
+func ownNotFound(e *Error, _ string) bool {
+	if e.StatusCode != http.StatusNotFound {
+		return false
+	}
+	switch e.shape {
+	case shapeError, shapeDetailObject:
+		return true
+	case shapeDetailText:
+		return e.Message != fastAPIRouteNotFound
+	}
+	return false
+}
 
-// keyUpdateNotFound: an unknown key on /key/update is 401 `auth_error` "invalid user key - user key
-// does not exist in db" (compat: POST /key/update). A wrong master key is also 401, but LiteLLM words it "Invalid proxy
-// server token passed" (type token_not_found_in_db) and a missing key "No api key passed in" —
-// neither says "does not exist", so neither is taken for not-found. 404 is the endpoint's own
-// (unreachable today) not-found branch.
+// keyUpdateNotFound: an unknown key on /key/update is 404 since March 2026, and 401 `auth_error`
+// "invalid user key - user key does not exist in db" before (compat: POST /key/update). A wrong master key is also
+// 401, but LiteLLM words it "Invalid proxy server token passed" (type token_not_found_in_db) and a
+// missing key "No api key passed in" — neither says "does not exist", so neither is taken for
+// not-found.
 func keyUpdateNotFound(e *Error, msg string) bool {
 	if e.StatusCode == http.StatusNotFound {
-		return true
+		return ownNotFound(e, msg)
 	}
 	return e.StatusCode == http.StatusUnauthorized && e.Type == "auth_error" &&
 		strings.Contains(msg, "does not exist") && !strings.Contains(msg, "proxy server token")
 }
 
-// keyBlockNotFound: an unknown key on /key/block and /key/unblock is 401 `token_not_found_in_db`
-// "... key=<hash>, not found in db ..." (compat: POST /key/block and /key/unblock; 404 with audit logs on). A wrong master key has the
+// keyBlockNotFound: an unknown key on /key/block and /key/unblock is 404 since March 2026, and
+// 401 `token_not_found_in_db` "... key=<hash>, not found in db ..." before (compat: POST /key/block and /key/unblock; 404 with audit
+// logs on). A wrong master key has the
 // same status and type, but its message quotes the caller's key ("Received API Key = ...") and
 // never says "not found in db": that difference is the rule.
 func keyBlockNotFound(e *Error, msg string) bool {
 	if e.StatusCode == http.StatusNotFound {
-		return true
+		return ownNotFound(e, msg)
 	}
 	return e.StatusCode == http.StatusUnauthorized && e.Type == "token_not_found_in_db" &&
 		strings.Contains(msg, "not found in db") && !strings.Contains(msg, "received api key")
@@ -185,15 +208,25 @@ func keyBlockNotFound(e *Error, msg string) bool {
 // not in the team and for an unknown team (compat: POST /team/member_delete; POST /team/member_update); either way the membership is gone.
 func memberGone(e *Error, msg string) bool {
 	if e.StatusCode == http.StatusNotFound {
-		return true
+		return ownNotFound(e, msg)
 	}
 	return e.StatusCode == http.StatusBadRequest && (strings.Contains(msg, "not found in team") ||
 		strings.Contains(msg, "does not exist") || strings.Contains(msg, "doesn't exist"))
 }
 
-// keyAliasTaken: duplicate key_alias → 400 bad_request_error, param key_alias (compat: POST /key/generate; POST /key/update).
+// customKeyValueRefused: with disable_custom_api_keys, /key/generate answers a chosen key with 403
+// "Custom API key values are disabled by your administrator. Keys must be auto-generated."
+// (compat: Proxy settings). The 403 has no type of its own, so the text
+// decides, loosely: either half of it.
+func customKeyValueRefused(e *Error, msg string) bool {
+	return e.StatusCode == http.StatusForbidden && (strings.Contains(msg, "custom api key") || strings.Contains(msg, "auto-generated"))
+}
+
+// keyAliasTaken: duplicate key_alias → 400 bad_request_error, param key_alias, "Key with alias
+// '<alias>' already exists" (compat: POST /key/generate; POST /key/update). A key_alias_pattern refusal has the same status, type
+// and param ("Invalid key_alias format..."): only the text tells them apart.
 func keyAliasTaken(e *Error, msg string) bool {
-	return e.StatusCode == http.StatusBadRequest && (e.Param == "key_alias" || strings.Contains(msg, "already exists"))
+	return e.StatusCode == http.StatusBadRequest && strings.Contains(msg, "already exists")
 }
 
 // userTaken: 409 from 1.81 on; 400 "already exists" for a duplicate email before (compat: Releases covered; POST /user/new).

@@ -48,7 +48,9 @@ type Config struct {
 	// Logger receives redacted debug lines (V(1)). When unset, the logger in the call's context
 	// (logr.FromContext, as controller-runtime provides) is used.
 	Logger logr.Logger
-	// ChangedBy, when set, is sent as `litellm-changed-by` on writes: LiteLLM's audit log records it.
+	// ChangedBy, when set, is sent as `litellm-changed-by` on writes: LiteLLM's audit log records it,
+	// so it should name what made the change (e.g. the object's namespace and name). WithChangedBy
+	// sets it for one client copy. Control characters are dropped and it is cut to 256 bytes.
 	ChangedBy string
 }
 
@@ -97,11 +99,36 @@ func New(cfg Config) (*Client, error) {
 	return &Client{
 		rest:      rest,
 		masterKey: cfg.MasterKey,
-		changedBy: cfg.ChangedBy,
+		changedBy: changedByHeader(cfg.ChangedBy),
 		retry:     cfg.Retry.withDefaults(),
 		logger:    cfg.Logger,
 		redact:    red,
 	}, nil
+}
+
+// WithChangedBy returns a copy of the client that attributes its writes to who in LiteLLM's audit
+// log (the `litellm-changed-by` header), e.g. "litellm-operator:<namespace>/<Kind>/<name>". The
+// copy shares the connection pool and everything else.
+func (c *Client) WithChangedBy(who string) *Client {
+	cp := *c
+	cp.changedBy = changedByHeader(who)
+	return &cp
+}
+
+// changedByHeader makes a header value of an attribution: printable ASCII only (a newline would
+// make every request fail), at most 256 bytes.
+func changedByHeader(who string) string {
+	clean := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return -1
+		}
+		return r
+	}, who)
+	clean = strings.TrimSpace(clean)
+	if len(clean) > 256 {
+		clean = clean[:256]
+	}
+	return clean
 }
 
 // String describes the client without its master key, should it end up in a log line.

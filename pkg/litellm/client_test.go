@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -167,4 +168,83 @@ func TestClientAndConfigHideTheMasterKey(t *testing.T) {
 		assert.NotContains(t, s, testMasterKey)
 		assert.Contains(t, s, "litellm:4000")
 	}
+}
+
+func TestChangedBy(t *testing.T) {
+	cases := []struct {
+		name, reason, configured, perCall, want string
+	}{
+		{name: "per client", reason: "Config.ChangedBy on every write", configured: "litellm-operator", want: "litellm-operator"},
+		{name: "per call", reason: "WithChangedBy names the object that makes the change",
+			configured: "litellm-operator", perCall: "litellm-operator:team-a/VirtualKey/svc", want: "litellm-operator:team-a/VirtualKey/svc"},
+		{name: "control characters", reason: "a newline would make the request invalid: dropped",
+			perCall: "litellm-operator:ns/VirtualKey/a\r\nX-Injected: 1", want: "litellm-operator:ns/VirtualKey/aX-Injected: 1"},
+		{name: "bounded", reason: "at most 256 bytes", perCall: strings.Repeat("n", 300), want: strings.Repeat("n", 256)},
+		{name: "unset", reason: "no header at all", want: ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			var mu sync.Mutex
+			srv := serveFunc(t, func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				got = append(got, r.Method+" "+r.Header.Get("litellm-changed-by"))
+				mu.Unlock()
+				writeJSON(w, 200, `{"team_id":"t1"}`)
+			})
+			base, err := New(Config{BaseURL: srv.URL, MasterKey: testMasterKey, ChangedBy: tc.configured, Transport: newCountingTransport()})
+			require.NoError(t, err)
+			c := base
+			if tc.perCall != "" {
+				c = base.WithChangedBy(tc.perCall)
+			}
+			_, err = c.NewTeam(context.Background(), TeamNewRequest{TeamID: "t1"})
+			require.NoError(t, err)
+			_, err = c.TeamInfo(context.Background(), "t1")
+			require.NoError(t, err)
+			_, err = base.NewTeam(context.Background(), TeamNewRequest{TeamID: "t1"})
+			require.NoError(t, err)
+			mu.Lock()
+			defer mu.Unlock()
+			assert.Equal(t, []string{"POST " + tc.want, "GET ", "POST " + changedByHeader(tc.configured)}, got,
+				"%s; reads carry no attribution; the original client keeps its own", tc.reason)
+		})
+	}
+}
+
+func TestResponseError(t *testing.T) {
+	cases := []struct {
+		name, reason string
+		status       int
+		body         string
+		check        func(error) bool
+	}{
+		{name: "budget 422", reason: "v1.104", status: 422, body: shapeA(422, "budget_exceeded", "None", "Budget has been exceeded!"), check: IsBudgetExceeded},
+		{name: "budget 429", reason: "1.8x to v1.103: not a rate limit", status: 429, body: shapeA(429, "budget_exceeded", "None", "Budget has been exceeded!"), check: IsBudgetExceeded},
+		{name: "budget 400", reason: "older", status: 400, body: shapeA(400, "budget_exceeded", "None", "Budget has been exceeded!"), check: IsBudgetExceeded},
+		{name: "blocked", reason: "401", status: 401, body: shapeA(401, "auth_error", "None", "Authentication Error, Key is blocked."), check: IsUnauthorized},
+		{name: "model denied", reason: "403", status: 403, body: shapeA(403, "key_model_access_denied", "model", "not allowed"), check: IsForbidden},
+		{name: "rate limit", reason: "a real 429 stays transient", status: 429, body: shapeA(429, "None", "None", "Rate limit exceeded"), check: IsTransient},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := serveFunc(t, func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, tc.status, strings.Replace(tc.body, "!", "! key "+testRawKey, 1))
+			})
+			req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, srv.URL+"/chat/completions", strings.NewReader(`{}`))
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+testRawKey)
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			err = ResponseError(resp)
+			assert.True(t, tc.check(err), "%s: %v", tc.reason, err)
+			e, ok := AsError(err)
+			require.True(t, ok)
+			assert.Equal(t, "/chat/completions", e.Endpoint)
+			assert.NotContains(t, err.Error(), testRawKey, "the caller's key is redacted")
+		})
+	}
+	ok := &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}
+	assert.NoError(t, ResponseError(ok), "nil for a 2xx answer")
 }

@@ -3,6 +3,9 @@ package litellm
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,13 +14,33 @@ import (
 )
 
 // Body size limits: bodies are read through io.LimitReader. Lists such as /team/list
-// can be large on a busy proxy; errors are small, and only the first maxMessageLen bytes of a
-// message (e.g. an ingress's HTML page) are kept, after redaction.
+// can be large on a busy proxy; errors are small. Every text taken from an error body is bounded
+// after redaction, so that Error() stays short enough for a condition or an Event.
 const (
 	maxSuccessBody = 32 << 20
 	maxErrorBody   = 64 << 10
-	maxMessageLen  = 1024
+	maxMessageLen  = 512
+	maxTypeLen     = 64
+	maxParamLen    = 128
+	maxCodeLen     = 16
+	maxMediaType   = 64
 )
+
+// bodyShape is which of LiteLLM's error shapes a body has (compat: Error bodies), or none.
+type bodyShape uint8
+
+const (
+	// shapeForeign: empty, not JSON, or JSON that is none of LiteLLM's shapes (an ingress's error
+	// page, another service behind a wrong path prefix). Nothing of it is copied into errors.
+	shapeForeign      bodyShape = iota
+	shapeError                  // A: {"error": {...}} (or {"error": "text"})
+	shapeDetailText             // B: {"detail": "text"}; FastAPI's unknown route is {"detail": "Not Found"}
+	shapeDetailObject           // C: {"detail": {"error": "text"}}
+	shapeValidation             // D: {"detail": [...]}
+)
+
+// fastAPIRouteNotFound is FastAPI's detail for a path no route serves.
+const fastAPIRouteNotFound = "Not Found"
 
 // errorEnvelope holds the top-level fields of LiteLLM's four error shapes (compat: Error bodies).
 type errorEnvelope struct {
@@ -41,17 +64,42 @@ type validationIssue struct {
 	Msg string            `json:"msg"`
 }
 
+// ResponseError turns a non-2xx answer of any LiteLLM route into the client's typed, classified
+// and redacted error (an *Error), as the client's own calls get it, for callers that call LiteLLM's LLM
+// routes themselves (an application's /chat/completions, a test) and want the same predicates:
+// IsBudgetExceeded (whether the proxy answers 422, 429 or 400), IsUnauthorized, IsForbidden...
+// It reads at most 64 KiB of the body without closing it, and redacts the request's bearer key.
+// nil for a 2xx answer.
+func ResponseError(resp *http.Response) error {
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	var method, route string
+	var secrets []string
+	if req := resp.Request; req != nil {
+		method, route = req.Method, req.URL.Path
+		if bearer, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer "); ok {
+			secrets = append(secrets, strings.TrimSpace(bearer))
+		}
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	return decodeError(method, route, resp.StatusCode, resp.Header, body, newRedactor(secrets...))
+}
+
 // decodeError turns a non-2xx response into the typed, classified, redacted error.
 func decodeError(method, route string, status int, header http.Header, body []byte, red redactor) *Error {
 	e := &Error{Method: method, Endpoint: route, StatusCode: status}
-	fillFromBody(e, body)
+	e.shape = fillFromBody(e, body)
+	if e.shape == shapeForeign && len(bytes.TrimSpace(body)) > 0 {
+		e.Message = fmt.Sprintf("the answer is not LiteLLM's (content type %s, %d bytes)", mediaType(header), len(body))
+	}
 	if loc := header.Get("Location"); status >= 300 && status < 400 && loc != "" {
 		e.Message = "redirected to " + redactURL(loc) + " (redirects are not followed: configure that address)"
 	}
-	e.Message = truncate(oneLine(red.clean(e.Message)), maxMessageLen)
-	e.Param = red.clean(e.Param)
-	e.Type = red.clean(e.Type)
-	e.Code = red.clean(e.Code)
+	e.Message = bounded(red.clean(e.Message), maxMessageLen)
+	e.Param = bounded(red.clean(e.Param), maxParamLen)
+	e.Type = bounded(red.clean(e.Type), maxTypeLen)
+	e.Code = bounded(red.clean(e.Code), maxCodeLen)
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		e.RetryAfter = parseRetryAfter(header.Get("Retry-After"), time.Now())
 	}
@@ -60,8 +108,11 @@ func decodeError(method, route string, status int, header http.Header, body []by
 }
 
 // fillFromBody applies the decoding rule (compat: Error bodies): `error` object → A; `detail`
-// string → B, object → C, list → D; anything else keeps a bounded snippet of the raw text.
-func fillFromBody(e *Error, body []byte) {
+// string → B, object → C, list → D. It returns the shape; for anything else (shapeForeign) it
+// fills nothing from the body: decodeError reports such an answer by status and content type
+// only, so that whatever answered in LiteLLM's place (an ingress, another service) cannot put
+// its text into conditions and Events.
+func fillFromBody(e *Error, body []byte) bodyShape {
 	trimmed := bytes.TrimSpace(body)
 	var env errorEnvelope
 	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &env) == nil {
@@ -76,26 +127,44 @@ func fillFromBody(e *Error, body []byte) {
 				if e.Param == "None" { // Python's None printed with str()
 					e.Param = ""
 				}
-				return
+				return shapeError
 			}
 		case jsonKind(env.Error) == '"':
 			e.Message = humanText(env.Error)
-			return
-		case jsonKind(env.Detail) == '"', jsonKind(env.Detail) == '{':
+			return shapeError
+		case jsonKind(env.Detail) == '"':
 			e.Message = humanText(env.Detail)
-			return
+			return shapeDetailText
+		case jsonKind(env.Detail) == '{':
+			e.Message = humanText(env.Detail)
+			return shapeDetailObject
 		case jsonKind(env.Detail) == '[':
 			e.Message = validationText(env.Detail)
-			return
+			return shapeValidation
 		}
 	}
 	if len(trimmed) == 0 {
 		e.Message = "empty response body"
-		return
 	}
-	// Kept whole here and cut after redaction, so a secret is never split into an unrecognisable half.
-	e.Message = "unexpected response body: " + string(trimmed)
+	return shapeForeign
 }
+
+// mediaType is the answer's media type without parameters, bounded; "none" when absent and
+// "invalid" when it does not parse (its text is not repeated then).
+func mediaType(h http.Header) string {
+	v := h.Get("Content-Type")
+	if v == "" {
+		return "none"
+	}
+	mt, _, err := mime.ParseMediaType(v)
+	if err != nil {
+		return "invalid"
+	}
+	return truncate(mt, maxMediaType)
+}
+
+// bounded makes text taken from a body one short line.
+func bounded(s string, n int) string { return truncate(oneLine(s), n) }
 
 // jsonKind returns the first significant byte of a JSON value ('{', '[', '"', ...), or 0 for
 // absent and null.

@@ -26,6 +26,13 @@ const (
 	ReasonEnterpriseOnly Reason = "EnterpriseOnly"
 	// ReasonBudgetExceeded: a budget is exhausted; permanent until spend resets (compat: Retryable and permanent errors).
 	ReasonBudgetExceeded Reason = "BudgetExceeded"
+	// ReasonCustomKeyRefused: the proxy does not accept chosen key values (disable_custom_api_keys):
+	// /key/generate must be called without a key, and LiteLLM generates it.
+	ReasonCustomKeyRefused Reason = "CustomKeyRefused"
+	// ReasonUnknownBudget: /key/generate named a budget_id that LiteLLM does not have. LiteLLM says
+	// only "500 Internal Server Error"; the client tells this case from a server fault by asking
+	// /budget/info (see GenerateKey). Field is "budget_id". Permanent until the spec changes.
+	ReasonUnknownBudget Reason = "UnknownBudget"
 	// ReasonInvalidRequest: LiteLLM rejected the request (400, 422, or a 500 carrying a validation
 	// message such as a bad duration, compat: Durations).
 	ReasonInvalidRequest Reason = "InvalidRequest"
@@ -81,6 +88,8 @@ type Error struct {
 	RequestSent bool
 
 	cause error
+	// shape is the error body's shape: only LiteLLM's own answers may mean "not found".
+	shape bodyShape
 }
 
 // Error returns a one-line, redacted description: "litellm: POST /key/update: 401 auth_error: <message>".
@@ -128,9 +137,11 @@ func hasReason(err error, r Reason) bool {
 	return ok && e.Reason == r
 }
 
-// IsNotFound reports that the named object does not exist. The signal differs per endpoint
-// (compat: Retries and lost responses): /key/update answers 401, /key/block 401, /team/member_delete 400, /user/info
-// may answer 200 with an empty user_info on 1.80. A delete treats this as success.
+// IsNotFound reports that the named object does not exist, as the endpoint itself says it. The
+// signal differs per endpoint (compat: Retries and lost responses): /key/update and /key/block answer 401 before
+// March 2026, /team/member_delete 400, /user/info may answer 200 with an empty user_info on 1.80.
+// A 404 counts only in one of LiteLLM's error shapes: an ingress's page or FastAPI's unknown-route
+// answer is not the object's absence. A delete treats this as success.
 func IsNotFound(err error) bool { return hasReason(err, ReasonNotFound) }
 
 // IsAlreadyExists reports that a create found its object already there: duplicate key alias (400),
@@ -160,6 +171,14 @@ func EnterpriseField(err error) string {
 // IsBudgetExceeded reports an exhausted budget (any status; decided by `type` or the budget
 // message, compat: Request-time checks). Never transient.
 func IsBudgetExceeded(err error) bool { return hasReason(err, ReasonBudgetExceeded) }
+
+// IsCustomKeyRefused reports that the proxy refuses chosen key values (disable_custom_api_keys):
+// generate the key without one and read the raw key from the answer.
+func IsCustomKeyRefused(err error) bool { return hasReason(err, ReasonCustomKeyRefused) }
+
+// IsUnknownBudget reports a /key/generate that failed because its budget_id does not exist in
+// LiteLLM: a problem of the spec, not of the proxy.
+func IsUnknownBudget(err error) bool { return hasReason(err, ReasonUnknownBudget) }
 
 // IsInvalidRequest reports a request LiteLLM rejected as malformed or invalid (400, 422, or 500
 // with a validation message). Retrying the same request cannot succeed.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,14 +15,15 @@ import (
 
 func TestDecodeErrorShapes(t *testing.T) {
 	cases := []struct {
-		name    string
-		reason  string
-		status  int
-		body    string
-		typ     string
-		code    string
-		param   string
-		message string
+		name        string
+		reason      string
+		status      int
+		contentType string
+		body        string
+		typ         string
+		code        string
+		param       string
+		message     string
 	}{
 		{
 			name: "shape A, string code", reason: "current ProxyException (compat: Error bodies)", status: 404,
@@ -80,20 +82,33 @@ func TestDecodeErrorShapes(t *testing.T) {
 			message: "validation failed: body.key: Field required; query.size: Input should be less than or equal to 100",
 		},
 		{
-			name: "non-JSON body", reason: "an ingress error page", status: 502,
-			body: `<html><body>502 Bad Gateway</body></html>`, message: "unexpected response body: <html><body>502 Bad Gateway</body></html>",
+			name: "non-JSON body", reason: "an ingress error page: status and content type only, none of its text", status: 502,
+			contentType: "text/html; charset=utf-8",
+			body:        `<html><body>502 Bad Gateway</body></html>`, message: "the answer is not LiteLLM's (content type text/html, 41 bytes)",
 		},
 		{
 			name: "empty body", reason: "a crashed proxy", status: 503, body: ``, message: "empty response body",
 		},
 		{
-			name: "JSON without known members", reason: "some other JSON", status: 500,
-			body: `{"foo":1}`, message: `unexpected response body: {"foo":1}`,
+			name: "JSON without known members", reason: "some other service's JSON is not LiteLLM's either", status: 500,
+			contentType: "application/json", body: `{"message":"no Route matched with those values"}`,
+			message: "the answer is not LiteLLM's (content type application/json, 48 bytes)",
+		},
+		{
+			name: "no content type", reason: "said as such", status: 404, body: `nope`, message: "the answer is not LiteLLM's (content type none, 4 bytes)",
+		},
+		{
+			name: "unparsable content type", reason: "a header that does not parse is not repeated", status: 404,
+			contentType: "text/html; <script>", body: `x`, message: "the answer is not LiteLLM's (content type invalid, 1 bytes)",
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := decodeError("GET", "/x", tc.status, http.Header{}, []byte(tc.body), newRedactor(testMasterKey))
+			h := http.Header{}
+			if tc.contentType != "" {
+				h.Set("Content-Type", tc.contentType)
+			}
+			e := decodeError("GET", "/x", tc.status, h, []byte(tc.body), newRedactor(testMasterKey))
 			assert.Equal(t, tc.status, e.StatusCode, tc.reason)
 			assert.Equal(t, tc.typ, e.Type, tc.reason)
 			assert.Equal(t, tc.code, e.Code, tc.reason)
@@ -104,13 +119,27 @@ func TestDecodeErrorShapes(t *testing.T) {
 	}
 }
 
-func TestDecodeErrorBoundsMessage(t *testing.T) {
-	long := make([]byte, 10000)
-	for i := range long {
-		long[i] = 'x'
+func TestDecodeErrorBoundsEveryField(t *testing.T) {
+	long := strings.Repeat("x", 10000)
+	cases := []struct {
+		name, reason, body string
+	}{
+		{name: "shape A", reason: "message, type, param and code are all LiteLLM's text",
+			body: fmt.Sprintf(`{"error":{"message":%q,"type":%q,"param":%q,"code":%q}}`, long, long, long, long)},
+		{name: "shape B", reason: "a detail string", body: fmt.Sprintf(`{"detail":%q}`, long)},
+		{name: "shape D", reason: "many validation items", body: `{"detail":[` + strings.TrimSuffix(strings.Repeat(`{"loc":["body","x"],"msg":"Field required"},`, 500), ",") + `]}`},
+		{name: "foreign", reason: "a huge page is not copied at all", body: "<html>" + long},
 	}
-	e := decodeError("GET", "/x", 502, http.Header{}, long, newRedactor(testMasterKey))
-	assert.LessOrEqual(t, len(e.Message), maxMessageLen+len("…"), "a raw body is cut")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := decodeError("POST", "/key/update", 400, http.Header{}, []byte(tc.body), newRedactor(testMasterKey))
+			assert.LessOrEqual(t, len(e.Message), maxMessageLen+len("…"), tc.reason)
+			assert.LessOrEqual(t, len(e.Type), maxTypeLen+len("…"), tc.reason)
+			assert.LessOrEqual(t, len(e.Param), maxParamLen+len("…"), tc.reason)
+			assert.LessOrEqual(t, len(e.Code), maxCodeLen+len("…"), tc.reason)
+			assert.Less(t, len(e.Error()), 1024, "short enough for an Event note: %s", tc.reason)
+		})
+	}
 }
 
 // shapeA builds a shape A body.
@@ -171,6 +200,26 @@ func TestClassifyPerEndpoint(t *testing.T) {
 			body: `{"detail":{"error":"Team not found for team_id=t1"}}`, want: ReasonNotFound},
 		{name: "404 on an endpoint without not-found meaning", reason: "e.g. a route missing on an old proxy", route: routeKeyGenerate, status: 404,
 			body: `{"detail":"Not Found"}`, want: ReasonUnexpected},
+		{name: "key update 404", reason: "since March 2026", route: routeKeyUpdate, status: 404,
+			body: shapeA(404, "not_found_error", "key", "Key not found in database"), want: ReasonNotFound},
+		{name: "key block 404", reason: "since March 2026", route: routeKeyBlock, status: 404,
+			body: shapeA(404, "not_found_error", "key", "Key not found in database"), want: ReasonNotFound},
+
+		// A 404 is "not found" only when it is LiteLLM's own answer (issue: a non-LiteLLM 404 let
+		// finalizers go while keys stayed valid).
+		{name: "unknown route on key delete", reason: "FastAPI's answer for a path no route serves: a wrong path prefix", route: routeKeyDelete, status: 404,
+			body: `{"detail":"Not Found"}`, want: ReasonUnexpected},
+		{name: "ingress 404 on key info", reason: "an ingress default backend's page", route: routeKeyInfo, status: 404,
+			body: `<html><body><h1>404 Not Found</h1>nginx</body></html>`, want: ReasonUnexpected},
+		{name: "other JSON 404 on team delete", reason: "another service's JSON", route: routeTeamDelete, status: 404,
+			body: `{"message":"no Route matched with those values"}`, want: ReasonUnexpected},
+		{name: "empty 404 on user delete", reason: "no body at all", route: routeUserDelete, status: 404, body: ``, want: ReasonUnexpected},
+		{name: "unknown route on key update", reason: "the 404 branch of the per-endpoint rule too", route: routeKeyUpdate, status: 404,
+			body: `{"detail":"Not Found"}`, want: ReasonUnexpected},
+		{name: "unknown route on member delete", reason: "the 404 branch of memberGone too", route: routeTeamMemberDelete, status: 404,
+			body: `{"detail":"Not Found"}`, want: ReasonUnexpected},
+		{name: "shape B 404 with its own text", reason: "a LiteLLM HTTPException with a string detail", route: routeUserDelete, status: 404,
+			body: `{"detail":"User u1 not found"}`, want: ReasonNotFound},
 		{name: "user update never not-found", reason: "compat: POST /user/update: upsert", route: routeUserUpdate, status: 404,
 			body: `{"detail":"Not Found"}`, want: ReasonUnexpected},
 
@@ -179,6 +228,9 @@ func TestClassifyPerEndpoint(t *testing.T) {
 			body: shapeA(400, "bad_request_error", "key_alias", "Key with alias 'a' already exists."), want: ReasonAlreadyExists},
 		{name: "update alias of another key", reason: "compat: POST /key/update", route: routeKeyUpdate, status: 400,
 			body: shapeA(400, "bad_request_error", "key_alias", "Key with alias 'a' already exists."), want: ReasonAlreadyExists},
+		{name: "alias against key_alias_pattern", reason: "same status, type and param as a taken alias, but invalid", route: routeKeyGenerate, status: 400,
+			body: shapeA(400, "bad_request_error", "key_alias", "Invalid key_alias format. Must be at most 255 characters and match the configured key_alias_pattern: ^[a-z]+$"),
+			want: ReasonInvalidRequest},
 		{name: "user new 409", reason: "≥1.81", route: routeUserNew, status: 409,
 			body: shapeA(409, "internal_server_error", "None", "{'error': 'User with id u1 already exists'}"), want: ReasonAlreadyExists},
 		{name: "user new duplicate email 400", reason: "before 1.81", route: routeUserNew, status: 400,
@@ -212,8 +264,25 @@ func TestClassifyPerEndpoint(t *testing.T) {
 			body: shapeA(500, "internal_server_error", "None", "something"), want: ReasonEnterpriseOnly},
 
 		// Budget, rate limits, server errors (compat: Retryable and permanent errors).
-		{name: "429 budget exceeded", reason: "permanent", route: routeKeyGenerate, status: 429,
+		{name: "429 budget exceeded", reason: "permanent (1.8x to v1.103)", route: routeKeyGenerate, status: 429,
 			body: shapeA(429, "budget_exceeded", "None", "Budget has been exceeded! Key=a"), want: ReasonBudgetExceeded},
+		{name: "422 budget exceeded", reason: "v1.104: not a validation error", route: "/chat/completions", status: 422,
+			body: shapeA(422, "budget_exceeded", "None", "Budget has been exceeded! Key=a"), want: ReasonBudgetExceeded},
+		{name: "422 budget by message", reason: "the budget text with another type", route: "/chat/completions", status: 422,
+			body: shapeA(422, "auth_error", "None", "Budget has been exceeded! Team=t1"), want: ReasonBudgetExceeded},
+		{name: "400 budget exceeded", reason: "older releases", route: "/chat/completions", status: 400,
+			body: shapeA(400, "budget_exceeded", "None", "Budget has been exceeded!"), want: ReasonBudgetExceeded},
+
+		// Custom key values switched off.
+		{name: "custom key refused", reason: "disable_custom_api_keys: 403 with LiteLLM's text", route: routeKeyGenerate, status: 403,
+			body: shapeA(403, "internal_server_error", "None", "{'error': 'Custom API key values are disabled by your administrator. Keys must be auto-generated.'}"),
+			want: ReasonCustomKeyRefused},
+		{name: "custom key refused, shape C", reason: "should a release not wrap it", route: routeKeyGenerate, status: 403,
+			body: `{"detail":{"error":"Custom API key values are disabled by your administrator. Keys must be auto-generated."}}`, want: ReasonCustomKeyRefused},
+		{name: "other 403 on generate", reason: "a non-admin caller is not a custom-key refusal", route: routeKeyGenerate, status: 403,
+			body: shapeA(403, "auth_error", "None", "user not allowed to access this route"), want: ReasonForbidden},
+		{name: "custom key text on another route", reason: "only /key/generate has the rule", route: routeKeyUpdate, status: 403,
+			body: shapeA(403, "auth_error", "None", "Keys must be auto-generated."), want: ReasonForbidden},
 		{name: "429 rate limit", reason: "transient", route: routeKeyInfo, status: 429,
 			body: shapeA(429, "None", "None", "Rate limit exceeded"), want: ReasonRateLimited, retryable: true},
 		{name: "500 plain", reason: "transient", route: routeKeyInfo, status: 500,
@@ -263,6 +332,9 @@ func TestPredicates(t *testing.T) {
 		{"forbidden", mk(ReasonForbidden, false), IsForbidden, true},
 		{"enterprise", mk(ReasonEnterpriseOnly, false), IsEnterpriseOnly, true},
 		{"budget", mk(ReasonBudgetExceeded, false), IsBudgetExceeded, true},
+		{"custom key refused", mk(ReasonCustomKeyRefused, false), IsCustomKeyRefused, true},
+		{"unknown budget", mk(ReasonUnknownBudget, false), IsUnknownBudget, true},
+		{"unknown budget is not invalid", mk(ReasonUnknownBudget, false), IsInvalidRequest, false},
 		{"invalid", mk(ReasonInvalidRequest, false), IsInvalidRequest, true},
 		{"transient", mk(ReasonServerError, true), IsTransient, true},
 		{"permanent is not transient", mk(ReasonInvalidRequest, false), IsTransient, false},

@@ -48,8 +48,13 @@ type KeyGenerateRequest struct {
 // clears a field (except BudgetDuration: LiteLLM ignores a null budget_duration). Duration sets the
 // expiry from now (Null or "-1": never expires), so send it only when it changed.
 type KeyUpdateRequest struct {
-	// Key identifies the key: raw or hash. A raw key is sent as its hash.
-	Key                  string                           `json:"key"`
+	// Key identifies the key: raw or hash. A raw key is sent as its hash unless AddressByRawKey.
+	Key string `json:"key"`
+	// AddressByRawKey sends a raw Key as it is. LiteLLM then drops its cached copy of the key, so
+	// the change is enforced at once; sent as the hash, the old limits can stay in force until the
+	// cache entry expires (compat: Auth cache). The raw key travels only in
+	// the request body, and is redacted from every error and log line. Ignored for a hash.
+	AddressByRawKey      bool                             `json:"-"`
 	KeyAlias             Optional[string]                 `json:"key_alias,omitzero"`
 	Duration             Optional[string]                 `json:"duration,omitzero"`
 	Models               Optional[[]string]               `json:"models,omitzero"`
@@ -189,7 +194,8 @@ type KeyRegenerateRequest struct {
 	GracePeriod string `json:"grace_period,omitempty"`
 }
 
-// GenerateKey creates a key (POST /key/generate).
+// GenerateKey creates a key (POST /key/generate). A proxy that refuses chosen keys answers
+// IsCustomKeyRefused; a budget_id LiteLLM does not have, IsUnknownBudget (see unknownBudget).
 //
 // Retry: only when the request never reached LiteLLM. Re-sending the same raw key is harmless
 // without an alias, but with one LiteLLM answers 400 "alias already exists" (compat: POST /key/generate; Retries and lost responses); after a
@@ -199,7 +205,7 @@ func (c *Client) GenerateKey(ctx context.Context, req KeyGenerateRequest) (*KeyG
 	err := c.do(ctx, call{method: http.MethodPost, route: routeKeyGenerate, body: req,
 		safety: retryUnsent, secrets: []string{req.Key}}, &out)
 	if err != nil {
-		return nil, err
+		return nil, c.unknownBudget(ctx, req, err)
 	}
 	// Old releases answer token_id: null and no token (compat: Differences between releases): the hash is known anyway.
 	if out.Token == "" {
@@ -211,9 +217,8 @@ func (c *Client) GenerateKey(ctx context.Context, req KeyGenerateRequest) (*KeyG
 	return &out, nil
 }
 
-// UpdateKey changes a key (POST /key/update). An unknown key is IsNotFound (LiteLLM answers 401,
-// compat: POST /key/update); another key's alias is IsAlreadyExists. The returned row has no raw key: the client
-// identifies the key by its hash, which is what LiteLLM echoes.
+// UpdateKey changes a key (POST /key/update). An unknown key is IsNotFound (404, or 401 before
+// March 2026, compat: POST /key/update); another key's alias is IsAlreadyExists. The returned row has no raw key.
 //
 // Retry: yes, same body → same result (compat: Retries and lost responses) — except when Duration, Spend or KeyAlias is set: a
 // repeat after a lost response would move the expiry again, overwrite spend accrued meanwhile, or
@@ -221,7 +226,9 @@ func (c *Client) GenerateKey(ctx context.Context, req KeyGenerateRequest) (*KeyG
 // repeated and the caller observes.
 func (c *Client) UpdateKey(ctx context.Context, req KeyUpdateRequest) (*Key, error) {
 	raw := req.Key
-	req.Key = keyRef(req.Key)
+	if !req.AddressByRawKey {
+		req.Key = keyRef(req.Key)
+	}
 	safety := retryIdempotent
 	if !req.Duration.IsZero() || !req.Spend.IsZero() || !req.KeyAlias.IsZero() {
 		safety = retryUnsent
@@ -387,4 +394,46 @@ func setBool(q url.Values, name string, v bool) {
 	if v {
 		q.Set(name, "true")
 	}
+}
+
+// unknownBudget reclassifies the failure of a /key/generate that names a budget_id. LiteLLM
+// answers an unknown budget_id with a generic 500 (the key row's foreign key fails), which is
+// otherwise a transient server fault; retrying it forever would never help. So a 500 on such a
+// request is checked against /budget/info: when LiteLLM positively has no budget of that id, the
+// error becomes IsUnknownBudget. Every other outcome keeps the 500 transient: the check failed
+// (an older proxy without /budget/info, the proxy down), or the budget exists (a real fault).
+// A soft_budget makes LiteLLM create a budget row of its own and ignore budget_id, so such a
+// request is not checked (compat: Key budgets).
+func (c *Client) unknownBudget(ctx context.Context, req KeyGenerateRequest, err error) error {
+	e, ok := AsError(err)
+	if !ok || e.Reason != ReasonServerError || e.StatusCode != http.StatusInternalServerError ||
+		req.BudgetID == "" || req.SoftBudget != nil {
+		return err
+	}
+	if exists, checkErr := c.BudgetExists(ctx, req.BudgetID); checkErr != nil || exists {
+		return err
+	}
+	e.Reason, e.Retryable, e.Field = ReasonUnknownBudget, false, "budget_id"
+	e.Message = truncate(c.redact.clean("budget_id "+strconv.Quote(req.BudgetID)+
+		" does not exist in LiteLLM (checked with /budget/info); LiteLLM answered: "+e.Message), maxMessageLen)
+	return e
+}
+
+// BudgetExists reports whether LiteLLM has a budget row with that id (POST /budget/info, which
+// answers the rows it finds). Budgets are made with /budget/new, or by LiteLLM for a key's
+// soft_budget and a team member's budget.
+//
+// Retry: yes, a read (sent as POST).
+func (c *Client) BudgetExists(ctx context.Context, budgetID string) (bool, error) {
+	var rows []Budget
+	if err := c.do(ctx, call{method: http.MethodPost, route: routeBudgetInfo,
+		body: map[string][]string{"budgets": {budgetID}}, safety: retryIdempotent}, &rows); err != nil {
+		return false, err
+	}
+	for _, r := range rows {
+		if r.BudgetID == budgetID {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -98,6 +98,12 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{"key update echo", func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 401, shapeA(401, "auth_error", "None", "invalid user key - user key does not exist in db. User Key="+testRawKey))
 		}},
+		{"404 echo", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 404, shapeA(404, "not_found_error", testRawKey, "Key "+testRawKey+" not found"))
+		}},
+		{"500 echo", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 500, shapeA(500, "internal_server_error", "None", "Internal Server Error. "+echo(r)))
+		}},
 		{"shape B", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 400, `{"detail":"`+echo(r)+`"}`) }},
 		{"shape C", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 404, `{"detail":{"error":"`+echo(r)+`"}}`) }},
 		{"shape D with input", func(w http.ResponseWriter, r *http.Request) {
@@ -122,6 +128,14 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}},
 		{"update", func(c *Client) error {
 			_, err := c.UpdateKey(context.Background(), KeyUpdateRequest{Key: testRawKey, MaxBudget: Set(1.0)})
+			return err
+		}},
+		{"update addressed by the raw key", func(c *Client) error {
+			_, err := c.UpdateKey(context.Background(), KeyUpdateRequest{Key: testRawKey, AddressByRawKey: true, MaxBudget: Set(1.0)})
+			return err
+		}},
+		{"generate with a budget id", func(c *Client) error {
+			_, err := c.GenerateKey(context.Background(), KeyGenerateRequest{Key: testRawKey, BudgetID: "b1"})
 			return err
 		}},
 		{"info", func(c *Client) error { _, err := c.KeyInfo(context.Background(), testRawKey); return err }},

@@ -3,8 +3,10 @@ package litellm
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 )
 
 // Team member roles (compat: POST /team/member_add).
@@ -151,8 +153,7 @@ type TeamMemberDeleteRequest struct {
 	UserEmail string `json:"user_email,omitempty"`
 }
 
-// TeamMemberUpdateRequest is the body of POST /team/member_update (compat: POST /team/member_update). A member budget cannot
-// be removed once set.
+// TeamMemberUpdateRequest is the body of POST /team/member_update (compat: POST /team/member_update).
 type TeamMemberUpdateRequest struct {
 	TeamID          string   `json:"team_id"`
 	UserID          string   `json:"user_id,omitempty"`
@@ -161,6 +162,22 @@ type TeamMemberUpdateRequest struct {
 	MaxBudgetInTeam *float64 `json:"max_budget_in_team,omitempty"`
 	TPMLimit        *int     `json:"tpm_limit,omitempty"`
 	RPMLimit        *int     `json:"rpm_limit,omitempty"`
+	// RemoveMaxBudgetInTeam sends "max_budget_in_team": null, which removes the member budget on
+	// current proxies; older ones ignore it, so observe the result with TeamInfo
+	// (compat: Team members). Ignored when MaxBudgetInTeam is set.
+	RemoveMaxBudgetInTeam bool `json:"-"`
+}
+
+// MarshalJSON writes the request, with an explicit null budget for RemoveMaxBudgetInTeam.
+func (r TeamMemberUpdateRequest) MarshalJSON() ([]byte, error) {
+	type plain TeamMemberUpdateRequest
+	if !r.RemoveMaxBudgetInTeam || r.MaxBudgetInTeam != nil {
+		return json.Marshal(plain(r))
+	}
+	return json.Marshal(struct {
+		plain
+		MaxBudgetInTeam *float64 `json:"max_budget_in_team"` // shadows the omitempty field: null
+	}{plain: plain(r)})
 }
 
 // TeamMemberUpdateResponse is the answer of /team/member_update.
@@ -252,6 +269,73 @@ func (c *Client) ListTeams(ctx context.Context, opts TeamListOptions) ([]Team, e
 	}
 	err := json.Unmarshal(raw, &teams)
 	return teams, c.decodeFailure(http.MethodGet, routeTeamList, err)
+}
+
+// teamListPageSize is the page size TeamsByAlias asks /v2/team/list for (its maximum).
+var teamListPageSize = 100
+
+// maxTeamListPages bounds TeamsByAlias: a proxy that keeps announcing more pages is an error,
+// not an endless loop.
+const maxTeamListPages = 1000
+
+// teamListV2Page is one page of /v2/team/list.
+type teamListV2Page struct {
+	Teams      []Team `json:"teams"`
+	Total      int    `json:"total"`
+	TotalPages int    `json:"total_pages"`
+}
+
+// TeamsByAlias returns the teams whose alias is exactly alias (aliases are not unique: zero, one
+// or several), without downloading every team with its key rows as /team/list does. It reads
+// every page of GET /v2/team/list?team_alias= (a case-insensitive partial match) and keeps exact
+// matches; where /v2/team/list answers 404 (proxies before it existed) it falls back to /team/list.
+// Teams created or deleted while the pages are read can be missed or seen twice: duplicates are
+// dropped (compat: Listing teams).
+//
+// Retry: yes, reads.
+func (c *Client) TeamsByAlias(ctx context.Context, alias string) ([]Team, error) {
+	if alias == "" {
+		return nil, &Error{Method: http.MethodGet, Endpoint: routeTeamListV2, Reason: ReasonInvalidRequest, Message: "team alias is empty"}
+	}
+	var out []Team
+	seen := map[string]bool{}
+	for page := 1; page <= maxTeamListPages; page++ {
+		q := url.Values{"team_alias": {alias}, "page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(teamListPageSize)}}
+		var resp teamListV2Page
+		err := c.do(ctx, call{method: http.MethodGet, route: routeTeamListV2, query: q, safety: retryIdempotent}, &resp)
+		if e, ok := AsError(err); ok && page == 1 && e.StatusCode == http.StatusNotFound {
+			return c.teamsByAliasFromFullList(ctx, alias)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range resp.Teams {
+			if t.TeamAlias == alias && !seen[t.TeamID] {
+				seen[t.TeamID] = true
+				out = append(out, t)
+			}
+		}
+		if page >= resp.TotalPages || len(resp.Teams) == 0 {
+			return out, nil
+		}
+	}
+	return nil, &Error{Method: http.MethodGet, Endpoint: routeTeamListV2, Reason: ReasonInvalidResponse,
+		Message: fmt.Sprintf("more than %d pages of teams match the alias", maxTeamListPages)}
+}
+
+// teamsByAliasFromFullList is TeamsByAlias on a proxy without /v2/team/list.
+func (c *Client) teamsByAliasFromFullList(ctx context.Context, alias string) ([]Team, error) {
+	all, err := c.ListTeams(ctx, TeamListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var out []Team
+	for _, t := range all {
+		if t.TeamAlias == alias {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // BlockTeam blocks a team (POST /team/block): its keys are refused at request time (compat: Request-time checks).

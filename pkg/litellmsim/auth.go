@@ -13,7 +13,11 @@ const proxyAdminID = "default_user_id"
 type caller struct {
 	master bool
 	raw    string // the key as sent (LiteLLM echoes it in a few error params)
-	key    *Key   // the caller's key row, nil for the master key
+	// key is the caller's key as request-time enforcement sees it (possibly a cached copy, see
+	// authcache.go); nil for the master key.
+	key *Key
+	// live is the stored row of that key: spend is booked on it.
+	live *Key
 }
 
 // liteLLMKeyHeader is LiteLLM's own key header, in Go's canonical spelling (header names are
@@ -50,7 +54,8 @@ func (s *Simulator) authenticate(r *http.Request, mode routeAuth) (caller, *apiE
 		return caller{master: true, raw: raw}, nil
 	}
 	token := HashKey(raw)
-	k := s.lookupCallerKey(token)
+	now := s.nowLocked()
+	k, live := s.enforcedKeyView(token, now)
 	if k == nil {
 		// Observed on 1.83.10 / 1.104 (fixture auth-401-unknown-key): the key is shown as
 		// "sk-..." plus its last four characters, the hash in full.
@@ -58,7 +63,6 @@ func (s *Simulator) authenticate(r *http.Request, mode routeAuth) (caller, *apiE
 			"Authentication Error, Invalid proxy server token passed. Received API Key = "+keyName(raw)+
 				", Key Hash (Token) ="+token+". Unable to find token in cache or `LiteLLM_VerificationTokenTable`")
 	}
-	now := s.nowLocked()
 	if k.Blocked {
 		return caller{}, errorA(http.StatusUnauthorized, "auth_error", pyNone,
 			"Authentication Error, Key is blocked. Update via `/key/unblock` if you're an admin.")
@@ -82,7 +86,7 @@ func (s *Simulator) authenticate(r *http.Request, mode routeAuth) (caller, *apiE
 		return caller{}, errorA(http.StatusUnauthorized, "auth_error", pyNone,
 			"Authentication Error, user not allowed to access this route. Route="+r.URL.Path+" is an admin only route")
 	}
-	return caller{raw: raw, key: k}, nil
+	return caller{raw: raw, key: k, live: live}, nil
 }
 
 // lookupCallerKey finds a key by hash, following a regenerated key's old hash during its grace

@@ -29,7 +29,7 @@ func (s *Simulator) resetBudgetsLocked(now time.Time) {
 	for _, t := range s.store.teams {
 		if due(t.BudgetResetAt) {
 			t.Spend = 0
-			t.BudgetResetAt = nextResetOrNil(teamBudgetResetAt(t.BudgetDuration, now))
+			t.BudgetResetAt = nextResetOrNil(s.teamBudgetResetAt(t.BudgetDuration, now))
 			t.UpdatedAt = dbTime(now)
 		}
 	}

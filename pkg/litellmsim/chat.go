@@ -2,7 +2,10 @@
 package litellmsim
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,11 +13,12 @@ import (
 )
 
 // POST /chat/completions and /v1/chat/completions (compat: Request-time checks; POST /chat/completions): LiteLLM's request-time
-// enforcement, then a fixed fake completion whose cost is added to every spend counter.
+// enforcement, then a fixed fake completion whose cost is added to every spend counter; with
+// "stream": true the same completion as server-sent events in OpenAI's chunk format.
 //
 // Order (first failure wins): no key, malformed key, unknown key, blocked key, expired key,
 // blocked team (all in authenticate), then model access (key, team), budgets (key, team, user,
-// team member), rate limits (key, team), request validation, success.
+// team member), enforced params, rate limits (key, team), request validation, success.
 
 const rateLimitWindow = time.Minute
 
@@ -28,11 +32,21 @@ type rateWindow struct {
 // tokensPerCall is the usage of the fake completion (prompt 1 + completion 1).
 const tokensPerCall = 2
 
+// completionText is what the fake model answers.
+const completionText = "simulated"
+
 func (s *Simulator) chatCompletions(r *http.Request, c caller) (any, *apiError) {
-	b, aerr := parseBody(r, schema{"model": kindString, "messages": kindList})
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
+	if err != nil {
+		return nil, errorInvalidJSON(err.Error())
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	b, aerr := parseBody(r, schema{"model": kindString, "messages": kindList, "stream": kindAny, "stream_options": kindAny})
 	if aerr != nil {
 		return nil, aerr
 	}
+	var request map[string]any
+	_ = json.Unmarshal(raw, &request) // parseBody accepted it: a JSON object
 	model, hasModel := b.str("model")
 	now := s.nowLocked()
 	if c.key != nil {
@@ -44,6 +58,9 @@ func (s *Simulator) chatCompletions(r *http.Request, c caller) (any, *apiError) 
 			}
 		}
 		if aerr := s.budgetError(k, team); aerr != nil {
+			return nil, aerr
+		}
+		if aerr := s.enforcedParamsError(k, request); aerr != nil {
 			return nil, aerr
 		}
 		if aerr := s.rateLimitError(k, team, now); aerr != nil {
@@ -58,20 +75,60 @@ func (s *Simulator) chatCompletions(r *http.Request, c caller) (any, *apiError) 
 	if _, ok := b.values["messages"].([]any); !ok {
 		return nil, errorA(http.StatusBadRequest, "invalid_request_error", "messages", "messages is required") // unverified
 	}
-	if c.key != nil {
-		s.addSpend(c.key, model, s.opts.CostPerCall)
+	if c.live != nil {
+		s.addSpend(c.live, model, s.opts.CostPerCall)
+	}
+	id, created := "chatcmpl-"+newUUID(), now.Unix()
+	if stream, _ := b.values["stream"].(bool); stream {
+		return completionStream(id, created, model, includeUsage(b.values["stream_options"])), nil
 	}
 	return map[string]any{
-		"id":      "chatcmpl-" + newUUID(),
+		"id":      id,
 		"object":  "chat.completion",
-		"created": now.Unix(),
+		"created": created,
 		"model":   model,
 		"choices": []any{map[string]any{
 			"index": 0, "finish_reason": "stop",
-			"message": map[string]any{"role": "assistant", "content": "simulated"},
+			"message": map[string]any{"role": "assistant", "content": completionText},
 		}},
-		"usage": map[string]any{"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": tokensPerCall},
+		"usage": completionUsage(),
 	}, nil
+}
+
+func completionUsage() map[string]any {
+	return map[string]any{"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": tokensPerCall}
+}
+
+// includeUsage reads stream_options.include_usage, which asks for a last chunk with the usage.
+func includeUsage(streamOptions any) bool {
+	opts, _ := streamOptions.(map[string]any)
+	v, _ := opts["include_usage"].(bool)
+	return v
+}
+
+// completionStream is the completion as OpenAI streams it: a chunk opening the assistant
+// message, one with the content, one with the finish reason, optionally one with the usage,
+// then "data: [DONE]". Budgets, blocks and model access were enforced before: a refused stream
+// is an ordinary JSON error.
+func completionStream(id string, created int64, model string, withUsage bool) eventStream {
+	chunk := func(choices []any) map[string]any {
+		return map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+			"system_fingerprint": nil, "choices": choices}
+	}
+	delta := func(d map[string]any, finish any) []any {
+		return []any{map[string]any{"index": 0, "delta": d, "finish_reason": finish}}
+	}
+	events := []any{
+		chunk(delta(map[string]any{"role": "assistant", "content": ""}, nil)),
+		chunk(delta(map[string]any{"content": completionText}, nil)),
+		chunk(delta(map[string]any{}, "stop")),
+	}
+	if withUsage {
+		last := chunk([]any{})
+		last["usage"] = completionUsage()
+		events = append(events, last)
+	}
+	return eventStream{events: events}
 }
 
 // modelAllowed matches a model against an allow-list: exact names, "*", "all-proxy-models" and
@@ -108,11 +165,15 @@ func (s *Simulator) modelAccessError(k *Key, team *Team, model string) *apiError
 }
 
 // budgetError checks the budgets with the spend as it is before the call: spend >= max_budget
-// refuses, so the call that crosses the budget still succeeds (compat: Request-time checks). 429 current, 400 older.
+// refuses, so the call that crosses the budget still succeeds (compat: Request-time checks). 422 since v1.104, 429
+// before it, 400 in older releases.
 func (s *Simulator) budgetError(k *Key, team *Team) *apiError {
-	status := http.StatusTooManyRequests
-	if s.opts.Variant.BudgetExceeded400 {
+	status := http.StatusUnprocessableEntity
+	switch {
+	case s.opts.Variant.BudgetExceeded400:
 		status = http.StatusBadRequest
+	case s.opts.Variant.BudgetExceeded429:
+		status = http.StatusTooManyRequests
 	}
 	exceeded := func(spend float64, max *float64) bool { return max != nil && spend >= *max }
 	refuse := func(who string, spend, max float64) *apiError {

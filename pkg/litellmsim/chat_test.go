@@ -1,6 +1,11 @@
 package litellmsim
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,13 +91,23 @@ func TestChatEnforcementOrder(t *testing.T) {
 				c.mustOK("/key/update", map[string]any{"key": key, "models": []string{"gpt-4o"}, "max_budget": 0})
 			},
 			model: "o3", wantStatus: 403},
-		{name: "key budget", reason: "compat: Request-time checks, row 9: 429 budget_exceeded",
+		{name: "key budget", reason: "compat: Request-time checks, row 9: 422 budget_exceeded since v1.104",
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/key/update", map[string]any{"key": key, "max_budget": 0})
 			},
-			wantStatus: 429, wantType: "budget_exceeded",
+			wantStatus: 422, wantType: "budget_exceeded",
 			wantMessage: "Budget has been exceeded! Key=k-alias (sk-...1234) Current cost: 0.0, Max budget: 0.0"},
 		{name: "key budget 400", reason: "older releases", variant: Variant{BudgetExceeded400: true},
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/key/update", map[string]any{"key": key, "max_budget": 0})
+			},
+			wantStatus: 400, wantType: "budget_exceeded"},
+		{name: "key budget 429", reason: "about 1.8x to v1.103", variant: Variant{BudgetExceeded429: true},
+			setup: func(sim *Simulator, c *apiClient) {
+				c.mustOK("/key/update", map[string]any{"key": key, "max_budget": 0})
+			},
+			wantStatus: 429, wantType: "budget_exceeded"},
+		{name: "400 wins over 429", reason: "both switches: the older one", variant: Variant{BudgetExceeded400: true, BudgetExceeded429: true},
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/key/update", map[string]any{"key": key, "max_budget": 0})
 			},
@@ -101,17 +116,17 @@ func TestChatEnforcementOrder(t *testing.T) {
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/team/update", map[string]any{"team_id": "t1", "max_budget": 0})
 			},
-			wantStatus: 429, wantType: "budget_exceeded", wantMessage: "Budget has been exceeded! Team=t1 Current cost: 0.0, Max budget: 0.0"},
+			wantStatus: 422, wantType: "budget_exceeded", wantMessage: "Budget has been exceeded! Team=t1 Current cost: 0.0, Max budget: 0.0"},
 		{name: "user budget", reason: "compat: Request-time checks, row 11",
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/user/update", map[string]any{"user_id": "u1", "max_budget": 0})
 			},
-			wantStatus: 429, wantType: "budget_exceeded", wantMessage: "Budget has been exceeded! User=u1 Current cost: 0.0, Max budget: 0.0"},
+			wantStatus: 422, wantType: "budget_exceeded", wantMessage: "Budget has been exceeded! User=u1 Current cost: 0.0, Max budget: 0.0"},
 		{name: "member budget", reason: "team-member budget",
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/team/member_update", map[string]any{"team_id": "t1", "user_id": "u1", "max_budget_in_team": 0})
 			},
-			wantStatus: 429, wantType: "budget_exceeded"},
+			wantStatus: 422, wantType: "budget_exceeded"},
 		{name: "rpm", reason: "compat: Request-time checks, row 12: rate limit after budgets",
 			setup: func(sim *Simulator, c *apiClient) {
 				c.mustOK("/key/update", map[string]any{"key": key, "rpm_limit": 0})
@@ -175,7 +190,7 @@ func TestChatSpendAndBudgetOvershoot(t *testing.T) {
 	for range 4 {
 		statuses = append(statuses, caller.post("/v1/chat/completions", chatBody("gpt-4o")).status)
 	}
-	assert.Equal(t, []int{200, 200, 200, 429}, statuses, "compat: Request-time checks: checked before the call, so call 3 overshoots and call 4 is refused")
+	assert.Equal(t, []int{200, 200, 200, 422}, statuses, "compat: Request-time checks: checked before the call, so call 3 overshoots and call 4 is refused")
 	k, _ := sim.KeyByHash(raw)
 	assert.InDelta(t, 0.144, k.Spend, 1e-9)
 	assert.InDelta(t, 0.144, k.ModelSpend["gpt-4o"], 1e-9)
@@ -210,4 +225,155 @@ func TestChatMasterKeyAndModels(t *testing.T) {
 	assert.Equal(t, 200, c.post("/chat/completions", chatBody("gpt-4o")).status, "the master key may call any configured model")
 	r := c.post("/chat/completions", chatBody("unknown"))
 	assert.Equal(t, 400, r.status, "compat: POST /chat/completions: a model the proxy does not serve")
+}
+
+// readSSE parses a server-sent event stream as an OpenAI client does: "data:" lines, one JSON
+// chunk each, until "data: [DONE]". It fails when the stream ends without [DONE].
+func readSSE(t *testing.T, raw []byte) []map[string]any {
+	t.Helper()
+	var chunks []map[string]any
+	scanner := bufio.NewScanner(bytes.NewReader(raw))
+	for scanner.Scan() {
+		line := scanner.Text()
+		if line == "" {
+			continue // events are separated by a blank line
+		}
+		data, ok := strings.CutPrefix(line, "data: ")
+		require.True(t, ok, "every line of the stream is a data line: %q", line)
+		if data == "[DONE]" {
+			for scanner.Scan() {
+				require.Empty(t, scanner.Text(), "nothing follows [DONE]")
+			}
+			return chunks
+		}
+		var chunk map[string]any
+		require.NoError(t, json.Unmarshal([]byte(data), &chunk), "each event is one JSON object: %s", data)
+		chunks = append(chunks, chunk)
+	}
+	t.Fatalf("the stream ended without data: [DONE]: %s", raw)
+	return nil
+}
+
+func TestChatStreaming(t *testing.T) {
+	stream := func(extra map[string]any) map[string]any {
+		b := chatBody("gpt-4o")
+		b["stream"] = true
+		for k, v := range extra {
+			b[k] = v
+		}
+		return b
+	}
+	cases := []struct {
+		name, reason string
+		key          map[string]any
+		body         map[string]any
+		wantStatus   int
+		wantType     string
+		wantUsage    bool
+	}{
+		{name: "stream", reason: "OpenAI chunks ending with [DONE]", body: stream(nil), wantStatus: 200},
+		{name: "stream with usage", reason: "stream_options.include_usage adds a last chunk with usage and no choices",
+			body: stream(map[string]any{"stream_options": map[string]any{"include_usage": true}}), wantStatus: 200, wantUsage: true},
+		{name: "blocked", reason: "a blocked key is refused before any chunk: 401 JSON", key: map[string]any{"blocked": true},
+			body: stream(nil), wantStatus: 401, wantType: "auth_error"},
+		{name: "budget", reason: "an exhausted budget: 422 JSON", key: map[string]any{"max_budget": 0}, body: stream(nil), wantStatus: 422, wantType: "budget_exceeded"},
+		{name: "model", reason: "a model outside the key's list: 403 JSON", key: map[string]any{"models": []string{"o3"}}, body: stream(nil),
+			wantStatus: 403, wantType: "key_model_access_denied"},
+		{name: "expired", reason: "an expired key: 401 JSON", key: map[string]any{"duration": "1s"}, body: stream(nil), wantStatus: 401, wantType: "expired_key"},
+		{name: "stream false", reason: "a plain completion", body: stream(map[string]any{"stream": false}), wantStatus: 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, c := newTestSim(t)
+			key := map[string]any{}
+			maps.Copy(key, tc.key)
+			raw := c.mustGenerate(key)
+			sim.AdvanceClock(time.Minute)
+			r := c.withKey(raw).post("/chat/completions", tc.body)
+			require.Equal(t, tc.wantStatus, r.status, "%s: %s", tc.reason, r)
+			k, _ := sim.KeyByHash(raw)
+			if tc.wantStatus != 200 {
+				assert.Equal(t, "application/json", r.header.Get("Content-Type"), "a refusal is an ordinary error body")
+				assert.Equal(t, tc.wantType, r.errA()["type"], tc.reason)
+				assert.Zero(t, k.Spend, "nothing is charged")
+				return
+			}
+			assert.InDelta(t, DefaultCostPerCall, k.Spend, 1e-9, "charged once")
+			if tc.body["stream"] != true {
+				assert.Equal(t, "chat.completion", r.obj()["object"])
+				return
+			}
+			assert.Equal(t, "text/event-stream; charset=utf-8", r.header.Get("Content-Type"))
+			chunks := readSSE(t, r.raw)
+			var content strings.Builder
+			var finish []any
+			for _, ch := range chunks {
+				assert.Equal(t, "chat.completion.chunk", ch["object"])
+				assert.Equal(t, chunks[0]["id"], ch["id"], "one id for the whole stream")
+				assert.Equal(t, "gpt-4o", ch["model"])
+				for _, choice := range ch["choices"].([]any) {
+					c := choice.(map[string]any)
+					delta := c["delta"].(map[string]any)
+					if s, ok := delta["content"].(string); ok {
+						content.WriteString(s)
+					}
+					if c["finish_reason"] != nil {
+						finish = append(finish, c["finish_reason"])
+					}
+				}
+			}
+			first := chunks[0]["choices"].([]any)[0].(map[string]any)["delta"].(map[string]any)
+			assert.Equal(t, "assistant", first["role"], "the first chunk opens the assistant message")
+			assert.Equal(t, completionText, content.String(), "the deltas add up to the completion")
+			assert.Equal(t, []any{"stop"}, finish, "one finish reason")
+			last := chunks[len(chunks)-1]
+			if tc.wantUsage {
+				assert.Empty(t, last["choices"])
+				assert.EqualValues(t, tokensPerCall, last["usage"].(map[string]any)["total_tokens"])
+			} else {
+				assert.NotContains(t, last, "usage")
+			}
+		})
+	}
+}
+
+func TestEnforcedParamsAtRequestTime(t *testing.T) {
+	cases := []struct {
+		name, reason string
+		premium      bool
+		enforced     []string
+		extra        map[string]any
+		wantStatus   int
+		wantMessage  string
+	}{
+		{name: "free proxy", reason: "every call with the key is refused: a ValueError, 500 type None", enforced: []string{"user"},
+			extra: map[string]any{"user": "u"}, wantStatus: 500,
+			wantMessage: "Enforced Params is an Enterprise feature. Enforced Params: ['user']. " + notPremiumText},
+		{name: "premium, missing", reason: "the parameter must be in the body", premium: true, enforced: []string{"user"}, wantStatus: 500,
+			wantMessage: "BadRequest please pass param=user in request body. This is a required param"},
+		{name: "premium, present", reason: "accepted", premium: true, enforced: []string{"user"}, extra: map[string]any{"user": "u"}, wantStatus: 200},
+		{name: "premium, nested missing", reason: "metadata.generation_name", premium: true, enforced: []string{"metadata.generation_name"},
+			extra: map[string]any{"metadata": map[string]any{}}, wantStatus: 500,
+			wantMessage: "BadRequest please pass param=[metadata][generation_name] in request body. This is a required param"},
+		{name: "premium, nested present", reason: "accepted", premium: true, enforced: []string{"metadata.generation_name"},
+			extra: map[string]any{"metadata": map[string]any{"generation_name": "g"}}, wantStatus: 200},
+		{name: "none", reason: "a key without enforced params", wantStatus: 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, c := newTestSim(t, func(o *Options) { o.Premium = tc.premium })
+			raw := c.mustGenerate(map[string]any{"enforced_params": tc.enforced})
+			body := chatBody("gpt-4o")
+			for k, v := range tc.extra {
+				body[k] = v
+			}
+			r := c.withKey(raw).post("/chat/completions", body)
+			require.Equal(t, tc.wantStatus, r.status, "%s: %s", tc.reason, r)
+			if tc.wantStatus == 500 {
+				assert.Equal(t, map[string]any{"message": tc.wantMessage, "type": "None", "param": "None", "code": "500"}, r.errA(), tc.reason)
+				k, _ := sim.KeyByHash(raw)
+				assert.Zero(t, k.Spend, "refused before the call")
+			}
+		})
+	}
 }

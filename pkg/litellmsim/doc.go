@@ -6,19 +6,34 @@
 //
 // # Which LiteLLM
 //
-// The zero Variant emulates current LiteLLM (the main branch as read in 2026, about 1.83 and
-// later; see "Releases covered" in that document):
+// The zero Variant emulates current LiteLLM (2026, v1.104 and later; see
+// docs/litellm-compatibility.md):
 //   - /user/new: duplicate user_id or user_email (case-insensitive) → 409;
 //   - /user/info of an unknown id → 404;
 //   - /team/member_delete also deletes the member's keys of that team (PR #17057);
-//   - exhausted budget → 429 budget_exceeded; expired key → 401; model not allowed → 403;
+//   - exhausted budget → 422 budget_exceeded; expired key → 401; model not allowed → 403;
+//   - /key/update, /key/block, /key/unblock of an unknown key → 404;
+//   - /team/info without the team's model table; team budget_reset_at aligned to the calendar;
+//     "0d" and other invalid budget durations refused with 400;
+//   - /team/member_add counts a member as present only when user_id and email both match, and
+//     "max_budget_in_team": null on /team/member_update removes a member budget;
+//   - enforced_params accepted on keys and enforced at request time (every call refused on a
+//     free proxy); soft_budget ignored by /key/update; /user/new storing less than it accepts;
+//   - request-time enforcement reads a cached copy of a key that /key/update by hash does not
+//     refresh (Options.AuthCacheTTL);
 //   - error.code is a string equal to the status, error.message a string (dict details appear
 //     as their Python repr, "{'error': '...'}").
 //
 // Each Variant field switches one older behaviour back on (≤1.80 duplicate users, 1.80
-// /user/info, the ≈1.8x member_delete, 400 budgets, 400 expiry, 401 model denial, integer codes,
-// 1.81.x object messages). Options.Premium turns Enterprise features on; by default the
-// simulator is a free proxy and refuses them as LiteLLM does (compat: Enterprise-only features).
+// /user/info, the ≈1.8x member_delete, 400 or 429 budgets, 400 expiry, 401 model denial, 401 key
+// not-found, integer codes, 1.81.x object messages, the older member and budget-duration rules, no
+// /v2/team/list). Options.Premium turns Enterprise features on; by default the simulator is a
+// free proxy and refuses them as LiteLLM does (compat: Enterprise-only features). Options.DisableCustomAPIKeys and
+// Options.KeyAliasPattern are the proxy settings of the same names, off by default.
+//
+// Besides the management API and /chat/completions (plain and streamed), the simulator answers
+// the proxy's read-only routes clients rely on: GET / (the API docs page), the health routes,
+// /v1/models and /models, and /key/info with a virtual key's own bearer.
 //
 // # Testing aids
 //

@@ -90,10 +90,40 @@ func expiryAfter(duration string, now time.Time) (time.Time, error) {
 	return d.after(now), nil
 }
 
-// teamBudgetResetAt is a team's budget_reset_at: now + duration, not aligned (compat: Durations, old team
-// snapshot; newer versions may align like keys — unverified).
-func teamBudgetResetAt(duration string, now time.Time) (time.Time, error) {
-	return expiryAfter(duration, now)
+// teamBudgetResetAt is a team's budget_reset_at: calendar-aligned like keys in current releases
+// (compat: Budget durations), now + duration in the older team code
+// (Variant.TeamBudgetResetUnaligned).
+func (s *Simulator) teamBudgetResetAt(duration string, now time.Time) (time.Time, error) {
+	if s.opts.Variant.TeamBudgetResetUnaligned {
+		return expiryAfter(duration, now)
+	}
+	return nextBudgetReset(duration, now)
+}
+
+// budgetDurationError is validate_budget_duration of current releases: a budget_duration that
+// does not parse, is not positive ("0d") or cannot give a reset time is refused before anything is
+// written. It returns LiteLLM's reason (text unverified), or "" when the value is acceptable or
+// the variant predates the check.
+func (s *Simulator) budgetDurationError(duration string, now time.Time) string {
+	if duration == "" || s.opts.Variant.UnvalidatedBudgetDuration {
+		return ""
+	}
+	reason := ""
+	d, err := parseStrictDuration(duration)
+	switch {
+	case err != nil:
+		reason = err.Error()
+	case d.n <= 0:
+		reason = "budget_duration must be positive"
+	default:
+		if _, err := nextBudgetReset(duration, now); err != nil {
+			reason = err.Error()
+		}
+	}
+	if reason == "" {
+		return ""
+	}
+	return "Invalid budget_duration '" + duration + "': " + reason
 }
 
 // nextBudgetReset is the calendar-aligned budget_reset_at of keys and users (compat: Durations,

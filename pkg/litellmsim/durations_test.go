@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestExpiryAfter(t *testing.T) {
@@ -93,11 +94,57 @@ func TestNextBudgetReset(t *testing.T) {
 	})
 }
 
-func TestTeamBudgetResetIsNotAligned(t *testing.T) {
+func TestTeamBudgetReset(t *testing.T) {
 	now := time.Date(2025, 3, 5, 7, 20, 15, 0, time.UTC)
-	got, err := teamBudgetResetAt("1d", now)
-	assert.NoError(t, err)
-	assert.Equal(t, now.AddDate(0, 0, 1), got, "teams reset at now + duration (compat: Durations)")
-	_, err = teamBudgetResetAt("30", now)
-	assert.Error(t, err, "teams use the strict parser")
+	cases := []struct {
+		name, reason string
+		variant      Variant
+		duration     string
+		want         time.Time
+		wantErr      bool
+	}{
+		{name: "1d aligned", reason: "current releases align team resets like keys: next midnight", duration: "1d",
+			want: time.Date(2025, 3, 6, 0, 0, 0, 0, time.UTC)},
+		{name: "30d aligned", reason: "current: 30d is the first of next month", duration: "30d",
+			want: time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)},
+		{name: "1d unaligned", reason: "older team code: now + duration", variant: Variant{TeamBudgetResetUnaligned: true},
+			duration: "1d", want: now.AddDate(0, 0, 1)},
+		{name: "no unit unaligned", reason: "the older team code used the strict parser", variant: Variant{TeamBudgetResetUnaligned: true},
+			duration: "30", wantErr: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, _ := newTestSim(t, func(o *Options) { o.Variant = tc.variant })
+			got, err := sim.teamBudgetResetAt(tc.duration, now)
+			if tc.wantErr {
+				assert.Error(t, err, tc.reason)
+				return
+			}
+			require.NoError(t, err, tc.reason)
+			assert.Equal(t, tc.want, got, tc.reason)
+		})
+	}
+}
+
+func TestBudgetDurationValidation(t *testing.T) {
+	cases := []struct {
+		name, reason, duration string
+		variant                Variant
+		wantReason             string
+	}{
+		{name: "zero days", reason: "current validate_budget_duration refuses non-positive durations", duration: "0d",
+			wantReason: "Invalid budget_duration '0d': budget_duration must be positive"},
+		{name: "no unit", reason: "it parses strictly", duration: "30", wantReason: "Invalid budget_duration '30': Unsupported duration unit, passed duration: 30"},
+		{name: "two months", reason: "a reset time must be computable", duration: "2mo",
+			wantReason: "Invalid budget_duration '2mo': Monthly resets currently only support 1 month intervals"},
+		{name: "valid", reason: "30d is fine", duration: "30d"},
+		{name: "unset", reason: "an absent duration is not checked", duration: ""},
+		{name: "zero days accepted", reason: "before the check, anything was stored", duration: "0d", variant: Variant{UnvalidatedBudgetDuration: true}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, _ := newTestSim(t, func(o *Options) { o.Variant = tc.variant })
+			assert.Equal(t, tc.wantReason, sim.budgetDurationError(tc.duration, testStart), tc.reason)
+		})
+	}
 }

@@ -112,7 +112,7 @@ var fixtureCases = map[string]fixtureCase{
 	"key-generate-400-key-without-sk.json": {produce: func(t *testing.T, sim *Simulator, c *apiClient) response {
 		return c.post("/key/generate", map[string]any{"key": "abcdefghijklwxyz"})
 	}},
-	"key-generate-403-non-admin-route-docs.json": {notProducible: "the simulator answers every non-master key on a management route with 401 (as the brief asks), not LiteLLM's role-dependent 403"},
+	"key-generate-403-non-admin-route-docs.json": {notProducible: "the simulator answers every non-master key on a management route with 401, not LiteLLM's role-dependent 403"},
 	"key-generate-500-internal-v1.81.3.json": {
 		// The recorded case (a non-admin key with team_id) hits a LiteLLM bug; the same envelope comes
 		// from any Python exception on /key/generate in 1.81.x, e.g. a duration without unit.
@@ -134,7 +134,7 @@ var fixtureCases = map[string]fixtureCase{
 		}
 		return c.get("/key/list?page=1&size=10")
 	}},
-	"models-401-no-db-v2024.json": {notProducible: "a proxy without a database is not simulated (/v1/models is not served)"},
+	"models-401-no-db-v2024.json": {notProducible: "a proxy without a database is not simulated"},
 	"team-info-404.json": {produce: func(t *testing.T, sim *Simulator, c *apiClient) response {
 		return c.get("/team/info?team_id=t1")
 	}},

@@ -146,3 +146,14 @@ func (c *apiClient) mustOK(path string, body any) response {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// teamInfoForTest reads /team/info's team_info directly through the route handler's logic.
+func (s *Simulator) teamInfoForTest(t *testing.T, teamID string) map[string]any {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, "/team/info?team_id="+teamID, nil)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	resp, aerr := s.teamInfo(r, caller{master: true})
+	require.Nil(t, aerr)
+	return resp.(map[string]any)["team_info"].(map[string]any)
+}

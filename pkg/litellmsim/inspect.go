@@ -101,6 +101,7 @@ func (s *Simulator) MutateKey(hash string, fn func(*Key)) bool {
 	fn(&c)
 	c.Token, c.seq = k.Token, k.seq
 	*k = c
+	s.store.dropAuthCache(k.Token) // an edit behind LiteLLM's back is seen at once (authcache.go)
 	return true
 }
 

@@ -43,6 +43,15 @@ var keyTypeRoutes = map[string][]string{
 	"llm_api": {"llm_api_routes"}, "management": {"management_routes"}, "read_only": {"info_routes"}, "default": {},
 }
 
+// customKeyText is LiteLLM's refusal of a chosen key when custom key values are disabled.
+const customKeyText = "Custom API key values are disabled by your administrator. Keys must be auto-generated."
+
+// keyNotFound is the not-found answer of /key/update, /key/block and /key/unblock since March
+// 2026 (LiteLLM PRs #24063, #23977): 404 in the shape of /key/info's (body unverified).
+func keyNotFound() *apiError {
+	return errorA(http.StatusNotFound, "not_found_error", "key", "Key not found in database")
+}
+
 func aliasTakenError(alias string) *apiError {
 	return errorA(http.StatusBadRequest, "bad_request_error", "key_alias",
 		"Key with alias '"+alias+"' already exists. Unique key aliases across all keys are required.")
@@ -61,10 +70,21 @@ func (s *Simulator) keyGenerate(r *http.Request, _ caller) (any, *apiError) {
 				Msg: "Input should be 'llm_api', 'management', 'read_only' or 'default'", Input: kt})
 		}
 	}
+	if s.opts.DisableCustomAPIKeys && b.has("key") && !b.isNull("key") {
+		// disable_custom_api_keys (compat: Proxy settings): an
+		// HTTPException re-raised by handle_exception_on_proxy, for every caller.
+		return nil, errorADict(http.StatusForbidden, "internal_server_error", "error", customKeyText)
+	}
 	if aerr := negativeBudgetError(b, "internal_server_error"); aerr != nil {
 		return nil, aerr
 	}
 	if aerr := s.keyPremiumError(b, false); aerr != nil {
+		return nil, aerr
+	}
+	if reason := s.budgetDurationError(b.text("budget_duration"), s.nowLocked()); reason != "" {
+		return nil, errorADict(http.StatusBadRequest, "internal_server_error", "error", reason)
+	}
+	if aerr := s.keyAliasPatternError(b, ""); aerr != nil {
 		return nil, aerr
 	}
 	// compat: POST /key/generate: the alias check does not exclude the key's own hash, so re-sending the same key
@@ -89,11 +109,44 @@ func (s *Simulator) keyGenerate(r *http.Request, _ caller) (any, *apiError) {
 		return nil, aerr
 	}
 	if _, exists := s.store.keys[k.Token]; !exists {
-		s.store.keys[k.Token] = k
+		if aerr := s.insertKey(k, b, now); aerr != nil {
+			return nil, aerr
+		}
 	}
 	// compat: POST /key/generate: an existing key is left untouched (the insert is an upsert with an empty update)
 	// and the answer echoes the request, not the stored row.
 	return generateResponse(k, raw, b, expires, resetAt), nil
+}
+
+// insertKey stores a new key row. budget_id is a foreign key: an unknown one fails the insert
+// with a generic 500, unless soft_budget is sent too, which creates a budget row of its own and
+// points the key at it whatever budget_id said (compat: Key budgets;
+// the 500's text is unverified).
+func (s *Simulator) insertKey(k *Key, b *body, now time.Time) *apiError {
+	if k.SoftBudget != nil {
+		row := &BudgetRow{BudgetID: newUUID(), SoftBudget: cloneFloat(k.SoftBudget), CreatedAt: dbTime(now)}
+		s.store.budgets[row.BudgetID] = row
+		k.BudgetID = row.BudgetID
+	} else if id, ok := b.str("budget_id"); ok && !s.store.budgetExists(id) {
+		return errorA(http.StatusInternalServerError, "internal_server_error", pyNone, "Internal Server Error.")
+	}
+	s.store.keys[k.Token] = k
+	return nil
+}
+
+// keyAliasPatternError applies key_alias_pattern to a key_alias that is sent and differs from
+// the key's current one (an unchanged alias is not checked, so keys named before the pattern
+// was set can still be edited).
+func (s *Simulator) keyAliasPatternError(b *body, current string) *apiError {
+	alias, sent := b.str("key_alias")
+	if s.keyAliasPattern == nil || !sent || alias == current {
+		return nil
+	}
+	if len(alias) <= 255 && s.keyAliasPattern.MatchString(alias) {
+		return nil
+	}
+	return errorA(http.StatusBadRequest, "bad_request_error", "key_alias",
+		"Invalid key_alias format. Must be at most 255 characters and match the configured key_alias_pattern: "+s.opts.KeyAliasPattern)
 }
 
 // organizationError refuses an unknown organization_id (compat: POST /key/generate; message unverified).
@@ -163,10 +216,6 @@ func (s *Simulator) newKeyFromRequest(b *body, raw string, now time.Time) (*Key,
 	if kt, ok := b.str("key_type"); ok && len(k.AllowedRoutes) == 0 {
 		k.AllowedRoutes = list(keyTypeRoutes[kt])
 	}
-	if k.SoftBudget != nil && k.BudgetID == "" {
-		// soft_budget lives in a budget row of its own; the key only points at it (compat: Where LiteLLM keeps what the operator sends).
-		k.BudgetID = newUUID()
-	}
 	if expires != nil {
 		e := dbTime(*expires)
 		k.Expires = &e
@@ -229,10 +278,19 @@ func (s *Simulator) keyUpdate(r *http.Request, _ caller) (any, *apiError) {
 	}
 	k, exists := s.store.keys[tokenOf(ref)]
 	if !exists {
+		if !s.opts.Variant.KeyNotFound401 {
+			return nil, keyNotFound()
+		}
 		// compat: POST /key/update: the DB helper raises 401 before the endpoint's own not-found branch. The
 		// message echoes the key as sent — LiteLLM does; clients must redact it.
 		return nil, errorA(http.StatusUnauthorized, "auth_error", pyNone,
 			"Authentication Error: invalid user key - user key does not exist in db. User Key="+ref)
+	}
+	if aerr := s.keyAliasPatternError(b, k.KeyAlias); aerr != nil {
+		return nil, aerr
+	}
+	if reason := s.budgetDurationError(b.text("budget_duration"), s.nowLocked()); reason != "" {
+		return nil, errorADict(http.StatusBadRequest, "auth_error", "error", reason)
 	}
 	if alias, ok := b.str("key_alias"); ok && alias != "" {
 		for _, other := range s.store.keysWithAlias(alias) {
@@ -246,6 +304,9 @@ func (s *Simulator) keyUpdate(r *http.Request, _ caller) (any, *apiError) {
 		return nil, aerr
 	}
 	*k = updated
+	// LiteLLM drops the cached copy named hash_token(key as sent): the key's own entry when the
+	// raw key was sent, nothing useful when its hash was (authcache.go).
+	s.store.dropAuthCache(HashKey(ref))
 	resp := keyRow(k, true)
 	resp["key"] = ref
 	return resp, nil
@@ -300,7 +361,8 @@ func (s *Simulator) applyKeyUpdate(k *Key, b *body) *apiError {
 		}
 	}
 	setFloat("max_budget", &k.MaxBudget)
-	setFloat("soft_budget", &k.SoftBudget)
+	// soft_budget is accepted and ignored: it lives in the budget row made at generation
+	// (compat: Key budgets; LiteLLM issue #15125).
 	setInt := func(field string, dst **int64) {
 		if b.has(field) {
 			*dst = b.integer(field)
@@ -373,12 +435,21 @@ func (s *Simulator) keyTeamChangeError(k *Key, teamID string) *apiError {
 	return nil
 }
 
-// keyInfo is GET /key/info (compat: GET /key/info): the row without "token".
+// keyInfo is GET /key/info (compat: GET /key/info): the row without "token". A virtual key may read
+// its own row (without ?key=, LiteLLM answers with the caller's hash as "key"), never another's.
 func (s *Simulator) keyInfo(r *http.Request, c caller) (any, *apiError) {
 	ref := queryStr(r, "key")
 	if !r.URL.Query().Has("key") {
 		// Without a key LiteLLM looks up the caller's own key; the master key is not stored.
 		ref = c.raw
+		if c.key != nil {
+			ref = c.key.Token
+		}
+	}
+	if c.key != nil && tokenOf(ref) != c.key.Token {
+		// Text unverified.
+		return nil, errorA(http.StatusForbidden, "internal_server_error", pyNone,
+			"You are not allowed to access this key's info. Your role=None")
 	}
 	k, ok := s.store.keys[tokenOf(ref)]
 	if !ok {
@@ -408,11 +479,15 @@ func (s *Simulator) setKeyBlocked(r *http.Request, blocked bool) (any, *apiError
 	token := tokenOf(ref)
 	k, ok := s.store.keys[token]
 	if !ok {
+		if !s.opts.Variant.KeyNotFound401 {
+			return nil, keyNotFound()
+		}
 		// compat: POST /key/block and /key/unblock: the update matches nothing and the cache refresh raises "not found in db".
 		return nil, errorA(http.StatusUnauthorized, "token_not_found_in_db", "key",
 			"Authentication Error, Invalid proxy server token passed. key="+token+
 				", not found in db. Create key via `/key/generate` call.")
 	}
+	s.store.dropAuthCache(token)
 	k.Blocked, k.BlockedSet = blocked, true
 	k.UpdatedAt, k.UpdatedBy = dbTime(s.nowLocked()), proxyAdminID
 	return keyRow(k, true), nil
@@ -456,11 +531,15 @@ func (s *Simulator) keyRegenerate(r *http.Request, _ caller) (any, *apiError) {
 		}
 		graceUntil = t
 	}
+	if aerr := s.keyAliasPatternError(b, old.KeyAlias); aerr != nil {
+		return nil, aerr
+	}
 	updated := cloneKey(old)
 	if aerr := s.applyKeyUpdate(&updated, b); aerr != nil {
 		return nil, aerr
 	}
 	oldToken := old.Token
+	s.store.dropAuthCache(oldToken)
 	updated.Token, updated.KeyName = HashKey(newRaw), keyName(newRaw)
 	updated.RotationCount++
 	rotated := dbTime(now)

@@ -80,13 +80,20 @@ func TestKeyGenerate(t *testing.T) {
 			wantStatus: 500, wantType: "internal_server_error"},
 		{name: "model_max_budget with premium", reason: "accepted", opts: func(o *Options) { o.Premium = true },
 			body: map[string]any{"model_max_budget": map[string]any{"gpt-4o": map[string]any{"budget_limit": 1, "time_period": "1d"}}}, wantStatus: 200, wantKeys: 1},
-		{name: "enforced params on free proxy", reason: "compat: Enterprise-only features", body: map[string]any{"enforced_params": []string{"user"}}, wantStatus: 500},
+		{name: "enforced params on free proxy", reason: "accepted at creation; refused at request time (TestEnforcedParamsAtRequestTime)",
+			body: map[string]any{"enforced_params": []string{"user"}}, wantStatus: 200, wantKeys: 1},
 		{name: "bare number duration", reason: "compat: Durations: no unit → 500", body: map[string]any{"duration": "30"}, wantStatus: 500,
 			wantMessage: "Unsupported duration unit, passed duration: 30"},
 		{name: "minus one duration", reason: "compat: Durations: -1 fails on generate", body: map[string]any{"duration": "-1"}, wantStatus: 500},
 		{name: "empty duration", reason: "compat: Durations: \"\" fails on generate", body: map[string]any{"duration": ""}, wantStatus: 500},
 		{name: "null duration", reason: "JSON null = never expires", body: map[string]any{"duration": nil}, wantStatus: 200, wantKeys: 1},
-		{name: "2mo budget", reason: "compat: Durations: Nmo with N≠1 errors", body: map[string]any{"budget_duration": "2mo"}, wantStatus: 500},
+		{name: "2mo budget", reason: "compat: Durations: Nmo with N≠1 errors; validate_budget_duration answers 400", body: map[string]any{"budget_duration": "2mo"}, wantStatus: 400},
+		{name: "2mo budget unvalidated", reason: "before the check the reset computation failed with 500", opts: func(o *Options) { o.Variant.UnvalidatedBudgetDuration = true },
+			body: map[string]any{"budget_duration": "2mo"}, wantStatus: 500},
+		{name: "0d budget", reason: "a non-positive budget duration is refused", body: map[string]any{"budget_duration": "0d"}, wantStatus: 400,
+			wantMessage: "{'error': \"Invalid budget_duration '0d': budget_duration must be positive\"}"},
+		{name: "0d budget unvalidated", reason: "older releases stored it", opts: func(o *Options) { o.Variant.UnvalidatedBudgetDuration = true },
+			body: map[string]any{"budget_duration": "0d"}, wantStatus: 200, wantKeys: 1},
 		{name: "loose budget duration", reason: "compat: Durations: unknown unit falls back to midnight", body: map[string]any{"budget_duration": "30dx"}, wantStatus: 200, wantKeys: 1},
 		{name: "wrong type", reason: "compat: Error bodies: 422 shape D", body: map[string]any{"max_budget": "abc"}, wantStatus: 422},
 		{name: "unknown organization", reason: "compat: POST /key/generate: organization must exist", body: map[string]any{"organization_id": "org-x"}, wantStatus: 400},
@@ -229,13 +236,38 @@ func TestKeyUpdate(t *testing.T) {
 	}
 }
 
-func TestKeyUpdateUnknownKey(t *testing.T) {
-	_, c := newTestSim(t)
-	r := c.post("/key/update", map[string]any{"key": "sk-missing-1234", "max_budget": 1})
-	assert.Equal(t, 401, r.status, "compat: POST /key/update: 401, not 404")
-	assert.Equal(t, "auth_error", r.errA()["type"])
-	assert.Equal(t, "Authentication Error: invalid user key - user key does not exist in db. User Key=sk-missing-1234", r.errA()["message"],
-		"LiteLLM echoes the key as sent (clients must redact it)")
+func TestKeyNotFound(t *testing.T) {
+	const missing = "sk-missing-1234"
+	cases := []struct {
+		name, reason, path string
+		variant            Variant
+		wantStatus         int
+		wantType           string
+		wantMessage        string
+	}{
+		{name: "update", reason: "404 since March 2026", path: "/key/update", wantStatus: 404, wantType: "not_found_error",
+			wantMessage: "Key not found in database"},
+		{name: "block", reason: "404 since March 2026", path: "/key/block", wantStatus: 404, wantType: "not_found_error"},
+		{name: "unblock", reason: "404 since March 2026", path: "/key/unblock", wantStatus: 404, wantType: "not_found_error"},
+		{name: "update 401", reason: "compat: POST /key/update, older releases: the DB helper's 401 echoes the key as sent (clients must redact it)",
+			path: "/key/update", variant: Variant{KeyNotFound401: true}, wantStatus: 401, wantType: "auth_error",
+			wantMessage: "Authentication Error: invalid user key - user key does not exist in db. User Key=" + missing},
+		{name: "block 401", reason: "compat: POST /key/block and /key/unblock, older releases: the cache refresh raises not found in db", path: "/key/block",
+			variant: Variant{KeyNotFound401: true}, wantStatus: 401, wantType: "token_not_found_in_db",
+			wantMessage: "Authentication Error, Invalid proxy server token passed. key=" + HashKey(missing) + ", not found in db. Create key via `/key/generate` call."},
+		{name: "unblock 401", reason: "compat: POST /key/block and /key/unblock", path: "/key/unblock", variant: Variant{KeyNotFound401: true}, wantStatus: 401, wantType: "token_not_found_in_db"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, c := newTestSim(t, func(o *Options) { o.Variant = tc.variant })
+			r := c.post(tc.path, map[string]any{"key": missing, "max_budget": 1})
+			require.Equal(t, tc.wantStatus, r.status, "%s: %s", tc.reason, r)
+			assert.Equal(t, tc.wantType, r.errA()["type"], tc.reason)
+			if tc.wantMessage != "" {
+				assert.Equal(t, tc.wantMessage, r.errA()["message"], tc.reason)
+			}
+		})
+	}
 }
 
 func TestKeyInfo(t *testing.T) {
@@ -402,19 +434,11 @@ func TestKeyBlockUnblock(t *testing.T) {
 		{name: "block", reason: "compat: POST /key/block and /key/unblock", path: "/key/block", key: raw, wantStatus: 200, wantBlocked: true},
 		{name: "block again", reason: "idempotent", path: "/key/block", key: HashKey(raw), wantStatus: 200, wantBlocked: true},
 		{name: "unblock", reason: "compat: POST /key/block and /key/unblock", path: "/key/unblock", key: raw, wantStatus: 200, wantBlocked: false},
-		{name: "unknown", reason: "compat: POST /key/block and /key/unblock: 401 token_not_found_in_db", path: "/key/block", key: "sk-missing-1234", wantStatus: 401},
-		{name: "unknown unblock", reason: "compat: POST /key/block and /key/unblock", path: "/key/unblock", key: "sk-missing-1234", wantStatus: 401},
 		{name: "malformed", reason: "neither sk- nor a hash", path: "/key/block", key: "whatever", wantStatus: 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.post(tc.path, map[string]any{"key": tc.key})
 			require.Equal(t, tc.wantStatus, r.status, "%s: %s", tc.reason, r)
-			if tc.wantStatus == 401 {
-				assert.Equal(t, "token_not_found_in_db", r.errA()["type"])
-				assert.Equal(t, "key", r.errA()["param"])
-				assert.Contains(t, r.errA()["message"], "key="+HashKey(tc.key)+", not found in db")
-				return
-			}
 			if tc.wantStatus != 200 {
 				return
 			}

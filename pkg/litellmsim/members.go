@@ -50,7 +50,7 @@ func (s *Simulator) teamMemberAdd(r *http.Request, _ caller) (any, *apiError) {
 	}
 	var fresh []Member
 	for _, m := range members {
-		if !teamHasMember(t, m.UserID, m.UserEmail) {
+		if !s.isDuplicateMember(t, m) {
 			fresh = append(fresh, m)
 		}
 	}
@@ -63,10 +63,20 @@ func (s *Simulator) teamMemberAdd(r *http.Request, _ caller) (any, *apiError) {
 		}
 		return nil, errorA(http.StatusBadRequest, "team_member_already_in_team", "member", text) // compat: POST /team/member_add
 	}
+	budget := b.float("max_budget_in_team")
+	for _, m := range fresh {
+		if budget != nil && m.UserID != "" && s.store.memberships[membershipID{teamID, m.UserID}] != nil {
+			// A member let through by the duplicate check who already has a membership row: the
+			// plain create of that row fails (compat: Team members; body
+			// unverified). Nothing is changed.
+			return nil, errorC(http.StatusInternalServerError, "Unable to add user - "+pyDictRepr("user_id", m.UserID)+
+				", to team - "+teamID+", for reason - Unique constraint failed on the fields: (`user_id`,`team_id`)")
+		}
+	}
 	updatedUsers := []map[string]any{}
 	updatedMemberships := []map[string]any{}
 	for _, m := range fresh {
-		u, membership := s.addMember(t, m, b.float("max_budget_in_team"))
+		u, membership := s.addMember(t, m, budget)
 		updatedUsers = append(updatedUsers, userRow(u))
 		if membership != nil {
 			updatedMemberships = append(updatedMemberships, membershipRow(membership))
@@ -77,6 +87,22 @@ func (s *Simulator) teamMemberAdd(r *http.Request, _ caller) (any, *apiError) {
 	resp["updated_users"] = updatedUsers
 	resp["updated_team_memberships"] = updatedMemberships
 	return resp, nil
+}
+
+// isDuplicateMember is the duplicate check of /team/member_add. Current releases count a member
+// as already in the team only when user_id and user_email both match (an unset one matching an
+// unset one), so adding by user_id a member that was added with an email answers 200 (unverified,
+// from release notes and source reading). Older releases refuse any match by user_id or email.
+func (s *Simulator) isDuplicateMember(t *Team, m Member) bool {
+	if s.opts.Variant.MemberAddDuplicate400 {
+		return teamHasMember(t, m.UserID, m.UserEmail)
+	}
+	for _, e := range t.MembersWithRoles {
+		if e.UserID == m.UserID && e.UserEmail == m.UserEmail {
+			return true
+		}
+	}
+	return false
 }
 
 // addMember resolves (or creates) the member's user, records the membership and, with a
@@ -93,7 +119,10 @@ func (s *Simulator) addMember(t *Team, m Member, maxBudgetInTeam *float64) (*Use
 		}
 	}
 	u := s.ensureUserInTeam(userID, m.UserEmail, t.TeamID, now)
-	t.MembersWithRoles = append(t.MembersWithRoles, Member{UserID: userID, UserEmail: m.UserEmail, Role: m.Role})
+	if !membersInclude(t.MembersWithRoles, userID) {
+		// A member let through by the duplicate check is not listed twice (unverified).
+		t.MembersWithRoles = append(t.MembersWithRoles, Member{UserID: userID, UserEmail: m.UserEmail, Role: m.Role})
+	}
 	if maxBudgetInTeam == nil {
 		return u, nil
 	}
@@ -184,6 +213,24 @@ func (s *Simulator) teamMemberDelete(r *http.Request, _ caller) (any, *apiError)
 	return teamRow(t), nil
 }
 
+// applyMemberLimits writes the sent budget and limits of a member. The member budget is a merge
+// patch: an explicit null removes it (compat: Team members), except in
+// older releases (Variant.MemberBudgetNullIgnored).
+func (s *Simulator) applyMemberLimits(ms *Membership, b *body) {
+	switch {
+	case b.float("max_budget_in_team") != nil:
+		ms.MaxBudgetInTeam = b.float("max_budget_in_team")
+	case b.isNull("max_budget_in_team") && !s.opts.Variant.MemberBudgetNullIgnored:
+		ms.MaxBudgetInTeam = nil
+	}
+	if v := b.integer("tpm_limit"); v != nil {
+		ms.TPMLimit = v
+	}
+	if v := b.integer("rpm_limit"); v != nil {
+		ms.RPMLimit = v
+	}
+}
+
 // teamMemberUpdate is POST /team/member_update (compat: POST /team/member_update).
 func (s *Simulator) teamMemberUpdate(r *http.Request, _ caller) (any, *apiError) {
 	b, aerr := parseBody(r, schema{"team_id": kindString, "user_id": kindString, "user_email": kindString,
@@ -230,15 +277,7 @@ func (s *Simulator) teamMemberUpdate(r *http.Request, _ caller) (any, *apiError)
 	var ms *Membership
 	if b.has("max_budget_in_team") || b.has("tpm_limit") || b.has("rpm_limit") {
 		ms = s.membershipFor(teamID, userID)
-		if v := b.float("max_budget_in_team"); v != nil {
-			ms.MaxBudgetInTeam = v
-		}
-		if v := b.integer("tpm_limit"); v != nil {
-			ms.TPMLimit = v
-		}
-		if v := b.integer("rpm_limit"); v != nil {
-			ms.RPMLimit = v
-		}
+		s.applyMemberLimits(ms, b)
 	}
 	t.UpdatedAt = dbTime(s.nowLocked())
 	resp := map[string]any{"team_id": teamID, "user_id": userID, "user_email": nullStr(email),

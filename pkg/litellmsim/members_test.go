@@ -35,8 +35,18 @@ func TestTeamMemberAdd(t *testing.T) {
 				assert.Equal(t, "400", e["code"])
 				assert.Contains(t, e["message"], "User already in team. Member: user_id=u1, user_email=None. Existing members=[")
 			}},
-		{name: "duplicate by email", reason: "same email counts as the same member",
+		{name: "duplicate by email", reason: "older releases: the same email counts as the same member",
+			opts: func(o *Options) { o.Variant.MemberAddDuplicate400 = true },
 			body: map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_email": "e@x.io"}}, wantStatus: 400},
+		{name: "duplicate by id", reason: "older releases: the same user_id counts, whatever the email",
+			opts: func(o *Options) { o.Variant.MemberAddDuplicate400 = true },
+			body: map[string]any{"team_id": "t1", "member": user("u2")}, wantStatus: 400},
+		{name: "partial match by id", reason: "current: user_id and email must both match to be a duplicate, so this is 200",
+			body: map[string]any{"team_id": "t1", "member": user("u2")}, wantStatus: 200,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				team, _ := sim.Team("t1")
+				assert.Len(t, team.MembersWithRoles, 3, "u2 is not listed twice")
+			}},
 		{name: "list all duplicates", reason: "compat: POST /team/member_add", body: map[string]any{"team_id": "t1", "member": []any{user("u1")}}, wantStatus: 400,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				assert.Contains(t, r.errA()["message"], "All users are already in team.")
@@ -174,6 +184,72 @@ func TestTeamMemberUpdate(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, sim, r)
 			}
+		})
+	}
+}
+
+func TestTeamMemberAddExistingMemberWithBudget(t *testing.T) {
+	cases := []struct {
+		name, reason string
+		variant      Variant
+		existingRow  bool
+		wantStatus   int
+		wantBudget   float64
+	}{
+		{name: "membership row exists", reason: "current: the member passes the duplicate check, the plain create of its row fails: 500",
+			existingRow: true, wantStatus: 500, wantBudget: 1},
+		{name: "no membership row", reason: "current: the row is created", wantStatus: 200, wantBudget: 5},
+		{name: "older duplicate check", reason: "older releases refuse the add first", variant: Variant{MemberAddDuplicate400: true},
+			existingRow: true, wantStatus: 400, wantBudget: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, c := newTestSim(t, func(o *Options) { o.Variant = tc.variant })
+			c.mustOK("/team/new", map[string]any{"team_id": "t1"})
+			c.mustOK("/team/member_add", map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_id": "u1", "user_email": "u1@x.io"}})
+			if tc.existingRow {
+				c.mustOK("/team/member_update", map[string]any{"team_id": "t1", "user_id": "u1", "max_budget_in_team": 1})
+			}
+			r := c.post("/team/member_add", map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_id": "u1"}, "max_budget_in_team": 5})
+			require.Equal(t, tc.wantStatus, r.status, "%s: %s", tc.reason, r)
+			if tc.wantStatus == 500 {
+				assert.Contains(t, r.detailC()["error"], "Unable to add user", "shape C, as member_add's other failures")
+			}
+			ms, ok := sim.Membership("t1", "u1")
+			require.True(t, ok)
+			assert.Equal(t, tc.wantBudget, *ms.MaxBudgetInTeam, tc.reason)
+			team, _ := sim.Team("t1")
+			assert.Len(t, team.MembersWithRoles, 2, "u1 and the proxy admin, never u1 twice")
+		})
+	}
+}
+
+func TestTeamMemberUpdateBudgetNull(t *testing.T) {
+	cases := []struct {
+		name, reason string
+		variant      Variant
+		wantBudget   *float64
+	}{
+		{name: "null removes", reason: "current: the member budget is a merge patch, null removes it"},
+		{name: "null ignored", reason: "older releases cannot remove a member budget", variant: Variant{MemberBudgetNullIgnored: true}, wantBudget: ptr(3.0)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, c := newTestSim(t, func(o *Options) { o.Variant = tc.variant })
+			c.mustOK("/team/new", map[string]any{"team_id": "t1"})
+			c.mustOK("/team/member_add", map[string]any{"team_id": "t1", "member": map[string]any{"role": "user", "user_id": "u1"}, "max_budget_in_team": 3})
+			r := c.mustOK("/team/member_update", map[string]any{"team_id": "t1", "user_id": "u1", "max_budget_in_team": nil})
+			ms, ok := sim.Membership("t1", "u1")
+			require.True(t, ok)
+			assert.Equal(t, tc.wantBudget, ms.MaxBudgetInTeam, tc.reason)
+			var want any
+			if tc.wantBudget != nil {
+				want = *tc.wantBudget
+			}
+			assert.Equal(t, want, r.obj()["max_budget_in_team"], "the answer shows the budget after the update")
+			info := c.get("/team/info?team_id=t1").obj()
+			table := info["team_memberships"].([]any)[0].(map[string]any)["litellm_budget_table"].(map[string]any)
+			assert.Equal(t, want, table["max_budget"], "/team/info shows it too")
 		})
 	}
 }

@@ -125,6 +125,16 @@ type Membership struct {
 	CreatedAt       time.Time
 }
 
+// BudgetRow is a row of LiteLLM's budget table (LiteLLM_BudgetTable) created by /budget/new or by a
+// soft_budget on /key/generate. Team members' budget rows live in their Membership.
+type BudgetRow struct {
+	BudgetID       string
+	MaxBudget      *float64
+	SoftBudget     *float64
+	BudgetDuration string // "" = null
+	CreatedAt      time.Time
+}
+
 func cloneKey(k *Key) Key {
 	c := *k
 	c.MaxBudget = cloneFloat(k.MaxBudget)

@@ -67,13 +67,39 @@ func (s *Simulator) modelMaxBudgetError(b *body) string {
 	return ""
 }
 
-// enforcedParamsError is _enforced_params_check on a free proxy.
-func (s *Simulator) enforcedParamsError(b *body) string {
-	p := b.strings("enforced_params")
-	if len(p) == 0 || s.opts.Premium {
-		return ""
+// enforcedParamsError is _enforced_params_check, which runs at request time, not when the key is
+// made (compat: Enforced params): on a free proxy any enforced_params
+// refuse every call; with Enterprise each listed parameter ("user", or "metadata.generation_name")
+// must be in the request body. Both are ValueErrors, which the LLM route answers with 500 and
+// type "None".
+func (s *Simulator) enforcedParamsError(k *Key, request map[string]any) *apiError {
+	params, _ := k.Metadata["enforced_params"].([]any)
+	if params == nil {
+		return nil
 	}
-	return "Enforced Params is an Enterprise feature. Enforced Params: " + pyListRepr(p) + ". " + notPremiumText
+	names := make([]string, 0, len(params))
+	for _, p := range params {
+		if name, ok := p.(string); ok {
+			names = append(names, name)
+		}
+	}
+	refuse := func(text string) *apiError {
+		return &apiError{status: http.StatusInternalServerError, shape: shapeA, errType: pyNone, param: pyNone, message: text}
+	}
+	if !s.opts.Premium {
+		return refuse("Enforced Params is an Enterprise feature. Enforced Params: " + pyListRepr(names) + ". " + notPremiumText)
+	}
+	for _, name := range names {
+		top, sub, nested := strings.Cut(name, ".")
+		v, ok := request[top]
+		if !ok {
+			return refuse("BadRequest please pass param=" + top + " in request body. This is a required param")
+		}
+		if obj, _ := v.(map[string]any); nested && !hasKey(obj, sub) {
+			return refuse("BadRequest please pass param=[" + top + "][" + sub + "] in request body. This is a required param")
+		}
+	}
+	return nil
 }
 
 // keyPremiumError runs the premium checks of /key/generate (wrapped=false) and /key/update
@@ -88,10 +114,7 @@ func (s *Simulator) keyPremiumError(b *body, update bool) *apiError {
 			return errorADict(http.StatusForbidden, typ, "error", premiumFieldText(f))
 		}
 	}
-	for _, text := range []string{s.modelMaxBudgetError(b), s.enforcedParamsError(b)} {
-		if text == "" {
-			continue
-		}
+	if text := s.modelMaxBudgetError(b); text != "" {
 		if update {
 			return errorAuthWrapped(text)
 		}
@@ -159,4 +182,9 @@ func isKeyLike(v string) bool {
 		}
 	}
 	return true
+}
+
+func hasKey(m map[string]any, k string) bool {
+	_, ok := m[k]
+	return ok
 }

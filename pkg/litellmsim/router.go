@@ -2,6 +2,7 @@ package litellmsim
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -13,9 +14,9 @@ const adminPrefix = "/__sim/"
 type routeAuth int
 
 const (
-	authNone  routeAuth = iota // health probes
+	authNone  routeAuth = iota // health probes, the API docs page
 	authAdmin                  // management routes: the master key only
-	authLLM                    // LLM routes: any valid virtual key (or the master key)
+	authLLM                    // LLM and self-service routes: any valid virtual key (or the master key)
 )
 
 // handler computes a route's answer under the store lock; the response is written after the
@@ -34,7 +35,7 @@ var routes = map[string]route{
 	"/key/generate":   {http.MethodPost, authAdmin, (*Simulator).keyGenerate},
 	"/key/update":     {http.MethodPost, authAdmin, (*Simulator).keyUpdate},
 	"/key/delete":     {http.MethodPost, authAdmin, (*Simulator).keyDelete},
-	"/key/info":       {http.MethodGet, authAdmin, (*Simulator).keyInfo},
+	"/key/info":       {http.MethodGet, authLLM, (*Simulator).keyInfo}, // a virtual key may read its own
 	"/key/list":       {http.MethodGet, authAdmin, (*Simulator).keyList},
 	"/key/aliases":    {http.MethodGet, authAdmin, (*Simulator).keyAliases},
 	"/key/block":      {http.MethodPost, authAdmin, (*Simulator).keyBlock},
@@ -59,9 +60,17 @@ var routes = map[string]route{
 	"/team/member_delete": {http.MethodPost, authAdmin, (*Simulator).teamMemberDelete},
 	"/team/member_update": {http.MethodPost, authAdmin, (*Simulator).teamMemberUpdate},
 
+	"/budget/new":    {http.MethodPost, authAdmin, (*Simulator).budgetNew},
+	"/budget/info":   {http.MethodPost, authAdmin, (*Simulator).budgetInfo},
+	"/budget/delete": {http.MethodPost, authAdmin, (*Simulator).budgetDelete},
+
 	"/chat/completions":    {http.MethodPost, authLLM, (*Simulator).chatCompletions},
 	"/v1/chat/completions": {http.MethodPost, authLLM, (*Simulator).chatCompletions},
+	"/models":              {http.MethodGet, authLLM, (*Simulator).modelList},
+	"/v1/models":           {http.MethodGet, authLLM, (*Simulator).modelList},
 
+	"/":                  {http.MethodGet, authNone, (*Simulator).apiDocs},
+	"/health":            {http.MethodGet, authLLM, (*Simulator).health},
 	"/health/liveliness": {http.MethodGet, authNone, (*Simulator).healthLiveliness},
 	"/health/liveness":   {http.MethodGet, authNone, (*Simulator).healthLiveliness},
 	"/health/readiness":  {http.MethodGet, authNone, (*Simulator).healthReadiness},
@@ -93,7 +102,46 @@ func (s *Simulator) serveRoute(w http.ResponseWriter, r *http.Request) {
 		aerr.write(w, s.opts.Variant)
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	switch v := resp.(type) {
+	case eventStream:
+		v.write(w)
+	case htmlPage:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, string(v)) //nolint:gosec // a constant page (apiDocsHTML): nothing of the request is in it
+	default:
+		writeJSON(w, http.StatusOK, resp)
+	}
+}
+
+// htmlPage is an answer that is an HTML page (the API docs at /).
+type htmlPage string
+
+// eventStream is an answer of server-sent events: each event is a JSON object written as
+// "data: <json>" and flushed, and the stream ends with "data: [DONE]", as OpenAI streams do.
+type eventStream struct{ events []any }
+
+func (e eventStream) write(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	send := func(data []byte) {
+		_, _ = w.Write(append(append([]byte("data: "), data...), "\n\n"...))
+		if flusher != nil {
+			flusher.Flush()
+		}
+	}
+	for _, ev := range e.events {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(ev) != nil {
+			return
+		}
+		send(bytes.TrimRight(buf.Bytes(), "\n"))
+	}
+	send([]byte("[DONE]"))
 }
 
 // handle authenticates and runs a route under the store lock. The body is read first, so a slow

@@ -22,6 +22,10 @@ type store struct {
 	// graceKeys lets a regenerated key's old hash keep working until the grace period ends (compat: POST /key/regenerate).
 	graceKeys   map[string]graceKey
 	rateWindows map[string]*rateWindow
+	// budgets is the budget table (/budget/new, and the rows soft_budget creates on /key/generate).
+	budgets map[string]*BudgetRow
+	// authCache is request-time enforcement's copy of keys, by the name LiteLLM caches them under.
+	authCache   map[string]authCacheEntry
 	seq         uint64
 	nextModelID int64
 	clockOffset time.Duration // survives Wipe: the clock is not database state
@@ -43,6 +47,8 @@ func newStore() store {
 		organizations: map[string]bool{},
 		graceKeys:     map[string]graceKey{},
 		rateWindows:   map[string]*rateWindow{},
+		budgets:       map[string]*BudgetRow{},
+		authCache:     map[string]authCacheEntry{},
 	}
 }
 
@@ -166,7 +172,36 @@ func (st *store) deleteKeyRow(token string) {
 		st.deletedKeys = append(st.deletedKeys, cloneKey(k))
 		delete(st.keys, token)
 		delete(st.rateWindows, token)
+		st.dropAuthCache(token)
 	}
+}
+
+// budgetExists reports a budget row with that id: one of the budget table, or a team member's.
+func (st *store) budgetExists(id string) bool {
+	if _, ok := st.budgets[id]; ok {
+		return true
+	}
+	for _, m := range st.memberships {
+		if m.BudgetID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// sortedMemberships returns every membership row, by team then user.
+func (st *store) sortedMemberships() []*Membership {
+	out := make([]*Membership, 0, len(st.memberships))
+	for _, m := range st.memberships {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].TeamID != out[j].TeamID {
+			return out[i].TeamID < out[j].TeamID
+		}
+		return out[i].UserID < out[j].UserID
+	})
+	return out
 }
 
 // teamMemberships returns the membership rows of a team, in user order.

@@ -4,6 +4,7 @@ package litellmsim
 import (
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -48,9 +49,12 @@ func (s *Simulator) teamNew(r *http.Request, _ caller) (any, *apiError) {
 		return nil, aerr
 	}
 	now := s.nowLocked()
+	if reason := s.budgetDurationError(b.text("budget_duration"), now); reason != "" {
+		return nil, errorADict(http.StatusBadRequest, "internal_server_error", "error", reason)
+	}
 	var resetAt *time.Time
 	if d := b.text("budget_duration"); d != "" {
-		t, err := teamBudgetResetAt(d, now)
+		t, err := s.teamBudgetResetAt(d, now)
 		if err != nil {
 			return nil, errorInternal(err.Error())
 		}
@@ -194,12 +198,15 @@ func (s *Simulator) teamUpdate(r *http.Request, _ caller) (any, *apiError) {
 		return nil, aerr
 	}
 	now := s.nowLocked()
+	if reason := s.budgetDurationError(b.text("budget_duration"), now); reason != "" {
+		return nil, errorC(http.StatusBadRequest, reason) // /team/update has no wrapper: shape C
+	}
 	updated := cloneTeam(t)
 	if b.has("budget_duration") {
 		d := b.text("budget_duration")
 		updated.BudgetDuration, updated.BudgetResetAt = d, nil
 		if d != "" {
-			at, err := teamBudgetResetAt(d, now)
+			at, err := s.teamBudgetResetAt(d, now)
 			if err != nil {
 				// /team/update has no exception wrapper: Starlette answers a bare 500 (unverified).
 				return nil, errorPlain(http.StatusInternalServerError, "Internal Server Error")
@@ -280,9 +287,13 @@ func (s *Simulator) teamInfo(r *http.Request, _ caller) (any, *apiError) {
 	if !ok {
 		return nil, errorADict(http.StatusNotFound, "auth_error", "message", "Team not found, passed team id: "+teamID+".")
 	}
+	info := teamRow(t)
+	// The team row is read without joining the model table (compat: Team model aliases):
+	// model_aliases are never visible here.
+	info["litellm_model_table"] = nil
 	return map[string]any{
 		"team_id":          teamID,
-		"team_info":        teamRow(t),
+		"team_info":        info,
 		"keys":             s.teamKeyRows(teamID),
 		"team_memberships": s.membershipRows(teamID),
 	}, nil
@@ -360,8 +371,12 @@ func sortTeamsByAlias(teams []*Team) {
 	})
 }
 
-// teamListV2 is GET /v2/team/list (newer releases; response field names unverified).
+// teamListV2 is GET /v2/team/list: team_alias is a case-insensitive partial match, the default
+// order is created_at descending, and rows come without keys, memberships or the model table.
 func (s *Simulator) teamListV2(r *http.Request, _ caller) (any, *apiError) {
+	if s.opts.Variant.NoTeamListV2 {
+		return nil, errNotFoundRoute
+	}
 	page, item := queryInt(r, "page", 1, 0)
 	if item != nil {
 		return nil, errorD(*item)
@@ -384,13 +399,15 @@ func (s *Simulator) teamListV2(r *http.Request, _ caller) (any, *apiError) {
 		}
 		return true
 	})
-	sortTeamsByAlias(teams)
+	slices.Reverse(teams) // created_at descending: newest first
 	total := len(teams)
 	start := int((page - 1) * pageSize)
 	out := []map[string]any{}
 	if start < total {
 		for _, t := range teams[start:min(start+int(pageSize), total)] {
-			out = append(out, teamRow(t))
+			row := teamRow(t)
+			row["litellm_model_table"] = nil
+			out = append(out, row)
 		}
 	}
 	return map[string]any{"teams": out, "total": total, "page": page, "page_size": pageSize,

@@ -42,9 +42,19 @@ func TestTeamNew(t *testing.T) {
 			}},
 		{name: "duplicate alias", reason: "compat: POST /team/new: aliases are not unique", setup: func(c *apiClient) { c.mustOK("/team/new", map[string]any{"team_alias": "eng"}) },
 			body: map[string]any{"team_alias": "eng"}, wantStatus: 200, check: func(t *testing.T, sim *Simulator, r response) { assert.Len(t, sim.Teams(), 2) }},
-		{name: "budget duration", reason: "compat: Durations: teams reset at now + duration", body: map[string]any{"team_id": "t1", "budget_duration": "1d", "max_budget": 5}, wantStatus: 200,
+		{name: "budget duration", reason: "current releases align team resets: 1d is the next midnight", body: map[string]any{"team_id": "t1", "budget_duration": "1d", "max_budget": 5}, wantStatus: 200,
+			check: func(t *testing.T, sim *Simulator, r response) {
+				assert.Equal(t, "2025-03-06T00:00:00+00:00", r.obj()["budget_reset_at"])
+			}},
+		{name: "budget duration unaligned", reason: "compat: Durations, the older team code: now + duration", opts: func(o *Options) { o.Variant.TeamBudgetResetUnaligned = true },
+			body: map[string]any{"team_id": "t1", "budget_duration": "1d", "max_budget": 5}, wantStatus: 200,
 			check: func(t *testing.T, sim *Simulator, r response) {
 				assert.Equal(t, "2025-03-06T10:20:30+00:00", r.obj()["budget_reset_at"])
+			}},
+		{name: "0d budget duration", reason: "validate_budget_duration: 400 through handle_exception_on_proxy", body: map[string]any{"team_id": "t1", "budget_duration": "0d"},
+			wantStatus: 400, check: func(t *testing.T, sim *Simulator, r response) {
+				assert.Equal(t, `{'error': "Invalid budget_duration '0d': budget_duration must be positive"}`, r.errA()["message"])
+				assert.Empty(t, sim.Teams(), "nothing is written")
 			}},
 		{name: "tags on free proxy", reason: "compat: Enterprise-only features: 403 shape A", body: map[string]any{"tags": []string{"x"}}, wantStatus: 403,
 			check: func(t *testing.T, sim *Simulator, r response) {
@@ -60,6 +70,9 @@ func TestTeamNew(t *testing.T) {
 				table := r.obj()["litellm_model_table"].(map[string]any)
 				assert.Equal(t, map[string]any{"a": "gpt-4o"}, table["model_aliases"])
 				assert.NotNil(t, r.obj()["model_id"])
+				info := sim.teamInfoForTest(t, "t1")
+				assert.Nil(t, info["litellm_model_table"], "/team/info reads the row without the model table")
+				assert.NotNil(t, info["model_id"], "the column pointing at it is there")
 			}},
 		{name: "bad member role", reason: "pydantic literal → 422", body: map[string]any{"members_with_roles": []any{map[string]any{"role": "owner", "user_id": "u"}}}, wantStatus: 422},
 	}
@@ -100,9 +113,19 @@ func TestTeamUpdate(t *testing.T) {
 			}},
 		{name: "null writes null", reason: "compat: POST /team/update", body: map[string]any{"team_id": "t1", "max_budget": nil}, wantStatus: 200,
 			check: func(t *testing.T, team Team, r response) { assert.Nil(t, team.MaxBudget) }},
-		{name: "budget duration", reason: "recomputes budget_reset_at = now + duration", body: map[string]any{"team_id": "t1", "budget_duration": "1h"}, wantStatus: 200,
+		{name: "budget duration", reason: "recomputes budget_reset_at, aligned: the next hour after the update", body: map[string]any{"team_id": "t1", "budget_duration": "1h"}, wantStatus: 200,
 			check: func(t *testing.T, team Team, r response) {
-				assert.Equal(t, testStart.Add(time.Minute+time.Hour), *team.BudgetResetAt, "from the update time")
+				assert.Equal(t, time.Date(2025, 3, 5, 11, 0, 0, 0, time.UTC), *team.BudgetResetAt)
+			}},
+		{name: "budget duration unaligned", reason: "older team code: now + duration, from the update time", variant: Variant{TeamBudgetResetUnaligned: true},
+			body: map[string]any{"team_id": "t1", "budget_duration": "1h"}, wantStatus: 200,
+			check: func(t *testing.T, team Team, r response) {
+				assert.Equal(t, testStart.Add(time.Minute+time.Hour), *team.BudgetResetAt)
+			}},
+		{name: "0d budget duration", reason: "/team/update has no wrapper: 400 shape C", body: map[string]any{"team_id": "t1", "budget_duration": "0d"}, wantStatus: 400,
+			check: func(t *testing.T, team Team, r response) {
+				assert.Equal(t, "Invalid budget_duration '0d': budget_duration must be positive", r.detailC()["error"])
+				assert.Empty(t, team.BudgetDuration, "nothing is written")
 			}},
 		{name: "unknown", reason: "compat: POST /team/update: 404 shape C", body: map[string]any{"team_id": "nope"}, wantStatus: 404,
 			check: func(t *testing.T, team Team, r response) {
@@ -213,9 +236,52 @@ func TestTeamList(t *testing.T) {
 	r = c.get("/team/list?user_id=u1")
 	assert.Len(t, r.body, 1, "user_id filters by membership")
 
-	r = c.get("/v2/team/list?team_alias=ALP")
-	require.Equal(t, 200, r.status)
-	assert.EqualValues(t, 1, r.obj()["total"], "v2: partial alias match")
+}
+
+func TestTeamListV2(t *testing.T) {
+	cases := []struct {
+		name, reason, query string
+		variant             Variant
+		wantStatus          int
+		wantIDs             []string
+		wantTotal, wantPgs  float64
+	}{
+		{name: "partial alias", reason: "case-insensitive contains, newest first", query: "team_alias=ALP", wantStatus: 200,
+			wantIDs: []string{"t-alp2", "t-alpha"}, wantTotal: 2, wantPgs: 1},
+		{name: "pages", reason: "page_size pages the matches; total counts them all", query: "team_alias=alp&page=2&page_size=1", wantStatus: 200,
+			wantIDs: []string{"t-alpha"}, wantTotal: 2, wantPgs: 2},
+		{name: "no match", reason: "an empty page", query: "team_alias=zzz", wantStatus: 200, wantIDs: []string{}, wantTotal: 0, wantPgs: 0},
+		{name: "page size limit", reason: "FastAPI: le=100", query: "page_size=101", wantStatus: 422},
+		{name: "older proxy", reason: "the route does not exist: FastAPI's 404", variant: Variant{NoTeamListV2: true}, query: "team_alias=alp", wantStatus: 404},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, c := newTestSim(t, func(o *Options) { o.Variant = tc.variant })
+			c.mustOK("/team/new", map[string]any{"team_id": "t-alpha", "team_alias": "alpha", "model_aliases": map[string]any{"a": "m"}})
+			c.mustOK("/team/new", map[string]any{"team_id": "t-beta", "team_alias": "beta"})
+			c.mustOK("/team/new", map[string]any{"team_id": "t-alp2", "team_alias": "Alp2"})
+			c.mustGenerate(map[string]any{"team_id": "t-alpha"})
+			r := c.get("/v2/team/list?" + tc.query)
+			require.Equal(t, tc.wantStatus, r.status, "%s: %s", tc.reason, r)
+			if tc.wantStatus == 404 {
+				assert.Equal(t, "Not Found", r.detail(), "FastAPI's unknown-route body")
+				return
+			}
+			if tc.wantStatus != 200 {
+				return
+			}
+			ids := []string{}
+			for _, row := range r.obj()["teams"].([]any) {
+				team := row.(map[string]any)
+				ids = append(ids, team["team_id"].(string))
+				assert.NotContains(t, team, "keys", "rows without key rows")
+				assert.Nil(t, team["litellm_model_table"], "nor the model table")
+			}
+			assert.Equal(t, tc.wantIDs, ids, tc.reason)
+			assert.Equal(t, tc.wantTotal, r.obj()["total"])
+			assert.Equal(t, tc.wantPgs, r.obj()["total_pages"])
+		})
+	}
 }
 
 func TestTeamBlock(t *testing.T) {

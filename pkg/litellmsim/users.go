@@ -51,7 +51,7 @@ func (s *Simulator) userNew(r *http.Request, _ caller) (any, *apiError) {
 	userID, hasID := b.str("user_id")
 	existing := hasID && s.store.users[userID] != nil
 	if existing && !v.DuplicateUserLegacy {
-		// compat: POST /user/new (current): a dict detail re-raised by handle_exception_on_proxy.
+		// compat: POST /user/new: (current): a dict detail re-raised by handle_exception_on_proxy.
 		return nil, errorADict(http.StatusConflict, "internal_server_error", "error", "User with id "+userID+" already exists")
 	}
 	if email, ok := b.str("user_email"); ok && email != "" {
@@ -117,6 +117,9 @@ func (s *Simulator) userNew(r *http.Request, _ caller) (any, *apiError) {
 	return s.newUserResponse(b, userID, rawKey, key, expires, resetAt), nil
 }
 
+// newUserFromRequest is the user row /user/new writes. It keeps none of soft_budget, aliases,
+// permissions, config, blocked and model_max_budget, though the request accepts them and the
+// answer echoes them (compat: Users).
 func (s *Simulator) newUserFromRequest(b *body, userID string, resetAt *time.Time, now time.Time) *User {
 	u := &User{
 		UserID:               userID,
@@ -133,7 +136,7 @@ func (s *Simulator) newUserFromRequest(b *body, userID string, resetAt *time.Tim
 		RPMLimit:             b.integer("rpm_limit"),
 		MaxParallelRequests:  b.integer("max_parallel_requests"),
 		Metadata:             mergeManagedMetadata(cloneObject(b.object("metadata")), b),
-		ModelMaxBudget:       object(b.object("model_max_budget")),
+		ModelMaxBudget:       map[string]any{}, // accepted, not stored (below)
 		ModelSpend:           map[string]float64{},
 		AllowedCacheControls: list(b.strings("allowed_cache_controls")),
 		CreatedAt:            dbTime(now),

@@ -1,6 +1,7 @@
 package litellmsim
 
 import (
+	"maps"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -271,6 +272,32 @@ func TestUserList(t *testing.T) {
 			assert.EqualValues(t, tc.wantTotal, r.obj()["total"])
 			assert.Contains(t, r.obj(), "total_pages")
 			assert.Contains(t, r.obj(), "page_size")
+		})
+	}
+}
+
+func TestUserNewStoresLessThanItAccepts(t *testing.T) {
+	notStored := map[string]any{
+		"soft_budget": 2.0, "aliases": map[string]any{"a": "gpt-4o"}, "permissions": map[string]any{"pii": false},
+		"config": map[string]any{"c": 1.0}, "blocked": true,
+		"model_max_budget": map[string]any{"gpt-4o": map[string]any{"budget_limit": 1.0, "time_period": "1d"}},
+	}
+	_, c := newTestSim(t, func(o *Options) { o.Premium = true }) // model_max_budget needs Enterprise
+	body := map[string]any{"user_id": "u1", "auto_create_key": false, "max_budget": 5}
+	maps.Copy(body, notStored)
+	created := c.mustOK("/user/new", body).obj()
+	info := c.get("/user/info?user_id=u1").obj()["user_info"].(map[string]any)
+	assert.Equal(t, 5.0, info["max_budget"], "what the user row has is stored")
+	for field, sent := range notStored {
+		t.Run(field, func(t *testing.T) {
+			assert.Equal(t, sent, created[field], "the answer echoes the request")
+			switch v := info[field].(type) {
+			case nil:
+			case map[string]any:
+				assert.Empty(t, v, "the user row keeps none of it")
+			default:
+				t.Errorf("/user/info shows %s = %v: the user row must not keep it", field, v)
+			}
 		})
 	}
 }

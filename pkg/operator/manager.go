@@ -16,13 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-)
 
-// ManagedByLabel marks the Secrets the operator creates. The manager's cache holds only Secrets
-// with this label, so its memory does not grow with the cluster's other Secrets.
-const (
-	ManagedByLabel = "app.kubernetes.io/managed-by"
-	ManagedByValue = "litellm-operator"
+	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 )
 
 // NewScheme returns the scheme with the core kinds; API kinds are added by the caller that owns them.
@@ -58,6 +53,7 @@ func NewManager(cfg *rest.Config, scheme *runtime.Scheme, o Options) (manager.Ma
 		HealthProbeBindAddress:        o.HealthProbeBindAddress,
 		LeaderElection:                o.LeaderElection,
 		LeaderElectionID:              o.LeaderElectionID,
+		LeaderElectionNamespace:       o.LeaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       &gracefulShutdown,
 		Cache:                         cacheOptions(o.WatchNamespaces),
@@ -82,7 +78,9 @@ func cacheOptions(namespaces []string) cache.Options {
 	opts := cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Label: labels.SelectorFromSet(labels.Set{ManagedByLabel: ManagedByValue})},
+			// Only the Secrets the operator labels as its own (the label it writes, defined once), so
+			// the cache does not grow with the cluster's other Secrets.
+			&corev1.Secret{}: {Label: labels.SelectorFromSet(labels.Set{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue})},
 		},
 	}
 	if len(namespaces) > 0 {

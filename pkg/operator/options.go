@@ -22,13 +22,18 @@ type Options struct {
 	HealthProbeBindAddress string
 	LeaderElection         bool
 	LeaderElectionID       string
+	// LeaderElectionNamespace holds the leader Lease; empty means the namespace the pod runs in.
+	LeaderElectionNamespace string
 	// WatchNamespaces limits the operator to these namespaces; empty means all.
 	WatchNamespaces []string
 	// ResyncPeriod is how often every object is re-read from LiteLLM (jittered), refreshing spend and
 	// repairing drift made outside the operator.
 	ResyncPeriod            time.Duration
 	MaxConcurrentReconciles int
+	// LiteLLMTimeout bounds one HTTP attempt of a call to LiteLLM; ReconcileTimeout bounds a whole
+	// reconcile, every call and retry included.
 	LiteLLMTimeout          time.Duration
+	ReconcileTimeout        time.Duration
 	KubeAPIQPS              float64
 	KubeAPIBurst            int
 	GracefulShutdownTimeout time.Duration
@@ -51,6 +56,7 @@ func DefaultOptions() Options {
 		ResyncPeriod:             5 * time.Minute,
 		MaxConcurrentReconciles:  4,
 		LiteLLMTimeout:           30 * time.Second,
+		ReconcileTimeout:         2 * time.Minute,
 		KubeAPIQPS:               50,
 		KubeAPIBurst:             100,
 		GracefulShutdownTimeout:  30 * time.Second,
@@ -70,6 +76,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"Address the /healthz and /readyz endpoints bind to.")
 	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection,
 		"Elect a leader, so only one replica reconciles at a time.")
+	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", o.LeaderElectionNamespace,
+		"Namespace of the leader Lease; empty means the pod's own namespace (set it when running outside the cluster).")
 	fs.Func("watch-namespaces", "Comma-separated namespaces to watch; empty watches all. Overrides $"+WatchNamespaceEnv+".",
 		func(v string) error { o.WatchNamespaces = splitNamespaces(v); return nil })
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod,
@@ -77,7 +85,11 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles,
 		"Objects of one kind reconciled in parallel.")
 	fs.DurationVar(&o.LiteLLMTimeout, "litellm-timeout", o.LiteLLMTimeout,
-		"Timeout of one call to a LiteLLM proxy (LiteLLM retries internally for up to ~10s on some lookups).")
+		"Timeout of one HTTP attempt to a LiteLLM proxy; a call that fails transiently is retried with backoff "+
+			"(LiteLLM itself retries internally for up to ~10s on some lookups). --reconcile-timeout bounds the whole.")
+	fs.DurationVar(&o.ReconcileTimeout, "reconcile-timeout", o.ReconcileTimeout,
+		"Deadline of one reconcile of one object, every LiteLLM call, retry and Kubernetes request included; "+
+			"the outcome is still written to status after it.")
 	fs.Float64Var(&o.KubeAPIQPS, "kube-api-qps", o.KubeAPIQPS, "Queries per second to the Kubernetes API server.")
 	fs.IntVar(&o.KubeAPIBurst, "kube-api-burst", o.KubeAPIBurst, "Burst of queries to the Kubernetes API server.")
 	fs.StringVar(&o.InstanceSecretNameFormat, "instance-secret-name-format", o.InstanceSecretNameFormat,
@@ -110,6 +122,10 @@ func (o *Options) Validate() error {
 	}
 	if o.LiteLLMTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--litellm-timeout must be positive, got %s", o.LiteLLMTimeout))
+	}
+	if o.ReconcileTimeout < o.LiteLLMTimeout {
+		errs = append(errs, fmt.Errorf("--reconcile-timeout (%s) must be at least --litellm-timeout (%s): a reconcile makes one call or more",
+			o.ReconcileTimeout, o.LiteLLMTimeout))
 	}
 	if strings.Count(o.InstanceSecretNameFormat, "%s") != 1 || strings.Count(o.InstanceURLFormat, "%s") != 2 {
 		errs = append(errs, errors.New("--instance-secret-name-format needs one %s and --instance-url-format two"))

@@ -47,6 +47,8 @@ func TestValidate(t *testing.T) {
 		{name: "zero resync", mutate: func(o *Options) { o.ResyncPeriod = 0 }, wantErr: "--resync-period"},
 		{name: "no workers", mutate: func(o *Options) { o.MaxConcurrentReconciles = 0 }, wantErr: "--max-concurrent-reconciles"},
 		{name: "negative timeout", mutate: func(o *Options) { o.LiteLLMTimeout = -time.Second }, wantErr: "--litellm-timeout"},
+		{name: "reconcile deadline shorter than one call", mutate: func(o *Options) { o.ReconcileTimeout = 10 * time.Second },
+			wantErr: "--reconcile-timeout (10s) must be at least --litellm-timeout (30s)"},
 		{name: "no API budget", mutate: func(o *Options) { o.KubeAPIQPS = 0 }, wantErr: "--kube-api-qps"},
 	}
 	for _, tc := range cases {

@@ -55,7 +55,38 @@ type validationCase struct {
 	object func(ns, name string) client.Object
 	// update, when set, is applied to the created object and the update must fail with want.
 	update func(client.Object)
-	want   string
+	// reconciled writes status before the update, as the operator does for every object.
+	reconciled bool
+	want       string
+}
+
+// runValidationCases creates each case's object in a new namespace and checks that
+// the create, or the update that follows it, is rejected with the case's message.
+func runValidationCases(t *testing.T, cases []validationCase) {
+	t.Helper()
+	ns := newNamespace(t)
+	ctx := context.Background()
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := tc.object(ns, fmt.Sprintf("case-%d", i))
+			err := k8s.Create(ctx, obj)
+			if tc.update == nil {
+				require.Error(t, err, "create should be rejected: %s", tc.reason)
+				t.Log(err)
+				assert.Contains(t, err.Error(), tc.want, tc.reason)
+				return
+			}
+			require.NoError(t, err, "the object before the update must be valid")
+			if tc.reconciled {
+				require.NoError(t, k8s.Status().Update(ctx, obj))
+			}
+			tc.update(obj)
+			err = k8s.Update(ctx, obj)
+			require.Error(t, err, "update should be rejected: %s", tc.reason)
+			t.Log(err)
+			assert.Contains(t, err.Error(), tc.want, tc.reason)
+		})
+	}
 }
 
 func TestInvalidObjectsAreRejected(t *testing.T) {
@@ -255,26 +286,7 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 			want:   "spec.userEmail is immutable"},
 	}
 
-	ns := newNamespace(t)
-	ctx := context.Background()
-	for i, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			obj := tc.object(ns, fmt.Sprintf("case-%d", i))
-			err := k8s.Create(ctx, obj)
-			if tc.update == nil {
-				require.Error(t, err, "create should be rejected: %s", tc.reason)
-				t.Log(err)
-				assert.Contains(t, err.Error(), tc.want, tc.reason)
-				return
-			}
-			require.NoError(t, err, "the object before the update must be valid")
-			tc.update(obj)
-			err = k8s.Update(ctx, obj)
-			require.Error(t, err, "update should be rejected: %s", tc.reason)
-			t.Log(err)
-			assert.Contains(t, err.Error(), tc.want, tc.reason)
-		})
-	}
+	runValidationCases(t, cases)
 }
 
 // TestMutableFieldsCanChange guards against immutability rules that catch too much.

@@ -18,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
-	"github.com/litellm-operator/litellm-operator/pkg/operator"
 )
 
 // RequestCost is the CPU the API server and etcd spend on one request of a kind the creation of a
@@ -41,7 +40,7 @@ func (r *runner) costWatchers(ctx context.Context) (stop func(), err error) {
 		c, err := cache.New(r.k8s.cfg, cache.Options{
 			Scheme: r.k8s.scheme, DefaultTransform: cache.TransformStripManagedFields(),
 			ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {
-				Label: labels.SelectorFromSet(labels.Set{operator.ManagedByLabel: operator.ManagedByValue}),
+				Label: labels.SelectorFromSet(labels.Set{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue}),
 			}},
 		})
 		if err != nil {
@@ -142,7 +141,7 @@ func keySecretLike(vk *v1alpha1.VirtualKey) *corev1.Secret {
 	return &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: vk.Namespace, Name: vk.Name + "-key",
-			Labels: map[string]string{operator.ManagedByLabel: operator.ManagedByValue, v1alpha1.LabelVirtualKey: vk.Name},
+			Labels: map[string]string{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue, v1alpha1.LabelVirtualKey: vk.Name},
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: v1alpha1.GroupVersion.String(), Kind: "VirtualKey", Name: vk.Name, UID: vk.UID,
 				Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
@@ -166,7 +165,7 @@ func readyStatusLike(vk *v1alpha1.VirtualKey) {
 	st.ObservedGeneration, st.KeySecretRef, st.IsActive = vk.Generation, vk.Name+"-key", true
 	st.KeyID, st.Token, st.TokenID, st.KeyName, st.KeyAlias = token, token, token, "sk-...xxxx", vk.Spec.KeyAlias
 	st.Spend, st.CurrentSpend, st.MaxBudget, st.Models = "0", "0", "10", vk.Spec.Models
-	st.CreatedAt, st.UpdatedAt, st.CreatedBy, st.UpdatedBy = now, now, operator.ManagedByValue, operator.ManagedByValue
+	st.CreatedAt, st.UpdatedAt, st.CreatedBy, st.UpdatedBy = now, now, v1alpha1.ManagedByValue, v1alpha1.ManagedByValue
 	st.ManagedFields = []string{"keyAlias", "maxBudget", "models"}
 }
 
@@ -175,7 +174,7 @@ func eventLike(vk *v1alpha1.VirtualKey) *eventsv1.Event {
 	return &eventsv1.Event{
 		ObjectMeta:          metav1.ObjectMeta{Namespace: vk.Namespace, Name: fmt.Sprintf("%s.%x", vk.Name, time.Now().UnixNano())},
 		EventTime:           metav1.NowMicro(),
-		ReportingController: operator.ManagedByValue, ReportingInstance: operator.ManagedByValue + "-" + host,
+		ReportingController: v1alpha1.ManagedByValue, ReportingInstance: v1alpha1.ManagedByValue + "-" + host,
 		Action: "Create", Reason: "Created", Type: corev1.EventTypeNormal, Note: "created in LiteLLM",
 		Regarding: corev1.ObjectReference{
 			APIVersion: v1alpha1.GroupVersion.String(), Kind: "VirtualKey", Namespace: vk.Namespace, Name: vk.Name, UID: vk.UID,

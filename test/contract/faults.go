@@ -21,6 +21,7 @@ func (e *env) testFaults(t *testing.T) {
 	t.Cleanup(sim.ClearFaults)
 
 	t.Run("dropped generate: response lost, exactly one key, found by hash", func(t *testing.T) {
+		e.chosenKeys(t)
 		sim.ClearFaults()
 		raw := e.newKey(t)
 		alias := e.id("drop-gen")
@@ -114,10 +115,10 @@ func (e *env) testFaults(t *testing.T) {
 
 	t.Run("500 on generate is not retried", func(t *testing.T) {
 		sim.ClearFaults()
-		raw := e.newKey(t)
-		fail := sim.For(litellmsim.Match{KeyHash: raw}).FailNext("/key/generate", http.StatusInternalServerError, 1)
+		alias := e.id("fail-gen")
+		fail := sim.For(litellmsim.Match{KeyAlias: alias}).FailNext("/key/generate", http.StatusInternalServerError, 1)
 		before := sim.Calls("POST", "/key/generate")
-		_, err := e.client.GenerateKey(ctx, litellm.KeyGenerateRequest{Key: raw})
+		_, err := e.client.GenerateKey(ctx, litellm.KeyGenerateRequest{Key: e.keyToChoose(t), KeyAlias: alias})
 		assert.True(t, litellm.IsTransient(err), "got %v", err)
 		assert.Equal(t, 1, fail.Hits())
 		assert.Equal(t, before+1, sim.Calls("POST", "/key/generate"), "a 5xx may follow an applied create")
@@ -147,16 +148,16 @@ func (e *env) testFaults(t *testing.T) {
 
 	t.Run("429 on generate is retried: refused unprocessed", func(t *testing.T) {
 		sim.ClearFaults()
-		raw := e.newKey(t)
-		limit := sim.For(litellmsim.Match{KeyHash: raw}).RateLimitNext("/key/generate", 1, time.Second)
+		alias := e.id("rl")
+		limit := sim.For(litellmsim.Match{KeyAlias: alias}).RateLimitNext("/key/generate", 1, time.Second)
 		before := sim.Calls("POST", "/key/generate")
-		_, err := e.client.GenerateKey(ctx, litellm.KeyGenerateRequest{Key: raw, KeyAlias: e.id("rl")})
-		require.NoError(t, err)
+		e.generateKey(t, litellm.KeyGenerateRequest{KeyAlias: alias})
 		assert.Equal(t, 1, limit.Hits())
 		assert.Equal(t, before+2, sim.Calls("POST", "/key/generate"))
 	})
 
 	t.Run("timeout after sending: outcome unknown, observe", func(t *testing.T) {
+		e.chosenKeys(t)
 		sim.ClearFaults()
 		raw := e.newKey(t)
 		slow := sim.For(litellmsim.Match{KeyHash: raw}).SetPathLatency("/key/generate", 500*time.Millisecond)

@@ -2,7 +2,9 @@ package contract
 
 import (
 	"context"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -139,6 +141,77 @@ func (e *env) testTeams(t *testing.T) {
 		_, err = e.client.DeleteTeams(ctx, id)
 		assert.True(t, litellm.IsNotFound(err), "second delete → 404: treat as done")
 	})
+
+	t.Run("info has no model table; list has it", func(t *testing.T) {
+		id := e.id("team-aliases")
+		e.cleanupTeam(t, id)
+		aliases := map[string]string{"ct-alias": testModel}
+		_, err := e.client.NewTeam(ctx, litellm.TeamNewRequest{TeamID: id, TeamAlias: id, ModelAliases: aliases})
+		require.NoError(t, err)
+		info, err := e.client.TeamInfo(ctx, id)
+		require.NoError(t, err)
+		assert.Nil(t, info.TeamInfo.LiteLLMModelTable, "/team/info reads the row without the model table: compare model aliases elsewhere")
+		teams, err := e.client.ListTeams(ctx, litellm.TeamListOptions{})
+		require.NoError(t, err)
+		for _, tm := range teams {
+			if tm.TeamID == id {
+				require.NotNil(t, tm.LiteLLMModelTable, "/team/list joins it")
+				assert.Equal(t, map[string]any{"ct-alias": testModel}, tm.LiteLLMModelTable["model_aliases"])
+			}
+		}
+	})
+
+	t.Run("budget reset is aligned to the calendar", func(t *testing.T) {
+		id := e.id("team-reset")
+		e.cleanupTeam(t, id)
+		before := time.Now().UTC()
+		team, err := e.client.NewTeam(ctx, litellm.TeamNewRequest{TeamID: id, MaxBudget: ptr(1.0), BudgetDuration: "1d"})
+		require.NoError(t, err)
+		require.NotNil(t, team.BudgetResetAt)
+		got := team.BudgetResetAt.UTC()
+		midnight := time.Date(before.Year(), before.Month(), before.Day()+1, 0, 0, 0, 0, time.UTC)
+		aligned := got.Equal(midnight)
+		unaligned := got.Sub(before.Add(24*time.Hour)).Abs() < time.Minute
+		switch {
+		case e.real():
+			assert.True(t, aligned || unaligned, "the next midnight (current), or now + 1d (older): %s", got)
+		case e.target.Variant.TeamBudgetResetUnaligned:
+			assert.True(t, unaligned, "older: now + 1d, got %s", got)
+		default:
+			assert.True(t, aligned, "current: the next midnight UTC, got %s", got)
+		}
+	})
+
+	t.Run("find by alias without listing every team", func(t *testing.T) {
+		alias := e.id("lookup")
+		var want []string
+		for i, a := range []string{alias, alias + "-other", alias} {
+			id := e.id("lookup-" + strconv.Itoa(i))
+			e.cleanupTeam(t, id)
+			_, err := e.client.NewTeam(ctx, litellm.TeamNewRequest{TeamID: id, TeamAlias: a})
+			require.NoError(t, err)
+			if a == alias {
+				want = append(want, id)
+			}
+		}
+		v2, full := e.calls("GET", "/v2/team/list"), e.calls("GET", "/team/list")
+		teams, err := e.client.TeamsByAlias(ctx, alias)
+		require.NoError(t, err)
+		got := make([]string, 0, len(teams))
+		for _, tm := range teams {
+			got = append(got, tm.TeamID)
+		}
+		assert.ElementsMatch(t, want, got, "exact matches only: the partial match of /v2/team/list is filtered")
+		if e.real() {
+			return
+		}
+		if e.target.Variant.NoTeamListV2 {
+			assert.Equal(t, full+1, e.calls("GET", "/team/list"), "an older proxy: /v2 answers 404, /team/list is read")
+		} else {
+			assert.Equal(t, full, e.calls("GET", "/team/list"), "/team/list (every team, every key row) is not read")
+			assert.Equal(t, v2+1, e.calls("GET", "/v2/team/list"), "one page")
+		}
+	})
 }
 
 // testTeamMembers covers member_add, member_update and member_delete (compat: Teams).
@@ -221,4 +294,72 @@ func (e *env) testTeamMembers(t *testing.T) {
 			assert.True(t, litellm.IsNotFound(err), "current releases delete them (compat: POST /team/member_delete): %v", err)
 		}
 	})
+
+	t.Run("add of a member already in the team", func(t *testing.T) {
+		team := e.newTeam(t, "members-again")
+		user := e.newUser(t, "member-again")
+		email := e.id("member-again") + "@example.com"
+		_, err := e.client.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: team, Member: litellm.TeamMember{UserID: user, UserEmail: email, Role: litellm.RoleUser}})
+		require.NoError(t, err)
+		_, err = e.client.UpdateTeamMember(ctx, litellm.TeamMemberUpdateRequest{TeamID: team, UserID: user, MaxBudgetInTeam: ptr(1.0)})
+		require.NoError(t, err)
+
+		_, err = e.client.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: team, Member: litellm.TeamMember{UserID: user, Role: litellm.RoleUser}})
+		switch {
+		case e.real():
+			assert.True(t, err == nil || litellm.IsAlreadyExists(err), "200 on current releases, 400 before: %v", err)
+		case e.target.Variant.MemberAddDuplicate400:
+			assert.True(t, litellm.IsAlreadyExists(err), "older: a match by user_id is a duplicate: %v", err)
+		default:
+			assert.NoError(t, err, "current: user_id and email must both match to be refused, so this answers 200")
+		}
+		_, err = e.client.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: team, Member: litellm.TeamMember{UserID: user, Role: litellm.RoleUser},
+			MaxBudgetInTeam: ptr(7.0)})
+		if !e.real() && !e.target.Variant.MemberAddDuplicate400 {
+			assert.Equal(t, 500, statusOf(err), "with a budget, creating the existing membership row fails: observe before adding: %v", err)
+		}
+		info, err := e.client.TeamInfo(ctx, team)
+		require.NoError(t, err)
+		n := 0
+		for _, m := range info.TeamInfo.MembersWithRoles {
+			if m.UserID == user {
+				n++
+			}
+		}
+		assert.Equal(t, 1, n, "listed once")
+		if budget := memberBudget(info, user); assert.NotNil(t, budget) && !e.real() {
+			assert.InDelta(t, 1.0, *budget, 1e-9, "the member budget is unchanged")
+		}
+	})
+
+	t.Run("a member budget can be removed", func(t *testing.T) {
+		team := e.newTeam(t, "members-budget")
+		user := e.newUser(t, "member-budget")
+		_, err := e.client.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: team, Member: litellm.TeamMember{UserID: user, Role: litellm.RoleUser}, MaxBudgetInTeam: ptr(2.0)})
+		require.NoError(t, err)
+		_, err = e.client.UpdateTeamMember(ctx, litellm.TeamMemberUpdateRequest{TeamID: team, UserID: user, RemoveMaxBudgetInTeam: true})
+		require.NoError(t, err)
+		info, err := e.client.TeamInfo(ctx, team)
+		require.NoError(t, err)
+		budget := memberBudget(info, user)
+		switch {
+		case e.real():
+			assert.True(t, budget == nil || *budget == 2.0, "removed (current) or kept (older): %v", budget)
+		case e.target.Variant.MemberBudgetNullIgnored:
+			require.NotNil(t, budget, "older releases ignore the null")
+			assert.InDelta(t, 2.0, *budget, 1e-9)
+		default:
+			assert.Nil(t, budget, "max_budget_in_team: null removes it")
+		}
+	})
+}
+
+// memberBudget is a member's max_budget_in_team as /team/info shows it, nil when unset.
+func memberBudget(info *litellm.TeamInfoResponse, userID string) *float64 {
+	for _, m := range info.TeamMemberships {
+		if m.UserID == userID && m.LiteLLMBudgetTable != nil {
+			return m.LiteLLMBudgetTable.MaxBudget
+		}
+	}
+	return nil
 }

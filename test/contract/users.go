@@ -2,6 +2,8 @@ package contract
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -153,5 +155,27 @@ func (e *env) testUsers(t *testing.T) {
 		assert.True(t, litellm.IsNotFound(err), "404 shape C: treat as done: %v", err)
 		_, err = e.client.UserInfo(ctx, id)
 		assert.True(t, litellm.IsNotFound(err))
+	})
+
+	t.Run("new stores less than it accepts", func(t *testing.T) {
+		id := e.id("stores-less")
+		e.cleanupUser(t, id)
+		_, err := e.client.NewUser(ctx, litellm.UserNewRequest{UserID: id, AutoCreateKey: ptr(false), MaxBudget: ptr(5.0), SoftBudget: ptr(2.0),
+			Aliases: map[string]string{"a": testModel}, Permissions: map[string]any{"pii": false}, Config: map[string]any{"c": 1}, Blocked: ptr(true)})
+		require.NoError(t, err, "accepted")
+		var info struct {
+			UserInfo map[string]any `json:"user_info"`
+		}
+		e.call(t, http.MethodGet, "/user/info?user_id="+url.QueryEscape(id), e.target.MasterKey, nil).json(t, &info)
+		assert.InDelta(t, 5.0, info.UserInfo["max_budget"], 1e-9, "what the user row has is stored")
+		for _, field := range []string{"soft_budget", "aliases", "permissions", "config", "blocked"} {
+			switch v := info.UserInfo[field].(type) {
+			case nil:
+			case map[string]any:
+				assert.Empty(t, v, "%s is not stored: a User spec field mapped to it has no effect", field)
+			default:
+				t.Errorf("/user/info shows %s = %v: the user row was expected not to keep it", field, v)
+			}
+		}
 	})
 }

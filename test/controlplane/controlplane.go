@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +42,11 @@ type Options struct {
 	GarbageCollection bool
 	// StartTimeout bounds the wait for each component to become healthy. Default 60s.
 	StartTimeout time.Duration
+	// APIServerFlags sets kube-apiserver flags by name (without "--"), replacing a default flag of
+	// the same name; an empty value removes the default. For example, an authorization webhook
+	// that records what a client is checked for replaces "authorization-mode" with
+	// "authorization-config".
+	APIServerFlags map[string]string
 }
 
 // ControlPlane is a running local control plane.
@@ -103,15 +111,15 @@ func Start(opts Options) (cp *ControlPlane, err error) {
 		return cp, err
 	}
 
-	api, err := start(binDir, cp.dir, "kube-apiserver",
-		"--etcd-servers="+etcdClient,
+	api, err := start(binDir, cp.dir, "kube-apiserver", withFlags([]string{
+		"--etcd-servers=" + etcdClient,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(apiPort),
-		"--tls-cert-file="+certs.servingCertPath, "--tls-private-key-file="+certs.servingKey,
-		"--client-ca-file="+certs.caPath,
+		"--secure-port=" + strconv.Itoa(apiPort),
+		"--tls-cert-file=" + certs.servingCertPath, "--tls-private-key-file=" + certs.servingKey,
+		"--client-ca-file=" + certs.caPath,
 		"--service-account-issuer=https://kubernetes.default.svc",
-		"--service-account-key-file="+certs.saPublicPath,
-		"--service-account-signing-key-file="+certs.saPrivatePath,
+		"--service-account-key-file=" + certs.saPublicPath,
+		"--service-account-signing-key-file=" + certs.saPrivatePath,
 		"--service-cluster-ip-range=10.0.0.0/24",
 		// The kubernetes Service's endpoints may not point at loopback; nothing here needs them.
 		"--endpoint-reconciler-type=none",
@@ -119,7 +127,8 @@ func Start(opts Options) (cp *ControlPlane, err error) {
 		"--allow-privileged=true",
 		// No pods run here, so the admission plugin that mounts service-account tokens has nothing to do.
 		"--disable-admission-plugins=ServiceAccount",
-		"--cert-dir="+filepath.Join(cp.dir, "apiserver-certs"))
+		"--cert-dir=" + filepath.Join(cp.dir, "apiserver-certs"),
+	}, opts.APIServerFlags)...)
 	if err != nil {
 		return cp, err
 	}
@@ -208,6 +217,24 @@ func Unavailable() string {
 		return fmt.Sprintf("needs a local control plane, which is not built (%v); `%s` builds it and runs this test", err, MakeTarget)
 	}
 	return ""
+}
+
+// withFlags returns args with each flag of flags set: a default of the same name is replaced, or
+// removed when the value is empty; new flags are appended in name order.
+func withFlags(args []string, flags map[string]string) []string {
+	out := make([]string, 0, len(args)+len(flags))
+	for _, arg := range args {
+		name, _, _ := strings.Cut(strings.TrimPrefix(arg, "--"), "=")
+		if _, set := flags[name]; !set {
+			out = append(out, arg)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(flags)) {
+		if flags[name] != "" {
+			out = append(out, "--"+name+"="+flags[name])
+		}
+	}
+	return out
 }
 
 // ResolveBinDir returns the folder of the control-plane binaries: dir, else $KUBEBUILDER_ASSETS,

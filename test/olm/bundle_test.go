@@ -1,71 +1,62 @@
 package olm
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/blang/semver/v4"
 	"github.com/operator-framework/api/pkg/apis/scorecard/v1alpha3"
-	"github.com/operator-framework/api/pkg/manifests"
-	"github.com/operator-framework/api/pkg/validation"
-	interfaces "github.com/operator-framework/api/pkg/validation/interfaces"
+	operatorsv1alpha1 "github.com/operator-framework/api/pkg/operators/v1alpha1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
+
+	"github.com/litellm-operator/litellm-operator/hack/bundlevalidate/validate"
 )
 
-// knownFalsePositive is the one warning operator-framework/api v0.42.0 gives for this bundle: it
-// takes the RBAC rule on events.k8s.io/events for the events.k8s.io/v1beta1 API removed in
-// Kubernetes 1.25, though RBAC rules carry no version and the manager uses events.k8s.io/v1
-// (operator-framework/api#378, fixed in v0.43.0). The Makefile's bundle-validate tolerates the same
-// warning. The pattern matches only when events is the one resource the warning names.
-var knownFalsePositive = regexp.MustCompile(`deprecated and removed in v1\.25\..*Migrate the API\(s\) for events: \(\[[^()]*\]\)$`)
-
+// TestBundleValidates runs the validators of `make bundle-validate` (hack/bundlevalidate: the
+// defaults of operator-sdk bundle validate, the operatorframework suite and OperatorHub's checks)
+// and accepts no error and no warning.
 func TestBundleValidates(t *testing.T) {
-	bundle, err := manifests.GetBundleFromDir(repoPath("bundle"))
+	findings, err := validate.Bundle(repoPath("bundle"), kubernetesMinor(t))
 	require.NoError(t, err)
+	for _, f := range findings {
+		assert.Fail(t, "bundle validation", "%s", f)
+	}
 
-	tests := []struct {
-		reason     string
-		validators interfaces.Validators
-		objects    []any
-	}{
-		{
-			reason:     "the bundle format and content (operator-sdk bundle validate)",
-			validators: validation.DefaultBundleValidators,
-			objects:    bundle.ObjectsToValidate(),
-		},
-		{
-			reason: "the operatorframework suite (operator-sdk bundle validate --select-optional suite=operatorframework)",
-			validators: interfaces.Validators{
-				validation.OperatorHubV2Validator, validation.StandardCapabilitiesValidator,
-				validation.StandardCategoriesValidator, validation.AlphaDeprecatedAPIsValidator,
-				validation.GoodPracticesValidator,
-			},
-			objects: []any{bundle},
-		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.reason, func(t *testing.T) {
-			for _, result := range tc.validators.Validate(tc.objects...) {
-				for _, e := range result.Errors {
-					assert.Failf(t, "validation error", "%s", e.Error())
-				}
-				for _, w := range result.Warnings {
-					if knownFalsePositive.MatchString(w.Error()) {
-						t.Logf("known false positive: %s", w.Error())
-						continue
-					}
-					assert.Failf(t, "validation warning", "%s", w.Error())
-				}
-			}
-		})
-	}
+	// The validators do look: a bundle without an icon gets the operatorframework suite's warning.
+	broken := copyBundle(t)
+	csvPath := filepath.Join(broken, "manifests", packageName+".clusterserviceversion.yaml")
+	data, err := os.ReadFile(csvPath)
+	require.NoError(t, err)
+	csv := map[string]any{}
+	require.NoError(t, yaml.Unmarshal(data, &csv))
+	delete(csv["spec"].(map[string]any), "icon")
+	data, err = yaml.Marshal(csv)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(csvPath, data, 0o600))
+	findings, err = validate.Bundle(broken, kubernetesMinor(t))
+	require.NoError(t, err)
+	assert.True(t, slices.ContainsFunc(findings, func(f validate.Finding) bool {
+		return f.Level == "warning" && strings.Contains(strings.ToLower(f.Message), "icon")
+	}), "a missing icon is reported: %v", findings)
+}
+
+// copyBundle copies bundle/ to a temporary folder.
+func copyBundle(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(repoPath("bundle"))))
+	return dir
 }
 
 func TestBundleManifests(t *testing.T) {
@@ -126,7 +117,8 @@ func TestBundleMetadata(t *testing.T) {
 		{reason: "channels follow OperatorHub's naming (candidate, fast, stable)", ok: !slices.ContainsFunc(channels, func(c string) bool {
 			return !regexp.MustCompile(`^(candidate|fast|stable)(-v\d+(\.\d+)?)?$`).MatchString(c)
 		})},
-		{reason: "the OpenShift releases for OpenShift catalogs", ok: regexp.MustCompile(`^v4\.\d+(-v4\.\d+)?$`).MatchString(ann["com.redhat.openshift.versions"])},
+		{reason: "OpenShift catalogs from the release that ships minKubeVersion on, with no upper bound (new releases keep offering it)",
+			ok: openShiftKubernetes[ann["com.redhat.openshift.versions"]] == minKubeMinor(t)},
 		{reason: "the scorecard configuration", ok: ann["operators.operatorframework.io.test.config.v1"] == "tests/scorecard/"},
 	}
 	for _, tc := range tests {
@@ -142,22 +134,128 @@ func TestBundleMetadata(t *testing.T) {
 	}
 }
 
+// openShiftKubernetes is the Kubernetes release each OpenShift release ships (OpenShift 4.N ships
+// 1.(N+13) from 4.3 to 4.22; 5.0 ships 1.36); docs/install.md says where the figures come from.
+var openShiftKubernetes = map[string]string{
+	"v4.16": "1.29", "v4.17": "1.30", "v4.18": "1.31", "v4.19": "1.32", "v4.20": "1.33",
+	"v4.21": "1.34", "v4.22": "1.35", "v5.0": "1.36",
+}
+
+func minKubeMinor(t *testing.T) string {
+	t.Helper()
+	v, err := semver.Parse(loadCSV(t).Spec.MinKubeVersion)
+	require.NoError(t, err)
+	return fmt.Sprintf("%d.%d", v.Major, v.Minor)
+}
+
+// TestScorecardConfig checks the scorecard configuration that `operator-sdk scorecard` runs in a
+// cluster, without one: it is a valid Configuration, its image is the pinned operator-sdk's, and it
+// names only tests that the bundle passes. Each of those tests inspects the bundle alone, so its
+// check is repeated here (after operator-sdk's internal/scorecard/tests).
 func TestScorecardConfig(t *testing.T) {
 	cfg := &v1alpha3.Configuration{}
 	decodeSingle(t, cfg, "bundle", "tests", "scorecard", "config.yaml")
+	assert.Equal(t, v1alpha3.ConfigurationKind, cfg.Kind)
+	assert.Equal(t, v1alpha3.GroupVersion.String(), cfg.APIVersion)
 	image := "quay.io/operator-framework/scorecard-test:" + operatorSDKVersion(t)
+
+	checks := scorecardChecks(t)
 	var got []string
+	require.NotEmpty(t, cfg.Stages)
 	for _, stage := range cfg.Stages {
 		for _, test := range stage.Tests {
 			assert.Equal(t, image, test.Image, "the scorecard image matches the pinned operator-sdk")
 			require.Len(t, test.Entrypoint, 2)
-			got = append(got, test.Entrypoint[1])
+			assert.Equal(t, "scorecard-test", test.Entrypoint[0])
+			name := test.Entrypoint[1]
+			got = append(got, name)
+			assert.NotEmpty(t, test.Labels["suite"], "%s has a suite label (operator-sdk scorecard --selector)", name)
+			check, ok := checks[name]
+			if !assert.True(t, ok, "%s is a test of the scorecard-test image", name) {
+				continue
+			}
+			assert.Empty(t, check(), "%s passes", name)
 		}
 	}
-	assert.ElementsMatch(t, []string{
-		"basic-check-spec", "olm-bundle-validation", "olm-crds-have-validation",
-		"olm-crds-have-resources", "olm-spec-descriptors", "olm-status-descriptors",
-	}, got)
+	assert.ElementsMatch(t, keys(checks), got, "every built-in test runs")
+}
+
+// scorecardChecks are the scorecard-test image's tests, each returning its errors for the bundle.
+func scorecardChecks(t *testing.T) map[string]func() []string {
+	t.Helper()
+	csv := loadCSV(t)
+	crds := loadCRDs(t, "bundle", "manifests")
+	var crs []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(csv.Annotations["alm-examples"]), &crs))
+	owned := map[string]operatorsv1alpha1.CRDDescription{}
+	for _, d := range csv.Spec.CustomResourceDefinitions.Owned {
+		owned[d.Kind] = d
+	}
+	eachCR := func(check func(kind string, cr map[string]any) []string) func() []string {
+		return func() []string {
+			var errs []string
+			for _, cr := range crs {
+				errs = append(errs, check(cr["kind"].(string), cr)...)
+			}
+			return errs
+		}
+	}
+	return map[string]func() []string{
+		"basic-check-spec": eachCR(func(kind string, cr map[string]any) []string {
+			if cr["spec"] == nil {
+				return []string{kind + " example has no spec"}
+			}
+			return nil
+		}),
+		"olm-bundle-validation": func() []string {
+			findings, err := validate.Bundle(repoPath("bundle"), "")
+			require.NoError(t, err)
+			var errs []string
+			for _, f := range findings {
+				if f.Level == "error" {
+					errs = append(errs, f.String())
+				}
+			}
+			return errs
+		},
+		"olm-crds-have-validation": eachCR(func(kind string, cr map[string]any) []string {
+			var errs []string
+			schema := crds[kind].Spec.Versions[0].Schema.OpenAPIV3Schema.Properties
+			for _, part := range []string{"spec", "status"} {
+				fields, _ := cr[part].(map[string]any)
+				for key := range fields {
+					if _, ok := schema[part].Properties[key]; !ok {
+						errs = append(errs, fmt.Sprintf("%s example: %s.%s has no schema", kind, part, key))
+					}
+				}
+			}
+			return errs
+		}),
+		"olm-crds-have-resources": func() []string {
+			var errs []string
+			for kind, d := range owned {
+				if len(d.Resources) == 0 {
+					errs = append(errs, kind+" lists no resources")
+				}
+			}
+			return errs
+		},
+		"olm-spec-descriptors": eachCR(func(kind string, cr map[string]any) []string {
+			var errs []string
+			for key := range cr["spec"].(map[string]any) {
+				if !slices.ContainsFunc(owned[kind].SpecDescriptors, func(d operatorsv1alpha1.SpecDescriptor) bool { return d.Path == key }) {
+					errs = append(errs, fmt.Sprintf("%s example: spec.%s has no spec descriptor", kind, key))
+				}
+			}
+			return errs
+		}),
+		"olm-status-descriptors": eachCR(func(kind string, cr map[string]any) []string {
+			if status, _ := cr["status"].(map[string]any); len(status) > 0 && len(owned[kind].StatusDescriptors) == 0 {
+				return []string{kind + " has a status but no status descriptor"}
+			}
+			return nil
+		}),
+	}
 }
 
 func TestCatalog(t *testing.T) {
@@ -183,7 +281,6 @@ func TestCatalog(t *testing.T) {
 		bySchema[b.Schema] = append(bySchema[b.Schema], b)
 	}
 	require.Len(t, bySchema["olm.package"], 1)
-	require.Len(t, bySchema["olm.bundle"], 1)
 
 	pkg := bySchema["olm.package"][0]
 	assert.Equal(t, packageName, pkg.Name)
@@ -198,9 +295,17 @@ func TestCatalog(t *testing.T) {
 	}
 	assert.ElementsMatch(t, wantChannels, gotChannels, "the catalog's channels are the bundle's")
 
-	bundle := bySchema["olm.bundle"][0]
-	assert.Equal(t, csv.Name, bundle.Name)
-	assert.Equal(t, packageName, bundle.Package)
+	// The released bundles are there too, each with its own image (TestUpgradeGraph).
+	var bundle blob
+	for _, b := range bySchema["olm.bundle"] {
+		assert.Equal(t, packageName, b.Package)
+		assert.Equal(t, makefileDefault(t, "IMAGE_TAG_BASE")+"-bundle:"+strings.TrimPrefix(b.Name, packageName+"."), b.Image,
+			"the bundle entry %s points at its bundle image", b.Name)
+		if b.Name == csv.Name {
+			bundle = b
+		}
+	}
+	require.Equal(t, csv.Name, bundle.Name, "the catalog offers the current bundle")
 	assert.Equal(t, wantImage, bundle.Image, "the bundle entry points at BUNDLE_IMG")
 
 	var gvks []string

@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -107,7 +108,8 @@ func TestCSVMetadata(t *testing.T) {
 			{reason: "the source", key: "repository", want: "https://github.com/litellm-operator/litellm-operator"},
 			{reason: "the pinned operator-sdk built the bundle", key: "operators.operatorframework.io/builder", want: "operator-sdk-" + operatorSDKVersion(t)},
 			{reason: "operator-sdk's go/v4 layout", key: "operators.operatorframework.io/project_layout", want: "go.kubebuilder.io/v4"},
-			{reason: "the only image is listed in relatedImages and nothing needs the internet", key: "features.operators.openshift.io/disconnected", want: "true"},
+			{reason: "claimed only when every image is pinned by digest, as OpenShift mirrors relatedImages (USE_IMAGE_DIGESTS=true at release)",
+				key: "features.operators.openshift.io/disconnected", want: strconv.FormatBool(imagesPinnedByDigest(csv))},
 			{reason: "the LiteLLM client's transport honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY", key: "features.operators.openshift.io/proxy-aware", want: "true"},
 			{reason: "no FIPS validation was done", key: "features.operators.openshift.io/fips-compliant", want: "false"},
 			{reason: "the cluster's TLS security profile is not read", key: "features.operators.openshift.io/tls-profiles", want: "false"},
@@ -131,7 +133,7 @@ func TestCSVMetadata(t *testing.T) {
 	t.Run("spec", func(t *testing.T) {
 		assert.Equal(t, packageName+".v"+version, csv.Name, "the bundle is named <package>.v<VERSION>")
 		assert.Equal(t, version, csv.Spec.Version.String())
-		assert.Equal(t, "LiteLLM Operator", csv.Spec.DisplayName)
+		assert.Equal(t, "LiteLLM Access Operator", csv.Spec.DisplayName)
 		assert.Equal(t, "alpha", csv.Spec.Maturity)
 		assert.NotEmpty(t, csv.Spec.Keywords)
 		assert.NotEmpty(t, csv.Spec.Provider.Name, "provider.name")
@@ -245,4 +247,19 @@ func schemaHasPath(schema apiextensionsv1.JSONSchemaProps, path string) bool {
 		schema = next
 	}
 	return true
+}
+
+// imagesPinnedByDigest reports whether every image of the CSV (its containers and relatedImages)
+// is referenced by digest, which a disconnected cluster's mirror needs.
+func imagesPinnedByDigest(csv *operatorsv1alpha1.ClusterServiceVersion) bool {
+	var images []string
+	for _, r := range csv.Spec.RelatedImages {
+		images = append(images, r.Image)
+	}
+	for _, d := range csv.Spec.InstallStrategy.StrategySpec.DeploymentSpecs {
+		for _, c := range append(d.Spec.Template.Spec.Containers, d.Spec.Template.Spec.InitContainers...) {
+			images = append(images, c.Image)
+		}
+	}
+	return len(images) > 0 && !slices.ContainsFunc(images, func(image string) bool { return !strings.Contains(image, "@sha256:") })
 }

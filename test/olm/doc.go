@@ -4,4 +4,10 @@
 // The tests read the generated files as OLM would and compare them with their sources in config/, so
 // a change to the API, the samples, the RBAC markers or the manager's Deployment that is not carried
 // into the bundle fails here.
+//
+// Three tests go further, on the local control plane: the operator runs with exactly the bundle's
+// permissions while every authorization check is recorded (the checks and the grants must match);
+// every published release in testdata/releases is upgraded to the current CRDs with OLM's own
+// pre-upgrade checks and objects users have; and the catalog's upgrade graph is rendered and
+// validated with opm.
 package olm

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/blang/semver/v4"
 	operatorsv1alpha1 "github.com/operator-framework/api/pkg/operators/v1alpha1"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
@@ -19,10 +21,12 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/litellm-operator/litellm-operator/test/controlplane"
 )
 
 const (
-	packageName = "litellm-operator"
+	packageName = "litellm-access-operator"
 	apiGroup    = "auth.litellm.ai"
 	apiVersion  = "v1alpha1"
 )
@@ -75,8 +79,14 @@ func decodeSingle(t *testing.T, into any, elem ...string) {
 
 func loadCSV(t *testing.T) *operatorsv1alpha1.ClusterServiceVersion {
 	t.Helper()
+	return loadCSVFrom(t, "bundle", "manifests")
+}
+
+// loadCSVFrom reads the CSV of a bundle's manifests folder.
+func loadCSVFrom(t *testing.T, manifests ...string) *operatorsv1alpha1.ClusterServiceVersion {
+	t.Helper()
 	csv := &operatorsv1alpha1.ClusterServiceVersion{}
-	decodeSingle(t, csv, "bundle", "manifests", packageName+".clusterserviceversion.yaml")
+	decodeSingle(t, csv, append(manifests, packageName+".clusterserviceversion.yaml")...)
 	return csv
 }
 
@@ -134,8 +144,22 @@ func makefileDefault(t *testing.T, name string) string {
 // operatorSDKVersion is the operator-sdk version pinned in the OLM tools module.
 func operatorSDKVersion(t *testing.T) string {
 	t.Helper()
-	re := regexp.MustCompile(`(?m)^\s*github\.com/operator-framework/operator-sdk\s+(v\S+)`)
+	return toolVersion(t, "github.com/operator-framework/operator-sdk")
+}
+
+// toolVersion is the version of a module pinned in the OLM tools module (hack/tools/olm/go.mod).
+func toolVersion(t *testing.T, module string) string {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(module) + `\s+(v\S+)`)
 	match := re.FindSubmatch(readFile(t, "hack", "tools", "olm", "go.mod"))
-	require.NotNil(t, match, "hack/tools/olm/go.mod requires operator-sdk")
+	require.NotNil(t, match, "hack/tools/olm/go.mod requires %s", module)
 	return string(match[1])
+}
+
+// kubernetesMinor is the Kubernetes version the tests run against, as "1.37".
+func kubernetesMinor(t *testing.T) string {
+	t.Helper()
+	v, err := semver.Parse(controlplane.KubernetesVersion)
+	require.NoError(t, err)
+	return fmt.Sprintf("%d.%d", v.Major, v.Minor)
 }
