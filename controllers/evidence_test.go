@@ -1,7 +1,6 @@
 package controllers_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+	"github.com/litellm-operator/litellm-operator/test/harness"
 )
 
 // Positive evidence for tests that check that nothing happens: instead of sleeping and hoping a
@@ -132,38 +132,8 @@ func waitForReconciles(t *testing.T, obj client.Object, from, n int) {
 		"%d more reconciles of %s %s/%s (finished so far: %d)", n, controllerOf(obj), obj.GetNamespace(), obj.GetName(), reconciles(obj)-from)
 }
 
-// syncBuffer collects the operator's log lines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) WriteLine(s string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.WriteString(s)
-	b.buf.WriteByte('\n')
-}
-
-// Len is the offset a later From call starts at.
-func (b *syncBuffer) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Len()
-}
-
-// From returns what was written since offset.
-func (b *syncBuffer) From(offset int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()[offset:]
-}
-
-// String returns everything written.
-func (b *syncBuffer) String() string { return b.From(0) }
-
 // newLogSink formats the operator's logs into buf.
-func newLogSink(buf *syncBuffer) logr.LogSink {
+func newLogSink(buf *harness.Lines) logr.LogSink {
 	return funcr.New(func(prefix, args string) { buf.WriteLine(prefix + " " + args) }, funcr.Options{Verbosity: operatorLogLevel}).GetSink()
 }
 

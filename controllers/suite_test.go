@@ -20,6 +20,7 @@ import (
 
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 	"github.com/litellm-operator/litellm-operator/pkg/litellmsim"
+	"github.com/litellm-operator/litellm-operator/test/harness"
 	"github.com/litellm-operator/litellm-operator/test/harness/inprocess"
 	"github.com/litellm-operator/litellm-operator/test/harness/suite"
 )
@@ -38,7 +39,7 @@ var env struct {
 	sim        *litellmsim.Simulator
 	writes     *writeCounter
 	conflicts  *conflictInjector
-	logs       *syncBuffer
+	logs       *harness.Lines
 	reconciles *reconcileCounter
 }
 
@@ -69,7 +70,7 @@ func TestMain(m *testing.M) {
 // writes to the API server and capturing its logs (scanned for secrets) and its reconciles.
 func startWorld() (struct{}, func() error, error) {
 	env.writes = &writeCounter{}
-	env.logs = &syncBuffer{}
+	env.logs = &harness.Lines{}
 	env.reconciles = &reconcileCounter{}
 	env.conflicts = &conflictInjector{}
 	ctrl.SetLogger(newCountingLogger(newLogSink(env.logs), env.reconciles))

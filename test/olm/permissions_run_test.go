@@ -176,10 +176,10 @@ func freeAddress(t *testing.T) string {
 // startOperatorAs runs the manager in-process, as cmd/manager does, with the given identity, leader
 // election in the operator's namespace, the secured metrics endpoint, and the target namespaces as
 // OLM would set WATCH_NAMESPACE. stop ends it and returns its error.
-func startOperatorAs(t *testing.T, cfg *rest.Config, metricsAddr string) (*lockedBuffer, func() error) {
+func startOperatorAs(t *testing.T, cfg *rest.Config, metricsAddr string) (*harness.Lines, func() error) {
 	t.Helper()
-	logs := &lockedBuffer{}
-	ctrl.SetLogger(funcr.New(func(prefix, args string) { logs.writeLine(prefix + " " + args) }, funcr.Options{}))
+	logs := &harness.Lines{}
+	ctrl.SetLogger(funcr.New(func(prefix, args string) { logs.WriteLine(prefix + " " + args) }, funcr.Options{}))
 	opts := operator.DefaultOptions()
 	opts.MetricsBindAddress = metricsAddr
 	opts.HealthProbeBindAddress = "0"
@@ -218,23 +218,6 @@ func startOperatorAs(t *testing.T, cfg *rest.Config, metricsAddr string) (*locke
 	}
 	t.Cleanup(func() { _ = stop() })
 	return logs, stop
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) writeLine(s string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.WriteString(s + "\n")
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // permissionsRun drives the operator through every path that needs a permission. Each step
