@@ -44,6 +44,11 @@ type Options struct {
 	// IDPrefix is put in front of the LiteLLM user and team IDs the operator derives, so several
 	// clusters can share one proxy without their IDs colliding.
 	IDPrefix string
+	// MemoryLimitRatio sets the Go runtime's memory limit to this share of the container's memory
+	// limit, unless $GOMEMLIMIT is set; 0 turns it off.
+	MemoryLimitRatio float64
+	// PprofBindAddress serves net/http/pprof for profiling; empty turns it off.
+	PprofBindAddress string
 }
 
 // DefaultOptions returns the flag defaults.
@@ -63,6 +68,7 @@ func DefaultOptions() Options {
 		InstanceSecretNameFormat: "%s-secrets",
 		InstanceMasterKeyDataKey: "masterkey",
 		InstanceURLFormat:        "http://%s-service.%s.svc",
+		MemoryLimitRatio:         DefaultMemoryLimitRatio,
 	}
 }
 
@@ -102,6 +108,11 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"Prefix of the LiteLLM user and team IDs derived from namespace and name (for clusters sharing one proxy).")
 	fs.DurationVar(&o.GracefulShutdownTimeout, "graceful-shutdown-timeout", o.GracefulShutdownTimeout,
 		"How long running reconciles may take to finish on shutdown.")
+	fs.Float64Var(&o.MemoryLimitRatio, "memory-limit-ratio", o.MemoryLimitRatio,
+		"Set the Go runtime's memory limit to this share of the container's memory limit (cgroup memory.max), "+
+			"so the collector runs before the container runs out; $GOMEMLIMIT, when set, wins. 0 turns it off.")
+	fs.StringVar(&o.PprofBindAddress, "pprof-bind-address", o.PprofBindAddress,
+		"Address to serve Go's profiling endpoints (/debug/pprof/) on, e.g. 127.0.0.1:8082; empty turns them off.")
 }
 
 // ApplyEnvironment fills WatchNamespaces from $WATCH_NAMESPACE when no flag set them.
@@ -129,6 +140,9 @@ func (o *Options) Validate() error {
 	}
 	if strings.Count(o.InstanceSecretNameFormat, "%s") != 1 || strings.Count(o.InstanceURLFormat, "%s") != 2 {
 		errs = append(errs, errors.New("--instance-secret-name-format needs one %s and --instance-url-format two"))
+	}
+	if o.MemoryLimitRatio < 0 || o.MemoryLimitRatio > 1 {
+		errs = append(errs, fmt.Errorf("--memory-limit-ratio must be between 0 and 1, got %g", o.MemoryLimitRatio))
 	}
 	if o.KubeAPIQPS <= 0 || o.KubeAPIBurst <= 0 {
 		errs = append(errs, errors.New("--kube-api-qps and --kube-api-burst must be positive"))

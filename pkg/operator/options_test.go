@@ -50,6 +50,8 @@ func TestValidate(t *testing.T) {
 		{name: "reconcile deadline shorter than one call", mutate: func(o *Options) { o.ReconcileTimeout = 10 * time.Second },
 			wantErr: "--reconcile-timeout (10s) must be at least --litellm-timeout (30s)"},
 		{name: "no API budget", mutate: func(o *Options) { o.KubeAPIQPS = 0 }, wantErr: "--kube-api-qps"},
+		{name: "memory limit above the container's", mutate: func(o *Options) { o.MemoryLimitRatio = 1.5 }, wantErr: "--memory-limit-ratio"},
+		{name: "memory limit off", mutate: func(o *Options) { o.MemoryLimitRatio = 0 }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,4 +72,6 @@ func TestDefaults(t *testing.T) {
 	o := DefaultOptions()
 	assert.Equal(t, 5*time.Minute, o.ResyncPeriod, "the documented resync default")
 	assert.Equal(t, 30*time.Second, o.LiteLLMTimeout, "the documented LiteLLM timeout default")
+	assert.InDelta(t, 0.9, o.MemoryLimitRatio, 1e-9, "the documented memory limit default: 90% of the container's")
+	assert.Empty(t, o.PprofBindAddress, "profiling is off unless asked for")
 }
