@@ -21,6 +21,9 @@ type Config struct {
 	// in one namespace each ({namespace}).
 	ManagerBinary string
 	ManagerArgs   []string
+	// ManagerEnv is added to the manager's environment (e.g. GOMEMLIMIT, as a container's memory
+	// limit would set it through --memory-limit-ratio).
+	ManagerEnv []string
 	// RepoRoot holds config/crd/bases; found from the working directory when empty.
 	RepoRoot string
 	// WorkDir keeps the operator logs of every phase; a temporary folder when empty.
@@ -204,7 +207,7 @@ func (c *Config) skips(phase string) bool { return slices.Contains(c.Skip, phase
 // our is this repository's operator as the configuration describes it, with its CRDs in root.
 func (c *Config) our(root string) Operator {
 	return Operator{
-		Name: "litellm-operator", Binary: c.ManagerBinary, Args: c.ManagerArgs,
+		Name: "litellm-operator", Binary: c.ManagerBinary, Args: c.ManagerArgs, Env: c.ManagerEnv,
 		CRDDir: filepath.Join(root, "config", "crd", "bases"), DefaultResync: DefaultManagerResync,
 	}
 }
@@ -242,7 +245,11 @@ func ParseFlags(fs *flag.FlagSet, args []string) (Config, error) {
 	fs.StringVar(&c.ManagerBinary, "manager", c.ManagerBinary, "the operator's manager binary (make build)")
 	managerArgs := argList(slices.Clone(c.ManagerArgs))
 	fs.Var(&managerArgs, "manager-args", "the manager's flags, space-separated; placeholders {metrics} {probe} {pprof} {namespace} {workers} {resync} {qps} {burst} are filled in at each start")
+	managerEnv := argList(nil)
+	fs.Var(&managerEnv, "manager-env", "environment variables for the manager, space-separated NAME=value (e.g. GOMEMLIMIT=115MiB)")
 	peerArgs := argList(slices.Clone(c.Peer.Args))
+	peerEnv := argList(nil)
+	fs.Var(&peerEnv, "peer-env", "environment variables for the peer, space-separated NAME=value")
 	fs.StringVar(&c.Peer.Binary, "peer", "", "another operator binary serving the same CRDs, run side by side with -manager (empty: no side-by-side phase)")
 	fs.Var(&peerArgs, "peer-args", "the peer's flags, space-separated, with the placeholders of -manager-args")
 	fs.StringVar(&c.Peer.CRDDir, "peer-crds", "", "folder of the peer's own CRDs, installed on its own control plane")
@@ -285,7 +292,7 @@ func ParseFlags(fs *flag.FlagSet, args []string) (Config, error) {
 		return Config{}, fmt.Errorf("unexpected arguments %q (flags go in BENCH_ARGS)", fs.Args())
 	}
 	c.Concurrency = concurrency
-	c.ManagerArgs, c.Peer.Args, c.Skip = managerArgs, peerArgs, skip
+	c.ManagerArgs, c.ManagerEnv, c.Peer.Args, c.Peer.Env, c.Skip = managerArgs, managerEnv, peerArgs, peerEnv, skip
 	if quick {
 		q := quickConfig(c)
 		set := sets.New[string]()

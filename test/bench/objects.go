@@ -69,9 +69,9 @@ func newVirtualKey(ns, name string) *v1alpha1.VirtualKey {
 	return &v1alpha1.VirtualKey{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: v1alpha1.VirtualKeySpec{
-			KeyAlias:      ns + "-" + name,
-			Models:        []string{"gpt-4o"},
-			MaxBudget:     ptr.To("10"),
+			KeyAlias:  ns + "-" + name,
+			Models:    []string{"gpt-4o"},
+			MaxBudget: ptr.To("10"),
 			ConnectionRef: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{
 				Name: connectionSecret, Keys: &v1alpha1.SecretKeys{MasterKey: masterKeyDataKey, URL: urlDataKey},
 			}},

@@ -65,6 +65,7 @@ type Settings struct {
 	CreateQPS        float64  `json:"createQPS"`
 	Creators         int      `json:"creators"`
 	ManagerArgs      []string `json:"managerArgs"`
+	ManagerEnv       []string `json:"managerEnv,omitempty"`
 	ScaleKeys        int      `json:"scaleKeys,omitempty"`
 	ScaleStep        int      `json:"scaleStep,omitempty"`
 }
@@ -183,7 +184,10 @@ type MemoryPoint struct {
 	UnrelatedSecrets int     `json:"unrelatedSecrets"`
 	RSSMiB           float64 `json:"rssMiB"`
 	PeakMiB          float64 `json:"peakMiB"`
-	HeapInuseMiB     float64 `json:"heapInuseMiB"`
+	// AnonMiB and FileMiB split RSS: the process's own memory, and the mapped pages of its binary.
+	AnonMiB      float64 `json:"rssAnonMiB"`
+	FileMiB      float64 `json:"rssFileMiB"`
+	HeapInuseMiB float64 `json:"heapInuseMiB"`
 	// LiveHeapMiB is the heap the last garbage collection found reachable: what the objects the
 	// operator holds take, without the garbage RSS also carries.
 	LiveHeapMiB float64 `json:"liveHeapMiB"`
@@ -349,7 +353,7 @@ func settingsOf(c Config) Settings {
 		ResyncPeriod: Seconds(c.ResyncPeriod), SteadyWindow: Seconds(c.SteadyWindow),
 		MemoryKeys: c.MemoryKeys, UnrelatedSecrets: c.UnrelatedSecrets, SecretBytes: c.SecretBytes,
 		KubeAPIQPS: c.KubeAPIQPS, KubeAPIBurst: c.KubeAPIBurst, CreateQPS: c.CreateQPS, Creators: c.Creators,
-		ManagerArgs: c.ManagerArgs, ScaleKeys: c.ScaleKeys, ScaleStep: c.ScaleStep,
+		ManagerArgs: c.ManagerArgs, ManagerEnv: c.ManagerEnv, ScaleKeys: c.ScaleKeys, ScaleStep: c.ScaleStep,
 	}
 }
 
@@ -490,9 +494,9 @@ func (rep *Report) WriteText(out io.Writer) error {
 	if mem := rep.Memory; mem != nil {
 		ew.printf("\nMemory: %d keys; %d unrelated Secrets of %d bytes\n", mem.Keys, mem.UnrelatedSecrets, mem.SecretBytes)
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-		ew.fprintf(tw, "point\tunrelated Secrets\tRSS MiB\tpeak RSS MiB\theap in use MiB\tlive heap MiB\t\n")
+		ew.fprintf(tw, "point\tunrelated Secrets\tRSS MiB\t(anon + file)\tpeak RSS MiB\theap in use MiB\tlive heap MiB\t\n")
 		for _, p := range mem.Points {
-			ew.fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t\n", p.Label, p.UnrelatedSecrets, p.RSSMiB, p.PeakMiB, p.HeapInuseMiB, p.LiveHeapMiB)
+			ew.fprintf(tw, "%s\t%d\t%.1f\t%.1f + %.1f\t%.1f\t%.1f\t%.1f\t\n", p.Label, p.UnrelatedSecrets, p.RSSMiB, p.AnonMiB, p.FileMiB, p.PeakMiB, p.HeapInuseMiB, p.LiveHeapMiB)
 		}
 		ew.flush(tw)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
 )
 
 // ScaleResult is the operator's memory and time as the keys grow to ScaleKeys, one step at a time.
@@ -31,6 +30,8 @@ type ScalePoint struct {
 	KeysPerSecond float64 `json:"keysPerSecond"`
 	RSSMiB        float64 `json:"rssMiB"`
 	PeakMiB       float64 `json:"peakMiB"`
+	AnonMiB       float64 `json:"rssAnonMiB"`
+	FileMiB       float64 `json:"rssFileMiB"`
 	LiveHeapMiB   float64 `json:"liveHeapMiB"`
 	HeapInuseMiB  float64 `json:"heapInuseMiB"`
 }
@@ -64,7 +65,7 @@ func (r *runner) scalePhase(ctx context.Context) (*ScaleResult, error) {
 		res.Time += run.Time
 		res.Points = append(res.Points, ScalePoint{
 			Keys: from + len(names), StepTime: run.Time, KeysPerSecond: run.KeysPerSecond,
-			RSSMiB: m.RSSMiB, PeakMiB: m.PeakMiB, LiveHeapMiB: m.LiveHeapMiB, HeapInuseMiB: m.HeapInuseMiB,
+			RSSMiB: m.RSSMiB, PeakMiB: m.PeakMiB, AnonMiB: m.AnonMiB, FileMiB: m.FileMiB, LiveHeapMiB: m.LiveHeapMiB, HeapInuseMiB: m.HeapInuseMiB,
 		})
 		res.PeakMiB = max(res.PeakMiB, m.PeakMiB)
 	}

@@ -270,7 +270,7 @@ func memoryPoint(ctx context.Context, op *operatorProcess, label string, keys, s
 	}
 	p := MemoryPoint{
 		Label: label, Keys: keys, UnrelatedSecrets: secrets,
-		RSSMiB: mib(float64(mem.RSS)), PeakMiB: mib(float64(mem.Peak)),
+		RSSMiB: mib(float64(mem.RSS)), PeakMiB: mib(float64(mem.Peak)), AnonMiB: mib(float64(mem.Anon)), FileMiB: mib(float64(mem.File)),
 	}
 	for i := range liveHeapReadings {
 		if i > 0 {
