@@ -77,7 +77,7 @@ func NewManager(cfg *rest.Config, scheme *runtime.Scheme, o Options) (manager.Ma
 
 func cacheOptions(namespaces []string) cache.Options {
 	opts := cache.Options{
-		DefaultTransform: cache.TransformStripManagedFields(),
+		DefaultTransform: cacheTransform(cache.TransformStripManagedFields()),
 		ByObject: map[client.Object]cache.ByObject{
 			// Only the Secrets the operator labels as its own (the label it writes, defined once), so
 			// the cache does not grow with the cluster's other Secrets.
