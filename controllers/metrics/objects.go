@@ -280,7 +280,7 @@ func samplesOf(obj client.Object) (ObjectKey, []series, bool) {
 		b.labels = []string{o.Namespace, o.Name, o.Spec.TeamAlias, o.Spec.UserEmail}
 		b.conditions(associationReady, associationSynced, o.Status.Conditions)
 	}
-	return key, b.out, true
+	return key, slices.Clone(b.out), true // no room left over from appending: it is kept until the next reconcile
 }
 
 // seriesBuilder collects one object's series; every series starts with the object's labels.
@@ -299,7 +299,7 @@ func (b *seriesBuilder) add(f *family, v float64, extra ...string) {
 	if len(extra) > 0 {
 		pairs = append(make([]*dto.LabelPair, 0, len(b.own)+len(extra)), b.own...)
 		if names := f.labels[len(b.labels):]; len(names) == 1 && names[0] == labelReason {
-			pairs = append(pairs, reasonPair(extra[0]))
+			pairs = append(pairs, sharedPair(labelReason, extra[0]))
 		} else {
 			pairs = append(pairs, labelPairs(names, extra)...)
 		}
@@ -308,27 +308,38 @@ func (b *seriesBuilder) add(f *family, v float64, extra ...string) {
 	b.out = append(b.out, series{fam: f, value: v, labels: pairs})
 }
 
-// labelPairs pairs names with values, sorted by name; the pairs point at the values given.
+// labelPairs pairs names with values, sorted by name; the pairs point at the values given, but
+// a namespace's pair, which every object of the namespace shares.
 func labelPairs(names, values []string) []*dto.LabelPair {
-	block := make([]dto.LabelPair, len(values))
+	shared := 0
+	if slices.Contains(names, labelNamespace) {
+		shared = 1
+	}
+	// Sized exactly: the pointers taken below must stay valid.
+	block := make([]dto.LabelPair, 0, len(values)-shared)
 	out := make([]*dto.LabelPair, len(values))
 	for i := range values {
-		block[i].Name, block[i].Value = labelNames[names[i]], &values[i]
-		out[i] = &block[i]
+		if names[i] == labelNamespace {
+			out[i] = sharedPair(labelNamespace, values[i])
+			continue
+		}
+		block = append(block, dto.LabelPair{Name: labelNames[names[i]], Value: &values[i]})
+		out[i] = &block[len(block)-1]
 	}
 	sortPairs(out)
 	return out
 }
 
-// reasonPairs holds one label pair per condition reason: reasons are few (the operator's own
-// words), so every object's Ready and Synced series share them.
-var reasonPairs sync.Map
+// sharedPairs holds one label pair per namespace and per condition reason, which many objects
+// have in common. Both are few: namespaces of the cluster, reasons the operator's own words.
+var sharedPairs sync.Map
 
-func reasonPair(reason string) *dto.LabelPair {
-	if p, ok := reasonPairs.Load(reason); ok {
+func sharedPair(name, value string) *dto.LabelPair {
+	key := name + "=" + value
+	if p, ok := sharedPairs.Load(key); ok {
 		return p.(*dto.LabelPair)
 	}
-	p, _ := reasonPairs.LoadOrStore(reason, &dto.LabelPair{Name: labelNames[labelReason], Value: &reason})
+	p, _ := sharedPairs.LoadOrStore(key, &dto.LabelPair{Name: labelNames[name], Value: &value})
 	return p.(*dto.LabelPair)
 }
 
