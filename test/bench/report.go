@@ -102,8 +102,12 @@ type CreateRun struct {
 	// KubeWritesPerKey and KubeReadsPerKey are the operator's own client requests.
 	KubeWritesPerKey float64 `json:"kubeWritesPerKey"`
 	KubeReadsPerKey  float64 `json:"kubeReadsPerKey"`
-	ReconcilesPerKey float64 `json:"reconcilesPerKey"`
-	ReconcileErrors  float64 `json:"reconcileErrors"`
+	// SecretReadsPerKey are the direct reads of single Secrets the API server logged (the
+	// connection Secret's included); KeySecretReadsPerKey those of the keys' own Secrets.
+	SecretReadsPerKey    float64 `json:"secretReadsPerKey"`
+	KeySecretReadsPerKey float64 `json:"keySecretReadsPerKey"`
+	ReconcilesPerKey     float64 `json:"reconcilesPerKey"`
+	ReconcileErrors      float64 `json:"reconcileErrors"`
 	// MeanReconcileTime and MeanQueueTime come from the operator's histograms.
 	MeanReconcileTime Seconds `json:"meanReconcileTime"`
 	MeanQueueTime     Seconds `json:"meanQueueTime"`
@@ -535,6 +539,7 @@ func (ew *errWriter) writeRunDetails(r CreateRun) {
 	ew.printf("\n%s (%d keys, %d workers)\n", r.Label, r.Keys, r.Workers)
 	ew.printf("  LiteLLM calls/key:  %s\n", fmtCounts(r.LiteLLMCalls))
 	ew.printf("  K8s writes/key:     %s (operator client: %.2f writes, %.2f reads per key)\n", fmtCounts(r.KubeWrites), r.KubeWritesPerKey, r.KubeReadsPerKey)
+	ew.printf("  Secret reads/key:   %.2f of the key's own Secret, %.2f in all\n", r.KeySecretReadsPerKey, r.SecretReadsPerKey)
 	ew.printf("  reconcile:          mean %s (LiteLLM call %s, API-server write %s), queue wait mean %s, %.0f errors\n",
 		fmtDur(r.MeanReconcileTime.D()), fmtOptionalDur(r.MeanLiteLLMCallTime.D()), fmtDur(r.MeanAPIWriteTime.D()), fmtDur(r.MeanQueueTime.D()), r.ReconcileErrors)
 	limit := "none set by the benchmark"

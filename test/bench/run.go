@@ -43,8 +43,8 @@ type runner struct {
 	operators []*operatorProcess
 	report    *Report
 	phase     string
-	// profiles counts the heap profiles kept, for their file names.
-	profiles int
+	// profiles and planes count the heap profiles kept and the control planes started, for file names.
+	profiles, planes int
 }
 
 // plane is a running control plane and the benchmark's clients of it.
@@ -53,6 +53,8 @@ type plane struct {
 	k8s     *cluster
 	apiHTTP *http.Client
 	apiHost string
+	// audit is the API server's log of Secret reads.
+	audit *auditLog
 }
 
 // Run starts a local control plane and runs every phase of the benchmark against the operator
@@ -159,11 +161,20 @@ func (r *runner) startPlane(crdDir string) error {
 		return err
 	}
 	r.progress("starting a control plane")
-	cp, err := controlplane.Start(controlplane.Options{CRDDirectoryPaths: []string{crdDir}})
+	r.planes++
+	dir := filepath.Join(r.workDir, fmt.Sprintf("control-plane-%02d", r.planes))
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	flags, auditPath, err := auditFlags(dir)
+	if err != nil {
+		return err
+	}
+	cp, err := controlplane.Start(controlplane.Options{CRDDirectoryPaths: []string{crdDir}, APIServerFlags: flags})
 	if err != nil {
 		return fmt.Errorf("starting the control plane: %w", err)
 	}
-	p := &plane{cp: cp}
+	p := &plane{cp: cp, audit: &auditLog{path: auditPath}}
 	r.plane = p
 	apiCfg := cp.Config()
 	p.apiHost = apiCfg.Host
@@ -382,6 +393,8 @@ type snapshot struct {
 	reconciles                     float64
 	// idle is false when the operator still had work queued when the counters were read.
 	idle bool
+	// secretReads are the direct reads of single Secrets since the previous snapshot, by name.
+	secretReads map[string]float64
 }
 
 // snapshot waits for the operator to be idle with at least minReconciles reconciles done, then
@@ -402,6 +415,9 @@ func (r *runner) snapshot(ctx context.Context, op *operatorProcess, minReconcile
 	s := snapshot{at: time.Now(), operator: m, reconciles: op.reconciles(m), idle: op.idle(m)}
 	if err := r.readAPIServer(ctx, &s); err != nil {
 		return snapshot{}, err
+	}
+	if s.secretReads, err = r.plane.audit.secretReads(); err != nil {
+		return snapshot{}, fmt.Errorf("reading the API server's audit log: %w", err)
 	}
 	s.cpu = r.cpuByProcess(op)
 	s.machine, _ = readCPUTotals()
@@ -488,6 +504,8 @@ func (r *runner) createRun(label string, env *phaseEnv, names []string, lat []ti
 	}
 	run.KubeReconcileWritesPerKey = reconcileWrites / float64(keys)
 
+	run.SecretReadsPerKey = total(after.secretReads) / float64(keys)
+	run.KeySecretReadsPerKey = keySecretReads(after.secretReads, env.ns, names) / float64(keys)
 	kube := subtractCounts(kubeRequests(after.operator), kubeRequests(before.operator))
 	for method, v := range kube {
 		if isWrite(method) {

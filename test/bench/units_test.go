@@ -523,3 +523,39 @@ func TestCompare(t *testing.T) {
 	assert.Zero(t, byName["RSS at 10000 keys (MiB)"].Ratio, "no ratio when the peer has no figure")
 	assert.InDelta(t, 90, byName["RSS at 10000 keys (MiB)"].Ours, 1e-9, "the figure that exists is kept")
 }
+
+func TestAuditSecretReads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	event := func(verb, ns, name string) string {
+		return `{"kind":"Event","level":"Metadata","verb":"` + verb + `","objectRef":{"resource":"secrets","namespace":"` + ns + `","name":"` + name + `"}}` + "\n"
+	}
+	write := func(s string) {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		require.NoError(t, err)
+		_, err = f.WriteString(s)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+	}
+	a := &auditLog{path: path}
+	reads, err := a.secretReads()
+	require.NoError(t, err)
+	assert.Empty(t, reads, "no log yet: nothing read")
+
+	write(event("get", "side", "vk-000000-key") + event("get", "side", "litellm") + event("list", "side", ""))
+	reads, err = a.secretReads()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"side/vk-000000-key": 1, "side/litellm": 1}, reads, "gets only")
+
+	write(event("get", "side", "vk-000001-key") + `{"verb":"get","objectRef":{"resource":"secrets","namespace":"side","name":"litellm-key-side-vk-000002"}}`)
+	reads, err = a.secretReads()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"side/vk-000001-key": 1}, reads, "each call returns what is new; a line still being written waits")
+	write("\n")
+	reads, err = a.secretReads()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"side/litellm-key-side-vk-000002": 1}, reads)
+
+	all := map[string]float64{"side/vk-000001-key": 2, "side/litellm": 5, "side/litellm-key-side-vk-000002": 1, "other/vk-000001-key": 7, "side/vk-000009-key": 3}
+	assert.InDelta(t, 3, keySecretReads(all, "side", keyNames(0, 3)), 1e-9,
+		"this operator's and the replaced operator's key Secrets of these keys; not the connection, not other namespaces or keys")
+}
