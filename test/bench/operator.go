@@ -177,14 +177,20 @@ func (o *operatorProcess) waitIdle(ctx context.Context, minReconciles float64, t
 // writeHeapProfile saves the operator's heap profile (after a collection, so it shows what is
 // live) to path; an operator without a profiling endpoint writes none.
 func (o *operatorProcess) writeHeapProfile(ctx context.Context, path string) error {
+	return o.saveProfile(ctx, "heap?gc=1", path, 30*time.Second)
+}
+
+func (o *operatorProcess) saveProfile(ctx context.Context, query, path string, timeout time.Duration) error {
 	if o.pprofURL == "" {
 		return nil
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.pprofURL+"heap?gc=1", nil)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.pprofURL+query, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := o.http.Do(req)
+	resp, err := http.DefaultClient.Do(req) //nolint:gosec // the operator's own loopback endpoint
 	if err != nil {
 		return err
 	}
@@ -198,6 +204,12 @@ func (o *operatorProcess) writeHeapProfile(ctx context.Context, path string) err
 	}
 	_, err = io.Copy(f, resp.Body)
 	return errors.Join(err, f.Close())
+}
+
+// writeCPUProfile saves a CPU profile of the next d (whole seconds) to path; an operator without
+// a profiling endpoint writes none.
+func (o *operatorProcess) writeCPUProfile(ctx context.Context, path string, d time.Duration) error {
+	return o.saveProfile(ctx, fmt.Sprintf("profile?seconds=%d", max(1, int(d.Round(time.Second).Seconds()))), path, d+30*time.Second)
 }
 
 // stop sends SIGTERM to the operator's process group and SIGKILL after a grace period.

@@ -344,6 +344,11 @@ func (r *runner) timedCreate(ctx context.Context, env *phaseEnv, label string, n
 		return CreateRun{}, err
 	}
 	env.sim.ResetCalls()
+	if r.cfg.CPUProfiles {
+		// Expected time at the target's 100 keys/s; the profile covers the creates' busiest part.
+		path := filepath.Join(r.workDir, fmt.Sprintf("cpu-%s.pb.gz", fileName(label)))
+		go func() { _ = env.proc.writeCPUProfile(ctx, path, time.Duration(keys)*10*time.Millisecond) }()
+	}
 
 	var created atomic.Int64
 	createDone := make(chan error, 1)
