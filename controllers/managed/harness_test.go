@@ -115,14 +115,17 @@ type fakeConnector struct {
 	err      error
 	finalize func() (bool, error)
 	connects int
+	// proxy is what the last Connect was given.
+	proxy Proxy
 }
 
-func (c *fakeConnector) Connect(_ context.Context, lc *litellm.Client, _ *v1alpha1.Team) (External[*v1alpha1.Team], error) {
+func (c *fakeConnector) Connect(_ context.Context, p Proxy, _ *v1alpha1.Team) (External[*v1alpha1.Team], error) {
 	c.connects++
+	c.proxy = p
 	if c.err != nil {
 		return nil, c.err
 	}
-	c.ext.lc = lc
+	c.ext.lc = p.Client
 	c.ext.seen = 0
 	return c.ext, nil
 }
