@@ -148,8 +148,9 @@ func TestConnectionSecretHold(t *testing.T) {
 		err := env.k8s.Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "litellm"},
 			StringData: map[string]string{"masterKey": masterKey, "url": env.sim.URL()}})
 		assert.True(t, apierrors.IsAlreadyExists(err), "re-creating it waits for the objects: edit it in place instead (%v)", err)
+		from := reconciles(vk)
 		nudge(t, vk)
-		time.Sleep(2 * resyncPeriod)
+		waitForReconciles(t, vk, from, 2)
 		waitReady(t, vk) // the terminating Secret still connects
 		code, _ := chat(t, env.sim.URL(), raw, "gpt-4o")
 		assert.Equal(t, http.StatusOK, code)

@@ -174,7 +174,7 @@ func TestGrantPolicy(t *testing.T) {
 			assert.Contains(t, msg, conn.InstanceRef.Namespace+"/"+sharedInstance, "and the instance whose owner can grant it")
 			assert.Empty(t, obj.GetFinalizers(), "nothing reached LiteLLM, so nothing is held")
 			assert.Eventually(t, func() bool { return len(warnings(t, obj)) > 0 }, waitTimeout, 100*time.Millisecond, "a Warning Event")
-			time.Sleep(2 * resyncPeriod)
+			waitForReconciles(t, obj, reconciles(obj), 2)
 			assert.Equal(t, []string{v1alpha1.ReasonNotPermitted}, warnings(t, obj), "one Warning Event, not one per resync")
 		})
 	}

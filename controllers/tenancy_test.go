@@ -389,8 +389,15 @@ func refused[T conditioned](t *testing.T, obj T, reasons ...string) func() {
 	}
 }
 
-// settleFor lets the operator reconcile for a while when the outcome is that nothing happens.
-func settleFor(d time.Duration) func() { return func() { time.Sleep(d) } }
+// reconciled waits until obj has finished n reconciles from its creation: the evidence, when the
+// outcome is that nothing happens, that the operator did look at it.
+func reconciled(t *testing.T, obj client.Object, n int) func() {
+	return func() { t.Helper(); waitForReconciles(t, obj, 0, n) }
+}
+
+// done is the settle step of an attack that is over when its action returns (a deletion, which
+// the finalizer holds until the operator has acted).
+func done() {}
 
 // nudge starts a reconcile of obj now (an annotation change).
 func nudge(t *testing.T, obj client.Object) {
@@ -506,7 +513,7 @@ func TestTenantIsolation(t *testing.T) {
 					}
 				}, refused(t, obj, tc.want))
 				// Deleting B's object must not delete A's team or user (and with it A's keys).
-				w.attack(func() { deleteAndWait(t, obj) }, settleFor(time.Second))
+				w.attack(func() { deleteAndWait(t, obj) }, done)
 			})
 		}
 	})
@@ -518,7 +525,7 @@ func TestTenantIsolation(t *testing.T) {
 			w.createB(mallory)
 			waitUntil(t, mallory, "B's user Ready", ready[*v1alpha1.User])
 			m := newMembership(w.b, "join", "research", mallory.Spec.UserEmail)
-			w.attack(func() { w.createB(m) }, settleFor(3*time.Second))
+			w.attack(func() { w.createB(m) }, reconciled(t, m, 3))
 			get(t, m)
 			assert.False(t, ready(m), "the association does not reach A's team")
 			_, member := w.sim.Membership(w.aTeam.Status.TeamID, mallory.Status.UserID)
@@ -528,10 +535,10 @@ func TestTenantIsolation(t *testing.T) {
 			w := newTenantWorld(t, "")
 			m := newMembership(w.b, "claim", "research", w.aUser.Spec.UserEmail)
 			m.Spec.MaxBudgetInTeam = nil
-			w.attack(func() { w.createB(m) }, settleFor(3*time.Second))
+			w.attack(func() { w.createB(m) }, reconciled(t, m, 3))
 			get(t, m)
 			assert.False(t, ready(m), "someone else's membership is no success of B's")
-			w.attack(func() { deleteAndWait(t, m) }, settleFor(time.Second))
+			w.attack(func() { deleteAndWait(t, m) }, done)
 		})
 		t.Run("User spec.teams names A's team", func(t *testing.T) {
 			w := newTenantWorld(t, "")
@@ -595,9 +602,9 @@ func TestTenantIsolation(t *testing.T) {
 		}))
 		w.attack(func() { w.createB(copycat) }, func() {
 			refused(t, copycat, reasonNotPermitted)()
-			time.Sleep(2 * resyncPeriod) // the victim's resyncs must not flap its alias
+			waitForReconciles(t, victim, reconciles(victim), 2) // the victim's resyncs must not flap its alias
 		})
-		w.attack(func() { deleteAndWait(t, copycat) }, settleFor(time.Second))
+		w.attack(func() { deleteAndWait(t, copycat) }, done)
 		k, ok := w.sim.KeyByHash(hash(victimRaw))
 		assert.True(t, ok, "deleting the copycat leaves the victim's key in LiteLLM")
 		assert.Equal(t, victim.Spec.KeyAlias, k.KeyAlias, "the victim keeps its alias")
@@ -756,7 +763,7 @@ func TestNotLiteLLMsNotFound(t *testing.T) {
 			f.set(tc.answer)
 			require.NoError(t, env.k8s.Delete(context.Background(), vk))
 			waitForVK(t, vk, "deletion waits", hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionFalse, ""))
-			time.Sleep(time.Second)
+			waitForReconciles(t, vk, reconciles(vk), 2) // and keeps waiting
 			get(t, vk)
 			assert.Contains(t, vk.Finalizers, v1alpha1.FinalizerName, "the finalizer stays")
 			_, found := env.sim.KeyByHash(hash(raw))
@@ -793,7 +800,7 @@ func TestNoReadableSSRF(t *testing.T) {
 			vk := newVirtualKey(ns, "probe", func(vk *v1alpha1.VirtualKey) { vk.Spec.ConnectionRef = secretRef("internal") })
 			create(t, vk)
 			waitForVK(t, vk, "failed", hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionFalse, ""))
-			time.Sleep(time.Second)
+			waitForReconciles(t, vk, reconciles(vk), 1) // its Events are written too
 			get(t, vk)
 			status, err := json.Marshal(vk.Status)
 			require.NoError(t, err)
