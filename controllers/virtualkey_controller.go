@@ -168,8 +168,12 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		return managed.Observation{}, err
 	}
 	for _, k := range holders.Keys {
-		if prev != "" && k.Token == prev && prev != hash && e.tenancy.owner.Claim(k.Metadata) == ownership.Ours {
-			e.previous, e.previousOurs = prev, true
+		if k.Token != hash && e.tenancy.owner.Claim(k.Metadata) == ownership.Ours {
+			// This object's earlier key (status may have lost it): the rotation replaces it.
+			e.previous, e.previousOurs = k.Token, true
+			if k.Token != prev {
+				e.previousName = k.KeyName
+			}
 			continue
 		}
 		// The other key is not named: it may be another namespace's.
