@@ -69,10 +69,11 @@ func (e *teamExternal) Observe(ctx context.Context, t *v1alpha1.Team) (managed.O
 	if e.id == derivedID(e.tenancy.idPrefix, t.Namespace, t.Name) {
 		proof = "its ID is derived from this object's namespace and name"
 	}
-	e.stamp, err = e.tenancy.ownership(fmt.Sprintf("team %q", e.id), info.TeamInfo.Metadata, proof, info.TeamInfo.TeamAlias == t.Spec.TeamAlias)
-	if err != nil {
-		return managed.Observation{NotOurs: err}, nil
+	v := e.tenancy.ownership(fmt.Sprintf("team %q", e.id), info.TeamInfo.Metadata, proof, info.TeamInfo.TeamAlias == t.Spec.TeamAlias)
+	if v.refused() {
+		return v.observation(), nil
 	}
+	e.stamp = v.stamp
 	e.observed = info
 	copyTeamStatus(t, &info.TeamInfo)
 	e.plan = fields.Teams.Plan(t, &info.TeamInfo, t.Status.ManagedFields)

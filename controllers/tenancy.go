@@ -68,30 +68,46 @@ func (t tenancy) notPermitted(what, how string) error {
 // ownership decides whether the existing LiteLLM object described by what may be managed by this
 // object. An unstamped object is taken over (and stamped) when proof says why it is this object's,
 // when the object has full rights, or when the grant allows adoptUnstamped and similar reports that
-// the LiteLLM object matches the spec (its email or alias). stamp says why an unstamped object is
-// taken over; a refusal never says who owns the object.
-func (t tenancy) ownership(what string, metadata map[string]any, proof string, similar bool) (stamp string, err error) {
+// the LiteLLM object matches the spec (its email or alias). A refusal never says who owns the
+// object.
+func (t tenancy) ownership(what string, metadata map[string]any, proof string, similar bool) verdict {
 	switch t.owner.Claim(metadata) {
 	case ownership.Ours:
-		return "", nil
+		return verdict{}
 	case ownership.Foreign:
-		return "", managed.Terminalf(v1alpha1.ReasonNotOwned,
+		return refusal(managed.Terminalf(v1alpha1.ReasonNotOwned,
 			"%s exists in LiteLLM and belongs to another object (its owner stamp %s names another one): nothing is written to it; give this object another ID or name",
-			what, ownership.Key)
+			what, ownership.Key))
 	}
 	switch {
 	case proof != "":
-		return proof, nil
+		return verdict{stamp: proof}
 	case t.grant == nil:
-		return "this object has full rights on its proxy (it uses a connection of its own namespace)", nil
+		return verdict{stamp: "this object has full rights on its proxy (it uses a connection of its own namespace)"}
 	case t.grant.Policy.AdoptUnstamped && similar:
-		return "the grant policy of instance " + t.grant.Instance + " allows adoptUnstamped", nil
+		return verdict{stamp: "the grant policy of instance " + t.grant.Instance + " allows adoptUnstamped"}
 	}
-	return "", managed.Terminalf(v1alpha1.ReasonNotOwned,
+	return refusal(managed.Terminalf(v1alpha1.ReasonNotOwned,
 		"%s exists in LiteLLM without an owner stamp: it was not made by this operator for this object, and a namespace granted instance %s may not take it over; "+
 			"the instance's owner can allow it with adoptUnstamped: true in %s on Secret %s (for a migration), or give this object another ID or name",
-		what, t.grant.Instance, v1alpha1.AnnotationGrantPolicy, t.grant.Secret)
+		what, t.grant.Instance, v1alpha1.AnnotationGrantPolicy, t.grant.Secret))
 }
+
+// verdict is what the owner stamp rules decide about an existing LiteLLM object.
+type verdict struct {
+	// stamp says why an unstamped object is taken over (and stamped); "" when it is ours already.
+	stamp string
+	// notOurs, when set, says why the object may not be managed: the loop writes nothing to it.
+	notOurs error
+}
+
+func refusal(err error) verdict { return verdict{notOurs: err} }
+
+// refused reports that the object may not be managed.
+func (v verdict) refused() bool { return v.notOurs != nil }
+
+// observation tells the loop that the object exists and is not this object's.
+func (v verdict) observation() managed.Observation { return managed.Observation{NotOurs: v.notOurs} }
 
 // isManagedError reports a refusal of the loop's vocabulary (NotPermitted, NotOwned, ...), as
 // opposed to a failure to find out (LiteLLM or the API server could not be asked).

@@ -85,15 +85,15 @@ func TestOwnershipRules(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
-			why, err := testTenancy("", tc.policy).ownership(`user "x"`, tc.metadata, tc.proof, tc.similar)
+			v := testTenancy("", tc.policy).ownership(`user "x"`, tc.metadata, tc.proof, tc.similar)
 			if tc.refused {
-				require.Error(t, err)
-				assert.Equal(t, v1alpha1.ReasonNotOwned, reasonOf(err))
-				assert.NotContains(t, err.Error(), "team-b", "the message does not say whose it is")
+				require.Error(t, v.notOurs)
+				assert.Equal(t, v1alpha1.ReasonNotOwned, reasonOf(v.notOurs))
+				assert.NotContains(t, v.notOurs.Error(), "team-b", "the message does not say whose it is")
 				return
 			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.stamp, why != "")
+			require.NoError(t, v.notOurs)
+			assert.Equal(t, tc.stamp, v.stamp != "")
 		})
 	}
 }

@@ -179,4 +179,3 @@ func TestGrantPolicy(t *testing.T) {
 		})
 	}
 }
-

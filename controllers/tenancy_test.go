@@ -307,7 +307,7 @@ func (w *tenantWorld) readableByB() map[string]string {
 		var decoded struct {
 			Items []struct {
 				Metadata struct{ Name string } `json:"metadata"`
-				Status   json.RawMessage      `json:"status"`
+				Status   json.RawMessage       `json:"status"`
 			} `json:"items"`
 		}
 		require.NoError(t, json.Unmarshal(data, &decoded))
@@ -855,4 +855,3 @@ func TestNamespaceDeletionDeletesKeys(t *testing.T) {
 		return apierrors.IsNotFound(err)
 	}, 4*time.Minute, time.Second, "the namespace goes, its connection Secret released")
 }
-

@@ -103,11 +103,12 @@ func (e *userExternal) Observe(ctx context.Context, u *v1alpha1.User) (managed.O
 	if e.id == derivedID(e.tenancy.idPrefix, u.Namespace, u.Name) {
 		proof = "its ID is derived from this object's namespace and name"
 	}
-	e.stamp, err = e.tenancy.ownership(fmt.Sprintf("user %q", e.id), info.UserInfo.Metadata, proof,
+	v := e.tenancy.ownership(fmt.Sprintf("user %q", e.id), info.UserInfo.Metadata, proof,
 		strings.EqualFold(info.UserInfo.UserEmail, u.Spec.UserEmail))
-	if err != nil {
-		return managed.Observation{NotOurs: err}, nil
+	if v.refused() {
+		return v.observation(), nil
 	}
+	e.stamp = v.stamp
 	e.observed = info.UserInfo
 	copyUserStatus(u, info.UserInfo)
 	e.plan = fields.Users.Plan(u, info.UserInfo, u.Status.ManagedFields)

@@ -127,9 +127,14 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 	case err == nil:
 		key := info.Info
 		key.Token = hash
-		if e.stamp, err = e.keyOwnership(ctx, &key); err != nil {
-			return managed.Observation{NotOurs: err}, nil
+		v, err := e.keyOwnership(ctx, &key)
+		switch {
+		case err != nil:
+			return managed.Observation{}, err
+		case v.refused():
+			return v.observation(), nil
 		}
+		e.stamp = v.stamp
 		e.observed = &key
 		if prev != "" && prev != hash {
 			// A rotation that stopped before deleting the old key; status is only a hint.
@@ -187,9 +192,10 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 // keyOwnership decides whether the key found by the hash of the Secret's key may be managed. The
 // object holds the raw key, so an unstamped key is this object's (a release without stamps made
 // it), except that a granted object takes over only keys bound to nothing beyond its namespace.
-func (e *virtualKeyExternal) keyOwnership(ctx context.Context, key *litellm.Key) (string, error) {
+// The error is a failure to find out (a read of the key's team or user).
+func (e *virtualKeyExternal) keyOwnership(ctx context.Context, key *litellm.Key) (verdict, error) {
 	if e.tenancy.owner.Claim(key.Metadata) != ownership.Unstamped {
-		return e.tenancy.ownership("the key in Secret "+e.secret.name(), key.Metadata, "", false)
+		return e.tenancy.ownership("the key in Secret "+e.secret.name(), key.Metadata, "", false), nil
 	}
 	proof := "this object's key Secret holds its key"
 	if e.tenancy.grant != nil {
@@ -203,11 +209,11 @@ func (e *virtualKeyExternal) keyOwnership(ctx context.Context, key *litellm.Key)
 			case isManagedError(err):
 				proof = "" // bound to a team or user the namespace does not own
 			case err != nil:
-				return "", err
+				return verdict{}, err
 			}
 		}
 	}
-	return e.tenancy.ownership("the key in Secret "+e.secret.name(), key.Metadata, proof, true)
+	return e.tenancy.ownership("the key in Secret "+e.secret.name(), key.Metadata, proof, true), nil
 }
 
 // checkPrevious finds out whether the key status names from before a rotation is this object's:
@@ -266,10 +272,12 @@ func (e *virtualKeyExternal) observeForDeletion(ctx context.Context, vk *v1alpha
 			if e.secret.raw == "" || token != e.hash() {
 				continue // status alone proves nothing
 			}
-			if _, err := e.keyOwnership(ctx, &key); err == nil {
-				e.deletable = append(e.deletable, token)
-			} else if !isManagedError(err) {
+			v, err := e.keyOwnership(ctx, &key)
+			if err != nil {
 				return managed.Observation{}, err
+			}
+			if !v.refused() {
+				e.deletable = append(e.deletable, token)
 			}
 		}
 	}

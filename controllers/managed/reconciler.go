@@ -166,16 +166,8 @@ func (r *Reconciler[T]) Reconcile(ctx context.Context, req ctrl.Request) (result
 }
 
 func (s *run[T]) reconcileNormal(ctx context.Context) (ctrl.Result, error) {
-	if err := s.connect(ctx); err != nil {
+	if err := s.connectAndCheck(ctx); err != nil {
 		return s.fail(ctx, err, false)
-	}
-	if g := s.conn.Grant; g != nil && g.PolicyError != nil {
-		return s.fail(ctx, Terminal(v1alpha1.ReasonNotPermitted, g.PolicyError), false)
-	}
-	if c, ok := s.ext.(Checker[T]); ok {
-		if err := c.Check(ctx, s.obj); err != nil {
-			return s.fail(ctx, err, false)
-		}
 	}
 	obs, err := s.observeLiteLLM(ctx)
 	if err != nil {
@@ -235,6 +227,21 @@ func (s *run[T]) reconcileNormal(ctx context.Context) (ctrl.Result, error) {
 		}
 	}
 	return ctrl.Result{RequeueAfter: after}, nil
+}
+
+// connectAndCheck starts the reconcile of a live object and refuses, before any LiteLLM call, what
+// its grant does not allow: an unreadable grant policy, or what the External's Check refuses.
+func (s *run[T]) connectAndCheck(ctx context.Context) error {
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	if g := s.conn.Grant; g != nil && g.PolicyError != nil {
+		return Terminal(v1alpha1.ReasonNotPermitted, g.PolicyError)
+	}
+	if c, ok := s.ext.(Checker[T]); ok {
+		return c.Check(ctx, s.obj)
+	}
+	return nil
 }
 
 // create creates the object in LiteLLM. When LiteLLM answers that it exists already (a create of
