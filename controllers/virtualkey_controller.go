@@ -200,16 +200,19 @@ func (e *virtualKeyExternal) keyOwnership(ctx context.Context, key *litellm.Key)
 	proof := "this object's key Secret holds its key"
 	if e.tenancy.grant != nil {
 		for kind, id := range map[string]string{kindTeam: key.TeamID, kindUser: key.UserID} {
+			if id == "" {
+				continue
+			}
 			read := teamMetadata(e.lc, id)
 			if kind == kindUser {
 				read = userMetadata(e.lc, id)
 			}
-			err := e.tenancy.reference(ctx, kind, id, read)
-			switch {
-			case isManagedError(err):
-				proof = "" // bound to a team or user the namespace does not own
-			case err != nil:
+			md, found, err := read(ctx)
+			if err != nil {
 				return verdict{}, err
+			}
+			if found && !e.tenancy.mayReference(kind, id, md) {
+				proof = "" // bound to a team or user beyond the namespace (one that is gone binds nothing)
 			}
 		}
 	}
