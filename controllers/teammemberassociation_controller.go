@@ -177,7 +177,7 @@ func (e *membershipExternal) Observe(ctx context.Context, m *v1alpha1.TeamMember
 		return managed.Observation{}, managed.Waiting(v1alpha1.ReasonDependencyMissing,
 			fmt.Sprintf("team %s does not exist in LiteLLM", e.teamID), waitForDependency)
 	}
-	if err := e.tenancy.reference(ctx, kindUser, e.userID, userMetadata(e.lc, e.userID)); err != nil {
+	if err := e.tenancy.reference(ctx, kindUser, e.userID, lookup(e.lc, kindUser, e.userID)); err != nil {
 		if deleting && isManagedError(err) {
 			return managed.Observation{NotOurs: managed.Terminalf(v1alpha1.ReasonNotOwned,
 				"user %q is not a user of this namespace: its memberships are not this object's to remove", e.userID)}, nil

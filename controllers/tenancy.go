@@ -178,30 +178,26 @@ func (t tenancy) ownDerived(id string) bool {
 	return ok && ns == t.owner.Namespace
 }
 
-// teamMetadata and userMetadata read a team's or user's metadata for reference.
-func teamMetadata(lc *litellm.Client, id string) func(context.Context) (map[string]any, bool, error) {
+// lookup reads the metadata of the LiteLLM team or user id (kind Team or User), for reference.
+func lookup(lc *litellm.Client, kind, id string) func(context.Context) (map[string]any, bool, error) {
 	return func(ctx context.Context) (map[string]any, bool, error) {
-		info, err := lc.TeamInfo(ctx, id)
+		var md map[string]any
+		var err error
+		if kind == kindTeam {
+			var info *litellm.TeamInfoResponse
+			if info, err = lc.TeamInfo(ctx, id); err == nil {
+				md = info.TeamInfo.Metadata
+			}
+		} else {
+			var info *litellm.UserInfoResponse
+			if info, err = lc.UserInfo(ctx, id); err == nil {
+				md = info.UserInfo.Metadata
+			}
+		}
 		if litellm.IsNotFound(err) {
 			return nil, false, nil
 		}
-		if err != nil {
-			return nil, false, err
-		}
-		return info.TeamInfo.Metadata, true, nil
-	}
-}
-
-func userMetadata(lc *litellm.Client, id string) func(context.Context) (map[string]any, bool, error) {
-	return func(ctx context.Context) (map[string]any, bool, error) {
-		info, err := lc.UserInfo(ctx, id)
-		if litellm.IsNotFound(err) {
-			return nil, false, nil
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		return info.UserInfo.Metadata, true, nil
+		return md, err == nil, err
 	}
 }
 

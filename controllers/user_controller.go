@@ -135,7 +135,7 @@ func (e *userExternal) checkTeams(ctx context.Context, u *v1alpha1.User) error {
 		if e.observed != nil && slices.Contains(e.observed.Teams, team) {
 			continue
 		}
-		if err := e.tenancy.reference(ctx, kindTeam, team, teamMetadata(e.lc, team)); err != nil {
+		if err := e.tenancy.reference(ctx, kindTeam, team, lookup(e.lc, kindTeam, team)); err != nil {
 			return err
 		}
 	}

@@ -203,11 +203,7 @@ func (e *virtualKeyExternal) keyOwnership(ctx context.Context, key *litellm.Key)
 			if id == "" {
 				continue
 			}
-			read := teamMetadata(e.lc, id)
-			if kind == kindUser {
-				read = userMetadata(e.lc, id)
-			}
-			md, found, err := read(ctx)
+			md, found, err := lookup(e.lc, kind, id)(ctx)
 			if err != nil {
 				return verdict{}, err
 			}
@@ -243,12 +239,12 @@ func (e *virtualKeyExternal) checkPrevious(ctx context.Context, vk *v1alpha1.Vir
 // namespace may not reference.
 func (e *virtualKeyExternal) checkChangedReferences(ctx context.Context, vk *v1alpha1.VirtualKey) error {
 	if slices.Contains(e.plan.Set, "team_id") {
-		if err := e.tenancy.reference(ctx, kindTeam, vk.Spec.TeamID, teamMetadata(e.lc, vk.Spec.TeamID)); err != nil {
+		if err := e.tenancy.reference(ctx, kindTeam, vk.Spec.TeamID, lookup(e.lc, kindTeam, vk.Spec.TeamID)); err != nil {
 			return err
 		}
 	}
 	if slices.Contains(e.plan.Set, "user_id") {
-		return e.tenancy.reference(ctx, kindUser, vk.Spec.UserID, userMetadata(e.lc, vk.Spec.UserID))
+		return e.tenancy.reference(ctx, kindUser, vk.Spec.UserID, lookup(e.lc, kindUser, vk.Spec.UserID))
 	}
 	return nil
 }
