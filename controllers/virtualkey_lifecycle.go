@@ -155,7 +155,7 @@ func (e *virtualKeyExternal) NextReconcile(vk *v1alpha1.VirtualKey) time.Duratio
 			consider(t.Add(time.Second))
 		}
 	}
-	if e.secret.rotationDeferred {
+	if e.secret != nil && e.secret.rotationDeferred {
 		consider(now) // the key is stamped now: rotate it
 	}
 	if t, ok := nextRotation(vk); ok {
