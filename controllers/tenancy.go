@@ -28,6 +28,11 @@ import (
 //   - nothing an object's author writes (spec, annotations, status, ownerReferences) is taken as
 //     proof of ownership.
 
+// RBAC: an instance may grant namespaces by label, so the operator reads the labels of an
+// object's own namespace. Kubernetes authorizes a get of a namespace within that namespace, so this
+// is a namespaced permission like the others: granted in the namespaces the operator watches.
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
+
 // Kinds as the owner stamp and references name them.
 const (
 	kindVirtualKey = "VirtualKey"

@@ -289,7 +289,7 @@ func (r *permissionsRun) examples() error {
 }
 
 // selectorGrant uses an instance that grants namespaces by their labels: the operator reads the
-// labels of the object's namespace (a cluster-wide get on namespaces).
+// labels of the object's namespace (a get of that namespace, which RBAC checks inside it).
 func (r *permissionsRun) selectorGrant() error {
 	ns := &corev1.Namespace{}
 	if err := r.k8s.Get(r.ctx, types.NamespacedName{Name: tenantNamespace}, ns); err != nil {
