@@ -2,6 +2,7 @@ package operator
 
 import (
 	"flag"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,9 @@ func TestValidate(t *testing.T) {
 		{name: "reconcile deadline shorter than one call", mutate: func(o *Options) { o.ReconcileTimeout = 10 * time.Second },
 			wantErr: "--reconcile-timeout (10s) must be at least --litellm-timeout (30s)"},
 		{name: "no API budget", mutate: func(o *Options) { o.KubeAPIQPS = 0 }, wantErr: "--kube-api-qps"},
+		{name: "an installation ID", mutate: func(o *Options) { o.InstallationID = "prod-eu.1" }},
+		{name: "a slash would split the owner stamp", mutate: func(o *Options) { o.InstallationID = "prod/eu" }, wantErr: "--installation-id"},
+		{name: "an installation ID too long for a label", mutate: func(o *Options) { o.InstallationID = strings.Repeat("a", 64) }, wantErr: "--installation-id"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
