@@ -73,6 +73,8 @@ type tenantWorld struct {
 	aKey    *v1alpha1.VirtualKey
 	aRaw    string
 
+	// late makes B's new objects use the late instance.
+	late bool
 	// victims are Secrets in B that an attack aims at, with their state before it.
 	victims map[string]secretState
 	// bWrote is what B put into its own objects' specs: it may read it back.
@@ -135,7 +137,23 @@ func newTenantWorld(t *testing.T, policy string) *tenantWorld {
 }
 
 func (w *tenantWorld) conn() v1alpha1.ConnectionRef {
-	return v1alpha1.ConnectionRef{InstanceRef: &v1alpha1.InstanceRef{Name: sharedInstance, Namespace: w.instance}}
+	name := sharedInstance
+	if w.late {
+		name = lateInstance
+	}
+	return v1alpha1.ConnectionRef{InstanceRef: &v1alpha1.InstanceRef{Name: name, Namespace: w.instance}}
+}
+
+// lateInstance is a second instance of the same proxy, granting B, whose Secret an attack creates
+// only once its objects are as it wants them (no reconcile can come first).
+const lateInstance = "late"
+
+func (w *tenantWorld) grantLate() {
+	create(w.t, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: w.instance, Name: lateInstance + "-secrets",
+			Annotations: map[string]string{v1alpha1.AnnotationAllowedNamespaces: w.b}},
+		StringData: map[string]string{"masterkey": masterKey, "url": w.sim.URL()},
+	})
 }
 
 // shared makes an object of any of the four kinds use the shared instance.
@@ -503,12 +521,14 @@ func TestTenantIsolation(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.reason, func(t *testing.T) {
 				w := newTenantWorld(t, "")
+				w.late = tc.status != "" // the status must be in place before the first reconcile
 				obj := tc.obj(w)
 				w.wrote(w.aTeam.Status.TeamID, w.aUser.Status.UserID) // B knows A's IDs: the attack is to use them
 				w.attack(func() {
 					w.createB(obj)
 					if tc.status != "" {
 						setStatus(t, obj, strings.NewReplacer("TEAM", w.aTeam.Status.TeamID, "USER", w.aUser.Status.UserID).Replace(tc.status))
+						w.grantLate()
 						nudge(t, obj)
 					}
 				}, refused(t, obj, tc.want))
