@@ -18,6 +18,7 @@ import (
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
+	"github.com/litellm-operator/litellm-operator/pkg/litellmsim"
 )
 
 // legacyFixture reproduces what the operator this one replaces leaves in a cluster: its
@@ -27,11 +28,18 @@ type legacyFixture struct {
 	t  *testing.T
 	ns string
 	lc *litellm.Client
+	// ref, when set, is the objects' connection instead of the late secretRef.
+	ref *v1alpha1.ConnectionRef
 }
 
 const lateConnection = "late"
 
-func (f *legacyFixture) conn() v1alpha1.ConnectionRef { return secretRef(lateConnection) }
+func (f *legacyFixture) conn() v1alpha1.ConnectionRef {
+	if f.ref != nil {
+		return *f.ref
+	}
+	return secretRef(lateConnection)
+}
 
 func (f *legacyFixture) rawKey(alias, userID string) string {
 	raw, err := litellm.GenerateRawKey()
@@ -55,7 +63,7 @@ func (f *legacyFixture) keySecret(owner client.Object, alias, raw string) {
 	gvk, err := env.k8s.GroupVersionKindFor(owner)
 	require.NoError(f.t, err)
 	create(f.t, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "litellm-key-" + alias, OwnerReferences: []metav1.OwnerReference{{
+		ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: v1alpha1.LegacyKeySecretName(f.conn(), alias), OwnerReferences: []metav1.OwnerReference{{
 			APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Name: owner.GetName(), UID: owner.GetUID(), Controller: ptr.To(true),
 		}}},
 		Data: map[string][]byte{"key": []byte(raw)},
@@ -67,6 +75,79 @@ var legacyConditions = []metav1.Condition{
 	{Type: "Degraded", Status: metav1.ConditionFalse, Reason: "AsExpected", Message: "old", LastTransitionTime: metav1.Now()},
 }
 
+// legacyObjects is what the other operator left: LiteLLM objects with IDs LiteLLM chose, and the
+// Kubernetes objects that name them only in status.
+type legacyObjects struct {
+	userUUID, teamUUID, email string
+	svcAlias, userAlias       string
+	svcRaw, userRaw           string
+	vk                        *v1alpha1.VirtualKey
+	u                         *v1alpha1.User
+	tm                        *v1alpha1.Team
+	m                         *v1alpha1.TeamMemberAssociation
+}
+
+func (l *legacyObjects) all() []client.Object { return []client.Object{l.vk, l.u, l.tm, l.m} }
+
+// assertStamped checks that LiteLLM records every adopted object as its Kubernetes object's.
+func (l *legacyObjects) assertStamped(t *testing.T, sim *litellmsim.Simulator) {
+	t.Helper()
+	stamp := func(kind, name string) string { return "default/" + kind + "/" + l.vk.Namespace + "/" + name }
+	require.Eventually(t, func() bool {
+		u, _ := sim.User(l.userUUID)
+		tm, _ := sim.Team(l.teamUUID)
+		svc, _ := sim.KeyByHash(hash(l.svcRaw))
+		own, _ := sim.KeyByHash(hash(l.userRaw))
+		return u.Metadata[ownerStampKey] == stamp("User", l.u.Name) && tm.Metadata[ownerStampKey] == stamp("Team", l.tm.Name) &&
+			svc.Metadata[ownerStampKey] == stamp("VirtualKey", l.vk.Name) && own.Metadata[ownerStampKey] == stamp("VirtualKey", l.u.Name+"-key")
+	}, waitTimeout, 100*time.Millisecond, "LiteLLM records the adopted objects as theirs")
+}
+
+// makeLegacy builds both sides, without the connection (it comes last, so nothing happens before
+// the fixture is whole).
+func (f *legacyFixture) makeLegacy() *legacyObjects {
+	t, ns, lc, ctx := f.t, f.ns, f.lc, context.Background()
+	l := &legacyObjects{userUUID: "2b9c-user-" + ns, teamUUID: "7f3a-team-" + ns, email: "legacy@" + ns + ".example.com",
+		svcAlias: "legacy-svc-" + ns, userAlias: "legacy-user-" + ns}
+	_, err := lc.NewUser(ctx, litellm.UserNewRequest{UserID: l.userUUID, UserEmail: l.email, AutoCreateKey: new(bool)})
+	require.NoError(t, err)
+	_, err = lc.NewTeam(ctx, litellm.TeamNewRequest{TeamID: l.teamUUID, TeamAlias: "legacy-team-" + ns})
+	require.NoError(t, err)
+	_, err = lc.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: l.teamUUID, Member: litellm.TeamMember{UserID: l.userUUID, Role: "user"}})
+	require.NoError(t, err)
+	l.svcRaw = f.rawKey(l.svcAlias, "")
+	l.userRaw = f.rawKey(l.userAlias, l.userUUID)
+
+	l.vk = &v1alpha1.VirtualKey{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "svc"},
+		Spec: v1alpha1.VirtualKeySpec{KeyAlias: l.svcAlias, ConnectionRef: f.conn()}}
+	f.create(l.vk, func() {
+		l.vk.Status.KeySecretRef = v1alpha1.LegacyKeySecretName(f.conn(), l.svcAlias)
+		l.vk.Status.KeyID = l.svcRaw // the old operator kept the raw key here
+		l.vk.Status.Conditions = legacyConditions
+	})
+	f.keySecret(l.vk, l.svcAlias, l.svcRaw)
+
+	l.u = &v1alpha1.User{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "legacy"},
+		Spec: v1alpha1.UserSpec{UserEmail: l.email, AutoCreateKey: ptr.To(true), KeyAlias: l.userAlias, ConnectionRef: f.conn()}}
+	f.create(l.u, func() {
+		l.u.Status.UserID = l.userUUID
+		l.u.Status.KeySecretRef = l.userAlias // wrongly the alias
+		l.u.Status.Conditions = legacyConditions
+	})
+	f.keySecret(l.u, l.userAlias, l.userRaw)
+
+	l.tm = &v1alpha1.Team{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "legacy-team"},
+		Spec: v1alpha1.TeamSpec{TeamAlias: "legacy-team-" + ns, ConnectionRef: f.conn()}}
+	f.create(l.tm, func() { l.tm.Status.TeamID = l.teamUUID })
+
+	l.m = &v1alpha1.TeamMemberAssociation{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "legacy-member"},
+		Spec: v1alpha1.TeamMemberAssociationSpec{TeamAlias: "legacy-team-" + ns, UserEmail: l.email, Role: "user", ConnectionRef: f.conn()}}
+	f.create(l.m, func() {
+		l.m.Status.TeamID, l.m.Status.UserID, l.m.Status.TeamAlias, l.m.Status.UserEmail = l.teamUUID, l.userUUID, "legacy-team-"+ns, l.email
+	})
+	return l
+}
+
 // TestAdoptLegacyObjects: the other operator's objects are adopted with no new key, user, team or
 // membership in LiteLLM, every application key unchanged, and none of its marks left.
 func TestAdoptLegacyObjects(t *testing.T) {
@@ -75,48 +156,9 @@ func TestAdoptLegacyObjects(t *testing.T) {
 	require.NoError(t, err)
 	f := &legacyFixture{t: t, ns: ns, lc: lc}
 	ctx := context.Background()
-
-	// LiteLLM's side, as the old operator made it: IDs chosen by LiteLLM.
-	userUUID, teamUUID := "2b9c-user-"+ns, "7f3a-team-"+ns
-	email := "legacy@" + ns + ".example.com"
-	_, err = lc.NewUser(ctx, litellm.UserNewRequest{UserID: userUUID, UserEmail: email, AutoCreateKey: new(bool)})
-	require.NoError(t, err)
-	_, err = lc.NewTeam(ctx, litellm.TeamNewRequest{TeamID: teamUUID, TeamAlias: "legacy-team-" + ns})
-	require.NoError(t, err)
-	_, err = lc.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: teamUUID, Member: litellm.TeamMember{UserID: userUUID, Role: "user"}})
-	require.NoError(t, err)
-	svcAlias, userAlias := "legacy-svc-"+ns, "legacy-user-"+ns
-	svcRaw := f.rawKey(svcAlias, "")
-	userRaw := f.rawKey(userAlias, userUUID)
-
-	// Kubernetes' side. The connection Secret comes last, so nothing happens before the fixture is whole.
-	vk := &v1alpha1.VirtualKey{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "svc"},
-		Spec: v1alpha1.VirtualKeySpec{KeyAlias: svcAlias, ConnectionRef: f.conn()}}
-	f.create(vk, func() {
-		vk.Status.KeySecretRef = "litellm-key-" + svcAlias
-		vk.Status.KeyID = svcRaw // the old operator kept the raw key here
-		vk.Status.Conditions = legacyConditions
-	})
-	f.keySecret(vk, svcAlias, svcRaw)
-
-	u := &v1alpha1.User{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "legacy"},
-		Spec: v1alpha1.UserSpec{UserEmail: email, AutoCreateKey: ptr.To(true), KeyAlias: userAlias, ConnectionRef: f.conn()}}
-	f.create(u, func() {
-		u.Status.UserID = userUUID
-		u.Status.KeySecretRef = userAlias // wrongly the alias
-		u.Status.Conditions = legacyConditions
-	})
-	f.keySecret(u, userAlias, userRaw)
-
-	tm := &v1alpha1.Team{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "legacy-team"},
-		Spec: v1alpha1.TeamSpec{TeamAlias: "legacy-team-" + ns, ConnectionRef: f.conn()}}
-	f.create(tm, func() { tm.Status.TeamID = teamUUID })
-
-	m := &v1alpha1.TeamMemberAssociation{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "legacy-member"},
-		Spec: v1alpha1.TeamMemberAssociationSpec{TeamAlias: "legacy-team-" + ns, UserEmail: email, Role: "user", ConnectionRef: f.conn()}}
-	f.create(m, func() {
-		m.Status.TeamID, m.Status.UserID, m.Status.TeamAlias, m.Status.UserEmail = teamUUID, userUUID, "legacy-team-"+ns, email
-	})
+	l := f.makeLegacy()
+	vk, u, tm, m := l.vk, l.u, l.tm, l.m
+	userUUID, teamUUID, svcAlias, userAlias, svcRaw, userRaw := l.userUUID, l.teamUUID, l.svcAlias, l.userAlias, l.svcRaw, l.userRaw
 
 	keys, users, teams := len(env.sim.Keys()), len(env.sim.Users()), len(env.sim.Teams())
 	createConnectionSecret(t, ns, lateConnection, env.sim.URL(), nil)
@@ -136,6 +178,8 @@ func TestAdoptLegacyObjects(t *testing.T) {
 	assert.Equal(t, keys, len(env.sim.Keys()), "no new key in LiteLLM")
 	assert.Equal(t, users, len(env.sim.Users()), "no new user")
 	assert.Equal(t, teams, len(env.sim.Teams()), "no new team")
+	// Full rights (the objects' own secretRef) take over unstamped objects: they are stamped now.
+	l.assertStamped(t, env.sim)
 
 	for _, tc := range []struct {
 		obj    client.Object

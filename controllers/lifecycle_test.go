@@ -310,7 +310,8 @@ func TestKeyFromSecret(t *testing.T) {
 	value := "sk-byo-" + ns + "-0123456789abcdef"
 	seenRawKeys.Store(value, true)
 	userSecret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "my-key"},
+		// The label is how a Secret opts in to being read through keyFrom.
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "my-key", Labels: map[string]string{v1alpha1.LabelKeySource: "true"}},
 		StringData: map[string]string{"api-key": value},
 	}
 	create(t, userSecret)

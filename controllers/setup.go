@@ -3,6 +3,7 @@
 package controllers
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/controllers/managed"
 	"github.com/litellm-operator/litellm-operator/controllers/metrics"
+	"github.com/litellm-operator/litellm-operator/controllers/ownership"
 	"github.com/litellm-operator/litellm-operator/pkg/connection"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
@@ -36,6 +38,9 @@ type Options struct {
 	Retry litellm.RetryPolicy
 	// IDPrefix is put in front of derived LiteLLM user and team IDs.
 	IDPrefix string
+	// InstallationID names this installation in the owner stamps it writes into LiteLLM; empty
+	// means ownership.Installation(IDPrefix). Installations sharing a proxy need distinct ones.
+	InstallationID string
 	// Now is the clock (tests may fix it).
 	Now func() time.Time
 }
@@ -44,6 +49,12 @@ type Options struct {
 func Setup(mgr ctrl.Manager, o Options) error {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.InstallationID == "" {
+		o.InstallationID = ownership.Installation(o.IDPrefix)
+	}
+	if err := indexSecretRefs(context.Background(), mgr); err != nil {
+		return err
 	}
 	cfg := managed.Config{
 		Client:           mgr.GetClient(),
@@ -55,6 +66,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		Retry:            o.Retry,
 		// Per-object gauges on the manager's metrics endpoint, fed from what each reconcile saw.
 		Observer: metrics.Registered(),
+		Hold:     &secretHold{client: mgr.GetClient(), apiReader: mgr.GetAPIReader()},
 	}
 	ctrlOpts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
 
@@ -69,7 +81,8 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	vkCfg := withRecorder("virtualkey")
 	vkCfg.Observer = withBudgetEvents(vkCfg.Observer, vkCfg.Recorder, o.Now)
 	vk := managed.NewReconciler(vkCfg, func() *v1alpha1.VirtualKey { return &v1alpha1.VirtualKey{} },
-		&virtualKeyConnector{client: k8s, apiReader: mgr.GetAPIReader(), recorder: vkCfg.Recorder, now: o.Now})
+		&virtualKeyConnector{client: k8s, apiReader: mgr.GetAPIReader(), recorder: vkCfg.Recorder, now: o.Now,
+			installation: o.InstallationID, idPrefix: o.IDPrefix})
 	if err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.VirtualKey{}, builder.WithPredicates(managed.ForPredicates())).
 		// The key Secret: deleting it rotates the key. The operator's own writes to it start no
@@ -83,7 +96,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 
 	userCfg := withRecorder("user")
 	user := managed.NewReconciler(userCfg, func() *v1alpha1.User { return &v1alpha1.User{} },
-		&userConnector{client: k8s, recorder: userCfg.Recorder, idPrefix: o.IDPrefix})
+		&userConnector{client: k8s, recorder: userCfg.Recorder, idPrefix: o.IDPrefix, installation: o.InstallationID})
 	if err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.User{}, builder.WithPredicates(managed.ForPredicates())).
 		// The User's own VirtualKey: direct edits are put back, and its status feeds the User's.
@@ -96,7 +109,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 
 	teamCfg := withRecorder("team")
 	team := managed.NewReconciler(teamCfg, func() *v1alpha1.Team { return &v1alpha1.Team{} },
-		&teamConnector{recorder: teamCfg.Recorder, idPrefix: o.IDPrefix})
+		&teamConnector{recorder: teamCfg.Recorder, idPrefix: o.IDPrefix, installation: o.InstallationID})
 	if err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Team{}, builder.WithPredicates(managed.ForPredicates())).
 		WithOptions(ctrlOpts).
@@ -107,7 +120,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 
 	tmaCfg := withRecorder("teammemberassociation")
 	tma := managed.NewReconciler(tmaCfg, func() *v1alpha1.TeamMemberAssociation { return &v1alpha1.TeamMemberAssociation{} },
-		&membershipConnector{client: k8s, recorder: tmaCfg.Recorder})
+		&membershipConnector{client: k8s, recorder: tmaCfg.Recorder, installation: o.InstallationID, idPrefix: o.IDPrefix})
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.TeamMemberAssociation{}, builder.WithPredicates(managed.ForPredicates())).
 		// An association waiting for its Team or User goes on as soon as they are Ready.

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -21,25 +22,41 @@ import (
 const EventKeysDeleted = "KeysDeleted"
 
 type teamConnector struct {
-	idPrefix string
-	recorder events.EventRecorder
+	idPrefix     string
+	installation string
+	recorder     events.EventRecorder
 }
 
-func (c *teamConnector) Connect(_ context.Context, lc *litellm.Client, t *v1alpha1.Team) (managed.External[*v1alpha1.Team], error) {
+func (c *teamConnector) Connect(_ context.Context, p managed.Proxy, t *v1alpha1.Team) (managed.External[*v1alpha1.Team], error) {
 	id := objectID(c.idPrefix, t.Spec.TeamID, t.Annotations[v1alpha1.AnnotationTeamID], t.Namespace, t.Name)
-	return &teamExternal{lc: lc, recorder: c.recorder, id: id}, nil
+	return &teamExternal{lc: p.Client, recorder: c.recorder, id: id,
+		tenancy: newTenancy(c.installation, kindTeam, t, p.Grant, c.idPrefix)}, nil
 }
 
 type teamExternal struct {
 	lc       *litellm.Client
 	recorder events.EventRecorder
+	tenancy  tenancy
 	id       string
 	observed *litellm.TeamInfoResponse
 	plan     fields.Plan
+	// stamp says why the team, found without an owner stamp, is taken over ("" when it has ours).
+	stamp string
+}
+
+// Check refuses, before any call, an ID of another object's derived form and what the grant does
+// not allow.
+func (e *teamExternal) Check(_ context.Context, t *v1alpha1.Team) error {
+	return errors.Join(
+		e.tenancy.checkIdentity("spec.teamID", t.Spec.TeamID),
+		e.tenancy.checkIdentity("the annotation "+v1alpha1.AnnotationTeamID, t.Annotations[v1alpha1.AnnotationTeamID]),
+		e.tenancy.checkModels("models", t.Spec.Models, t.Spec.ModelAliases),
+		e.tenancy.checkOrganization(t.Spec.OrganizationID),
+	)
 }
 
 // Observe reads the team by the ID chosen before it was created: a lost /team/new response is
-// repaired by this read, never by a second create.
+// repaired by this read, never by a second create. A team that is not this object's is left alone.
 func (e *teamExternal) Observe(ctx context.Context, t *v1alpha1.Team) (managed.Observation, error) {
 	info, err := e.lc.TeamInfo(ctx, e.id)
 	if litellm.IsNotFound(err) {
@@ -48,6 +65,15 @@ func (e *teamExternal) Observe(ctx context.Context, t *v1alpha1.Team) (managed.O
 	if err != nil {
 		return managed.Observation{}, err
 	}
+	var proof string
+	if e.id == derivedID(e.tenancy.idPrefix, t.Namespace, t.Name) {
+		proof = "its ID is derived from this object's namespace and name"
+	}
+	v := e.tenancy.ownership(fmt.Sprintf("team %q", e.id), info.TeamInfo.Metadata, proof, info.TeamInfo.TeamAlias == t.Spec.TeamAlias)
+	if v.refused() {
+		return v.observation(), nil
+	}
+	e.stamp = v.stamp
 	e.observed = info
 	copyTeamStatus(t, &info.TeamInfo)
 	e.plan = fields.Teams.Plan(t, &info.TeamInfo, t.Status.ManagedFields)
@@ -58,11 +84,13 @@ func (e *teamExternal) Observe(ctx context.Context, t *v1alpha1.Team) (managed.O
 	if fields.BoolValue(info.TeamInfo.Blocked) {
 		unavailable = "the team is blocked: its keys are refused"
 	}
-	return managed.Observation{Exists: true, UpToDate: e.plan.Empty(), Diff: e.plan.Diff(), Unavailable: unavailable}, nil
+	return managed.Observation{Exists: true, UpToDate: e.plan.Empty() && e.stamp == "", Diff: e.plan.Diff(), Unavailable: unavailable}, nil
 }
 
 func (e *teamExternal) Create(ctx context.Context, t *v1alpha1.Team) error {
-	team, err := e.lc.NewTeam(ctx, fields.TeamNewRequest(t, e.id))
+	req := fields.TeamNewRequest(t, e.id)
+	req.Metadata = e.tenancy.owner.Stamp(req.Metadata)
+	team, err := e.lc.NewTeam(ctx, req)
 	if err != nil {
 		return err // "already exists": the loop observes again and adopts our own earlier create
 	}
@@ -72,14 +100,23 @@ func (e *teamExternal) Create(ctx context.Context, t *v1alpha1.Team) error {
 }
 
 func (e *teamExternal) Update(ctx context.Context, t *v1alpha1.Team, _ managed.Observation) error {
-	if e.plan.Writes() {
+	if e.plan.Writes() || e.stamp != "" {
 		req := litellm.TeamUpdateRequest{TeamID: e.id}
 		fields.Teams.Apply(e.plan, t, &e.observed.TeamInfo, &req)
+		if md, set := req.Metadata.Get(); set || e.stamp != "" {
+			if !set {
+				md = e.observed.TeamInfo.Metadata
+			}
+			req.Metadata = litellm.Set(e.tenancy.owner.Stamp(md))
+		}
 		resp, err := e.lc.UpdateTeam(ctx, req)
 		if err != nil {
 			return err
 		}
 		copyTeamStatus(t, &resp.Data)
+		if e.stamp != "" {
+			stamped(e.recorder, t, fmt.Sprintf("team %q", e.id), e.stamp)
+		}
 	}
 	warnNotCleared(e.recorder, t, e.plan.NotCleared)
 	t.Status.ManagedFields = fields.Teams.Managed(t)

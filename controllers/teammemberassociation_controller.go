@@ -32,24 +32,30 @@ import (
 const waitForDependency = 30 * time.Second
 
 type membershipConnector struct {
-	client   client.Client
-	recorder events.EventRecorder
+	client       client.Client
+	recorder     events.EventRecorder
+	installation string
+	idPrefix     string
 }
 
 // Connect resolves the team alias and the user email to LiteLLM IDs: through a Team or User
-// object in the namespace with the same connection first, else through LiteLLM by exact match.
-func (c *membershipConnector) Connect(ctx context.Context, lc *litellm.Client, m *v1alpha1.TeamMemberAssociation) (managed.External[*v1alpha1.TeamMemberAssociation], error) {
-	ext := &membershipExternal{lc: lc, recorder: c.recorder}
+// object in the namespace with the same connection first, else through LiteLLM by exact match
+// (for a granted object, among the teams and users its namespace owns or the grant lists).
+func (c *membershipConnector) Connect(ctx context.Context, p managed.Proxy, m *v1alpha1.TeamMemberAssociation) (managed.External[*v1alpha1.TeamMemberAssociation], error) {
+	lc := p.Client
+	ext := &membershipExternal{lc: lc, recorder: c.recorder,
+		tenancy: newTenancy(c.installation, "TeamMemberAssociation", m, p.Grant, c.idPrefix)}
 	if !m.DeletionTimestamp.IsZero() {
-		// Delete what was associated, as recorded; a membership never made has nothing to delete.
+		// Delete what was associated, as recorded (and checked again before anything is deleted);
+		// a membership never made has nothing to delete.
 		ext.teamID, ext.userID = m.Status.TeamID, m.Status.UserID
 		return ext, nil
 	}
 	var err error
-	if ext.teamID, err = c.resolveTeam(ctx, lc, m); err != nil {
+	if ext.teamID, err = c.resolveTeam(ctx, ext.tenancy, lc, m); err != nil {
 		return nil, err
 	}
-	if ext.userID, err = c.resolveUser(ctx, lc, m); err != nil {
+	if ext.userID, err = c.resolveUser(ctx, ext.tenancy, lc, m); err != nil {
 		return nil, err
 	}
 	m.Status.TeamID, m.Status.TeamAlias = ext.teamID, m.Spec.TeamAlias
@@ -57,7 +63,7 @@ func (c *membershipConnector) Connect(ctx context.Context, lc *litellm.Client, m
 	return ext, nil
 }
 
-func (c *membershipConnector) resolveTeam(ctx context.Context, lc *litellm.Client, m *v1alpha1.TeamMemberAssociation) (string, error) {
+func (c *membershipConnector) resolveTeam(ctx context.Context, t tenancy, lc *litellm.Client, m *v1alpha1.TeamMemberAssociation) (string, error) {
 	teams := &v1alpha1.TeamList{}
 	if err := c.client.List(ctx, teams, client.InNamespace(m.Namespace)); err != nil {
 		return "", err
@@ -76,9 +82,9 @@ func (c *membershipConnector) resolveTeam(ctx context.Context, lc *litellm.Clien
 		return "", err
 	}
 	var ids []string
-	for _, t := range all {
-		if t.TeamAlias == m.Spec.TeamAlias {
-			ids = append(ids, t.TeamID)
+	for _, team := range all {
+		if team.TeamAlias == m.Spec.TeamAlias && t.mayReference(kindTeam, team.TeamID, team.Metadata) {
+			ids = append(ids, team.TeamID)
 		}
 	}
 	switch len(ids) {
@@ -86,15 +92,15 @@ func (c *membershipConnector) resolveTeam(ctx context.Context, lc *litellm.Clien
 		return ids[0], nil
 	case 0:
 		return "", managed.Waiting(v1alpha1.ReasonDependencyMissing,
-			fmt.Sprintf("no Team in this namespace and no LiteLLM team has the alias %q", m.Spec.TeamAlias), waitForDependency)
+			fmt.Sprintf("no Team in this namespace and no LiteLLM team %shas the alias %q", t.scope(), m.Spec.TeamAlias), waitForDependency)
 	default:
 		return "", managed.Terminalf(v1alpha1.ReasonInvalidSpec,
-			"%d LiteLLM teams have the alias %q (%s): give the team a unique alias, or manage it with a Team object here",
-			len(ids), m.Spec.TeamAlias, strings.Join(ids, ", "))
+			"%d LiteLLM teams %shave the alias %q: give the team a unique alias, or manage it with a Team object here",
+			len(ids), t.scope(), m.Spec.TeamAlias)
 	}
 }
 
-func (c *membershipConnector) resolveUser(ctx context.Context, lc *litellm.Client, m *v1alpha1.TeamMemberAssociation) (string, error) {
+func (c *membershipConnector) resolveUser(ctx context.Context, t tenancy, lc *litellm.Client, m *v1alpha1.TeamMemberAssociation) (string, error) {
 	users := &v1alpha1.UserList{}
 	if err := c.client.List(ctx, users, client.InNamespace(m.Namespace)); err != nil {
 		return "", err
@@ -115,7 +121,7 @@ func (c *membershipConnector) resolveUser(ctx context.Context, lc *litellm.Clien
 	}
 	var ids []string
 	for _, u := range found.Users {
-		if strings.EqualFold(u.UserEmail, m.Spec.UserEmail) {
+		if strings.EqualFold(u.UserEmail, m.Spec.UserEmail) && t.mayReference(kindUser, u.UserID, u.Metadata) {
 			ids = append(ids, u.UserID)
 		}
 	}
@@ -124,36 +130,58 @@ func (c *membershipConnector) resolveUser(ctx context.Context, lc *litellm.Clien
 		return ids[0], nil
 	case 0:
 		return "", managed.Waiting(v1alpha1.ReasonDependencyMissing,
-			fmt.Sprintf("no User in this namespace and no LiteLLM user has the email %q", m.Spec.UserEmail), waitForDependency)
+			fmt.Sprintf("no User in this namespace and no LiteLLM user %shas the email %q", t.scope(), m.Spec.UserEmail), waitForDependency)
 	default:
-		return "", managed.Terminalf(v1alpha1.ReasonInvalidSpec, "%d LiteLLM users have the email %q (%s)",
-			len(ids), m.Spec.UserEmail, strings.Join(ids, ", "))
+		return "", managed.Terminalf(v1alpha1.ReasonInvalidSpec, "%d LiteLLM users %shave the email %q",
+			len(ids), t.scope(), m.Spec.UserEmail)
 	}
 }
 
 type membershipExternal struct {
 	lc             *litellm.Client
 	recorder       events.EventRecorder
+	tenancy        tenancy
 	teamID, userID string
 	observed       fields.Member
 	plan           fields.Plan
 }
 
 // Observe finds the membership in the team. While the association is being deleted, a team that
-// is gone (or a membership never made) means there is nothing left to delete.
+// is gone (or a membership never made) means there is nothing left to delete. A granted
+// association manages a membership only when its namespace owns (or the grant lists) both the team
+// and the user, whatever its status or the Team and User objects' status say: memberships carry no
+// metadata in LiteLLM, so their ownership follows the team's and the user's.
 func (e *membershipExternal) Observe(ctx context.Context, m *v1alpha1.TeamMemberAssociation) (managed.Observation, error) {
 	deleting := !m.DeletionTimestamp.IsZero()
 	if e.teamID == "" || e.userID == "" {
 		return managed.Observation{}, nil
 	}
 	info, err := e.lc.TeamInfo(ctx, e.teamID)
+	found := err == nil
+	if err != nil && !litellm.IsNotFound(err) {
+		return managed.Observation{}, err
+	}
+	if found && deleting && !e.tenancy.mayReference(kindTeam, e.teamID, info.TeamInfo.Metadata) {
+		return managed.Observation{NotOurs: managed.Terminalf(v1alpha1.ReasonNotOwned,
+			"team %q is not a team of this namespace: its members are not this object's to remove", e.teamID)}, nil
+	}
+	if !deleting {
+		if err := e.tenancy.reference(ctx, kindTeam, e.teamID, known(found, func() map[string]any { return info.TeamInfo.Metadata })); err != nil {
+			return managed.Observation{}, err
+		}
+	}
 	switch {
-	case litellm.IsNotFound(err) && deleting:
+	case !found && deleting:
 		return managed.Observation{}, nil
-	case litellm.IsNotFound(err):
+	case !found:
 		return managed.Observation{}, managed.Waiting(v1alpha1.ReasonDependencyMissing,
 			fmt.Sprintf("team %s does not exist in LiteLLM", e.teamID), waitForDependency)
-	case err != nil:
+	}
+	if err := e.tenancy.reference(ctx, kindUser, e.userID, lookup(e.lc, kindUser, e.userID)); err != nil {
+		if deleting && isManagedError(err) {
+			return managed.Observation{NotOurs: managed.Terminalf(v1alpha1.ReasonNotOwned,
+				"user %q is not a user of this namespace: its memberships are not this object's to remove", e.userID)}, nil
+		}
 		return managed.Observation{}, err
 	}
 	i := slices.IndexFunc(info.TeamInfo.MembersWithRoles, func(mem litellm.TeamMember) bool { return mem.UserID == e.userID })

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,14 +32,15 @@ import (
 const UserKeySuffix = "-key"
 
 type userConnector struct {
-	client   client.Client
-	recorder events.EventRecorder
-	idPrefix string
+	client       client.Client
+	recorder     events.EventRecorder
+	idPrefix     string
+	installation string
 }
 
-func (c *userConnector) Connect(_ context.Context, lc *litellm.Client, u *v1alpha1.User) (managed.External[*v1alpha1.User], error) {
+func (c *userConnector) Connect(_ context.Context, p managed.Proxy, u *v1alpha1.User) (managed.External[*v1alpha1.User], error) {
 	id := objectID(c.idPrefix, u.Spec.UserID, u.Annotations[v1alpha1.AnnotationUserID], u.Namespace, u.Name)
-	return &userExternal{connector: c, lc: lc, id: id}, nil
+	return &userExternal{connector: c, lc: p.Client, id: id, tenancy: newTenancy(c.installation, kindUser, u, p.Grant, c.idPrefix)}, nil
 }
 
 // Finalize deletes the User's own VirtualKey before the user: /user/delete deletes the user's keys
@@ -63,21 +65,50 @@ func (c *userConnector) Finalize(ctx context.Context, u *v1alpha1.User) (bool, e
 type userExternal struct {
 	connector *userConnector
 	lc        *litellm.Client
+	tenancy   tenancy
 	id        string
 	observed  *litellm.User
 	plan      fields.Plan
+	// stamp says why the user, found without an owner stamp, is taken over ("" when it has ours).
+	stamp string
+}
+
+// Check refuses, before any call, an ID of another object's derived form and what the grant does
+// not allow: a role, models, and the budget of the key autoCreateKey would make.
+func (e *userExternal) Check(_ context.Context, u *v1alpha1.User) error {
+	errs := []error{
+		e.tenancy.checkIdentity("spec.userID", u.Spec.UserID),
+		e.tenancy.checkIdentity("the annotation "+v1alpha1.AnnotationUserID, u.Annotations[v1alpha1.AnnotationUserID]),
+		e.tenancy.checkUserRole(u.Spec.UserRole),
+		e.tenancy.checkModels("models", u.Spec.Models, nil),
+	}
+	if fields.BoolValue(u.Spec.AutoCreateKey) {
+		key := userKeySpec(u, e.id)
+		errs = append(errs, e.tenancy.checkBudget(key.MaxBudget, key.BudgetID))
+	}
+	return errors.Join(errs...)
 }
 
 // Observe reads the user by the ID chosen before it was created, so a lost /user/new response is
-// repaired by this read, never by a second user.
+// repaired by this read, never by a second user. A user that is not this object's is left alone.
 func (e *userExternal) Observe(ctx context.Context, u *v1alpha1.User) (managed.Observation, error) {
 	info, err := e.lc.UserInfo(ctx, e.id)
 	if litellm.IsNotFound(err) {
-		return managed.Observation{}, nil
+		return managed.Observation{}, e.checkTeams(ctx, u)
 	}
 	if err != nil {
 		return managed.Observation{}, err
 	}
+	var proof string
+	if e.id == derivedID(e.tenancy.idPrefix, u.Namespace, u.Name) {
+		proof = "its ID is derived from this object's namespace and name"
+	}
+	v := e.tenancy.ownership(fmt.Sprintf("user %q", e.id), info.UserInfo.Metadata, proof,
+		strings.EqualFold(info.UserInfo.UserEmail, u.Spec.UserEmail))
+	if v.refused() {
+		return v.observation(), nil
+	}
+	e.stamp = v.stamp
 	e.observed = info.UserInfo
 	copyUserStatus(u, info.UserInfo)
 	e.plan = fields.Users.Plan(u, info.UserInfo, u.Status.ManagedFields)
@@ -85,11 +116,36 @@ func (e *userExternal) Observe(ctx context.Context, u *v1alpha1.User) (managed.O
 		u.Status.ManagedFields = fields.Users.Managed(u)
 	}
 	missing := e.missingTeams(u)
-	return managed.Observation{Exists: true, UpToDate: e.plan.Empty() && len(missing) == 0, Diff: append(e.plan.Diff(), missing...)}, nil
+	if len(missing) > 0 && u.DeletionTimestamp.IsZero() {
+		if err := e.checkTeams(ctx, u); err != nil {
+			return managed.Observation{}, err
+		}
+	}
+	upToDate := e.plan.Empty() && len(missing) == 0 && e.stamp == ""
+	return managed.Observation{Exists: true, UpToDate: upToDate, Diff: append(e.plan.Diff(), missing...)}, nil
+}
+
+// checkTeams refuses spec.teams that a granted User may not join, before the user is created or
+// joins them: teams its namespace does not own and the grant does not list.
+func (e *userExternal) checkTeams(ctx context.Context, u *v1alpha1.User) error {
+	if !u.DeletionTimestamp.IsZero() {
+		return nil
+	}
+	for _, team := range u.Spec.Teams {
+		if e.observed != nil && slices.Contains(e.observed.Teams, team) {
+			continue
+		}
+		if err := e.tenancy.reference(ctx, kindTeam, team, lookup(e.lc, kindTeam, team)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (e *userExternal) Create(ctx context.Context, u *v1alpha1.User) error {
-	resp, err := e.lc.NewUser(ctx, fields.UserNewRequest(u, e.id))
+	req := fields.UserNewRequest(u, e.id)
+	req.Metadata = e.tenancy.owner.Stamp(req.Metadata)
+	resp, err := e.lc.NewUser(ctx, req)
 	if litellm.IsAlreadyExists(err) {
 		return e.explainConflict(ctx, u, err)
 	}
@@ -110,23 +166,35 @@ func (e *userExternal) explainConflict(ctx context.Context, u *v1alpha1.User, er
 	}
 	for _, other := range found.Users {
 		if strings.EqualFold(other.UserEmail, u.Spec.UserEmail) && other.UserID != e.id {
+			// The other user is not named: it may belong to another namespace, or to no one here.
 			return managed.Terminalf(v1alpha1.ReasonEmailInUse,
-				"the email %s belongs to LiteLLM user %s: set spec.userID to %q to manage that user, or use another email",
-				u.Spec.UserEmail, other.UserID, other.UserID)
+				"the email %s belongs to another LiteLLM user: use another email, or ask the proxy's administrator about that user",
+				u.Spec.UserEmail)
 		}
 	}
 	return err
 }
 
 func (e *userExternal) Update(ctx context.Context, u *v1alpha1.User, _ managed.Observation) error {
-	if e.plan.Writes() {
+	if e.plan.Writes() || e.stamp != "" {
 		req := litellm.UserUpdateRequest{UserID: e.id}
 		fields.Users.Apply(e.plan, u, e.observed, &req)
+		if req.Metadata != nil || e.stamp != "" {
+			md := req.Metadata
+			if md == nil {
+				md = e.observed.Metadata
+			}
+			// /user/update replaces a non-empty metadata object whole: the stamp goes with it.
+			req.Metadata = e.tenancy.owner.Stamp(md)
+		}
 		resp, err := e.lc.UpdateUser(ctx, req)
 		if err != nil {
 			return err
 		}
 		copyUserStatus(u, &resp.Data)
+		if e.stamp != "" {
+			stamped(e.connector.recorder, u, fmt.Sprintf("user %q", e.id), e.stamp)
+		}
 	}
 	warnNotCleared(e.connector.recorder, u, e.plan.NotCleared)
 	u.Status.ManagedFields = fields.Users.Managed(u)

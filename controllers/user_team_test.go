@@ -188,6 +188,7 @@ func TestLostCreateResponses(t *testing.T) {
 	assert.Equal(t, 1, n, "one team")
 }
 
+// TestEmailInUse: an email another LiteLLM user has is reported without naming that user.
 func TestEmailInUse(t *testing.T) {
 	ns := newNamespace(t)
 	lc, err := litellm.New(litellm.Config{BaseURL: env.sim.URL(), MasterKey: masterKey})
@@ -197,7 +198,9 @@ func TestEmailInUse(t *testing.T) {
 	u := newUser(ns, "dave", func(u *v1alpha1.User) { u.Spec.UserEmail = "Dave@" + ns + ".example.com" })
 	create(t, u)
 	waitUntil(t, u, "email in use", syncedReason[*v1alpha1.User](v1alpha1.ReasonEmailInUse))
-	assert.Contains(t, condition(u, v1alpha1.ConditionTypeSynced).Message, "sso-"+ns)
+	msg := condition(u, v1alpha1.ConditionTypeSynced).Message
+	assert.Contains(t, msg, "another LiteLLM user")
+	assert.NotContains(t, msg, "sso-"+ns, "the other user may be another tenant's: it is not named")
 }
 
 // TestTeamAndMembership: an association created before its Team and User waits, then becomes

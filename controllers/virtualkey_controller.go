@@ -14,6 +14,7 @@ import (
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/controllers/fields"
 	"github.com/litellm-operator/litellm-operator/controllers/managed"
+	"github.com/litellm-operator/litellm-operator/controllers/ownership"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
@@ -37,14 +38,33 @@ const (
 
 // virtualKeyConnector starts a VirtualKey reconcile: it makes sure the key Secret exists first.
 type virtualKeyConnector struct {
-	client    client.Client
-	apiReader client.Reader
-	recorder  events.EventRecorder
-	now       func() time.Time
+	client       client.Client
+	apiReader    client.Reader
+	recorder     events.EventRecorder
+	now          func() time.Time
+	installation string
+	idPrefix     string
 }
 
-func (c *virtualKeyConnector) Connect(ctx context.Context, lc *litellm.Client, vk *v1alpha1.VirtualKey) (managed.External[*v1alpha1.VirtualKey], error) {
-	ks, err := c.ensureKeySecret(ctx, vk, lc.BaseURL())
+func (c *virtualKeyConnector) Connect(ctx context.Context, p managed.Proxy, vk *v1alpha1.VirtualKey) (managed.External[*v1alpha1.VirtualKey], error) {
+	lc := p.Client
+	t := newTenancy(c.installation, kindVirtualKey, vk, p.Grant, c.idPrefix)
+	if vk.DeletionTimestamp.IsZero() {
+		// What the grant does not allow is refused before anything is made, the key Secret included.
+		if err := t.checkKeySpec(&vk.Spec); err != nil {
+			return nil, err
+		}
+	}
+	ks, err := c.ensureKeySecret(ctx, vk, lc.BaseURL(), func(raw string) (bool, error) {
+		info, err := lc.KeyInfo(ctx, litellm.HashKey(raw))
+		if litellm.IsNotFound(err) {
+			return true, nil // nothing to stamp: the rotation recreates the key
+		}
+		if err != nil {
+			return false, err
+		}
+		return t.owner.Claim(info.Info.Metadata) == ownership.Ours, nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +77,7 @@ func (c *virtualKeyConnector) Connect(ctx context.Context, lc *litellm.Client, v
 		}
 	}
 	setNextRotation(vk)
-	return &virtualKeyExternal{connector: c, lc: lc, secret: ks}, nil
+	return &virtualKeyExternal{connector: c, lc: lc, secret: ks, tenancy: t}, nil
 }
 
 // virtualKeyExternal is one reconcile of one VirtualKey against LiteLLM.
@@ -65,14 +85,21 @@ type virtualKeyExternal struct {
 	connector *virtualKeyConnector
 	lc        *litellm.Client
 	secret    *keySecret
+	tenancy   tenancy
 
 	// Found by Observe, used by Create and Update.
 	observed *litellm.Key
 	plan     fields.Plan
-	// previous is the key this object held before a rotation, still in LiteLLM.
-	previous string
+	// stamp says why the key, found without an owner stamp, is taken over ("" when it has ours).
+	stamp string
+	// previous is the key status named before a rotation that has not finished; previousOurs
+	// reports that LiteLLM holds it with this object's stamp, so it may be retired or deleted.
+	previous     string
+	previousOurs bool
 	// previousName is the redacted form of the key status named before this reconcile.
 	previousName string
+	// deletable are the keys Delete deletes: those LiteLLM records as this object's.
+	deletable []string
 }
 
 // hash is the token of the key in the Secret.
@@ -100,12 +127,26 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 	case err == nil:
 		key := info.Info
 		key.Token = hash
+		v, err := e.keyOwnership(ctx, &key)
+		switch {
+		case err != nil:
+			return managed.Observation{}, err
+		case v.refused():
+			return v.observation(), nil
+		}
+		e.stamp = v.stamp
 		e.observed = &key
 		if prev != "" && prev != hash {
-			e.previous = prev // a rotation that stopped before deleting the old key
+			// A rotation that stopped before deleting the old key; status is only a hint.
+			if err := e.checkPrevious(ctx, vk, prev); err != nil {
+				return managed.Observation{}, err
+			}
 		}
 		e.copyStatus(vk, &key)
 		e.plan = fields.Keys.Plan(vk, &key, vk.Status.ManagedFields)
+		if err := e.checkChangedReferences(ctx, vk); err != nil {
+			return managed.Observation{}, err
+		}
 		diff := e.plan.Diff()
 		if blockedDiffers(vk, &key) {
 			diff = append(diff, "blocked")
@@ -121,7 +162,7 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 			vk.Status.ManagedFields = fields.KeyManaged(vk)
 		}
 		// A renewal is not a spec change: it has its own Event, not in diff.
-		upToDate := len(diff) == 0 && e.plan.Empty() && !renewRequested(vk)
+		upToDate := len(diff) == 0 && e.plan.Empty() && !renewRequested(vk) && e.stamp == ""
 		return managed.Observation{Exists: true, UpToDate: upToDate, Diff: diff, Unavailable: unavailable(&key, e.connector.now())}, nil
 	case !litellm.IsNotFound(err):
 		return managed.Observation{}, err
@@ -132,36 +173,123 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		return managed.Observation{}, err
 	}
 	for _, k := range holders.Keys {
-		if prev != "" && k.Token == prev && prev != hash {
-			e.previous = prev
+		if k.Token != hash && e.tenancy.owner.Claim(k.Metadata) == ownership.Ours {
+			// This object's earlier key (status may have lost it): the rotation replaces it.
+			e.previous, e.previousOurs = k.Token, true
+			if k.Token != prev {
+				e.previousName = k.KeyName
+			}
 			continue
 		}
+		// The other key is not named: it may be another namespace's.
 		return managed.Observation{}, managed.Terminalf(v1alpha1.ReasonAliasInUse,
-			"key alias %q belongs to another LiteLLM key (%s) that this VirtualKey does not own: choose another keyAlias, or delete that key in LiteLLM",
-			vk.Spec.KeyAlias, k.KeyName)
+			"key alias %q belongs to another LiteLLM key that this VirtualKey does not own: choose another keyAlias, or ask the proxy's administrator about that key",
+			vk.Spec.KeyAlias)
 	}
 	return managed.Observation{}, e.checkDependencies(ctx, vk)
 }
 
-// observeForDeletion looks for the keys Delete would delete: the Secret's key (or the one status
-// names) first; replaced keys not yet deleted count as existing without a look.
-func (e *virtualKeyExternal) observeForDeletion(ctx context.Context, vk *v1alpha1.VirtualKey) (managed.Observation, error) {
-	tokens := e.tokens(vk)
-	if len(tokens) == 0 {
-		return managed.Observation{}, nil
+// keyOwnership decides whether the key found by the hash of the Secret's key may be managed. The
+// object holds the raw key, so an unstamped key is this object's (a release without stamps made
+// it), except that a granted object takes over only keys bound to nothing beyond its namespace.
+// The error is a failure to find out (a read of the key's team or user).
+func (e *virtualKeyExternal) keyOwnership(ctx context.Context, key *litellm.Key) (verdict, error) {
+	if e.tenancy.owner.Claim(key.Metadata) != ownership.Unstamped {
+		return e.tenancy.ownership("the key in Secret "+e.secret.name(), key.Metadata, "", false), nil
 	}
-	_, err := e.lc.KeyInfo(ctx, tokens[0])
+	proof := "this object's key Secret holds its key"
+	if e.tenancy.grant != nil {
+		for kind, id := range map[string]string{kindTeam: key.TeamID, kindUser: key.UserID} {
+			if id == "" {
+				continue
+			}
+			md, found, err := lookup(e.lc, kind, id)(ctx)
+			if err != nil {
+				return verdict{}, err
+			}
+			if found && !e.tenancy.mayReference(kind, id, md) {
+				proof = "" // bound to a team or user beyond the namespace (one that is gone binds nothing)
+			}
+		}
+	}
+	return e.tenancy.ownership("the key in Secret "+e.secret.name(), key.Metadata, proof, true), nil
+}
+
+// checkPrevious finds out whether the key status names from before a rotation is this object's:
+// only then is it retired or deleted. A key status names that LiteLLM records as someone else's is
+// left alone, whatever status claims.
+func (e *virtualKeyExternal) checkPrevious(ctx context.Context, vk *v1alpha1.VirtualKey, prev string) error {
+	e.previous = prev
+	info, err := e.lc.KeyInfo(ctx, prev)
 	switch {
-	case err == nil:
-		return managed.Observation{Exists: true}, nil
-	case !litellm.IsNotFound(err):
-		return managed.Observation{}, err
+	case litellm.IsNotFound(err):
+		return nil
+	case err != nil:
+		return err
+	case e.tenancy.owner.Claim(info.Info.Metadata) == ownership.Ours:
+		e.previousOurs = true
+	default:
+		e.connector.recorder.Eventf(vk, nil, corev1.EventTypeWarning, managed.EventNotDeleted, "Rotate",
+			"status named a previous key that LiteLLM does not record as this object's: it is left in place")
 	}
-	return managed.Observation{Exists: len(tokens) > 1}, nil
+	return nil
+}
+
+// checkChangedReferences refuses an update that would bind the key to a team or user the
+// namespace may not reference.
+func (e *virtualKeyExternal) checkChangedReferences(ctx context.Context, vk *v1alpha1.VirtualKey) error {
+	if slices.Contains(e.plan.Set, "team_id") {
+		if err := e.tenancy.reference(ctx, kindTeam, vk.Spec.TeamID, lookup(e.lc, kindTeam, vk.Spec.TeamID)); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(e.plan.Set, "user_id") {
+		return e.tenancy.reference(ctx, kindUser, vk.Spec.UserID, lookup(e.lc, kindUser, vk.Spec.UserID))
+	}
+	return nil
+}
+
+// observeForDeletion finds the keys Delete deletes: of the keys the Secret and status name, those
+// LiteLLM records as this object's (by its stamp, or for the Secret's own key, by possession).
+// Keys that exist but are not this object's are left in place.
+func (e *virtualKeyExternal) observeForDeletion(ctx context.Context, vk *v1alpha1.VirtualKey) (managed.Observation, error) {
+	found := false
+	for _, token := range e.tokens(vk) {
+		info, err := e.lc.KeyInfo(ctx, token)
+		if litellm.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return managed.Observation{}, err
+		}
+		found = true
+		key := info.Info
+		switch e.tenancy.owner.Claim(key.Metadata) {
+		case ownership.Ours:
+			e.deletable = append(e.deletable, token)
+		case ownership.Unstamped:
+			if e.secret.raw == "" || token != e.hash() {
+				continue // status alone proves nothing
+			}
+			v, err := e.keyOwnership(ctx, &key)
+			if err != nil {
+				return managed.Observation{}, err
+			}
+			if !v.refused() {
+				e.deletable = append(e.deletable, token)
+			}
+		}
+	}
+	if found && len(e.deletable) == 0 {
+		return managed.Observation{NotOurs: managed.Terminalf(v1alpha1.ReasonNotOwned,
+			"the keys this object names are not recorded as this object's in LiteLLM")}, nil
+	}
+	return managed.Observation{Exists: len(e.deletable) > 0}, nil
 }
 
 func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey) error {
 	req := fields.KeyGenerateRequest(vk, e.secret.raw)
+	req.Metadata = e.tenancy.owner.Stamp(req.Metadata)
 	if e.previous != "" {
 		// The previous key still holds the alias and LiteLLM refuses a second key with it: issue
 		// the new key without alias, delete the old one, then move the alias. Each step is safe to
@@ -190,12 +318,17 @@ func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey
 // a grace period, once it is over (the previous key first gives up the alias).
 func (e *virtualKeyExternal) finishRotation(ctx context.Context, vk *v1alpha1.VirtualKey, key *litellm.Key) error {
 	grace := gracePeriod(vk)
-	if grace > 0 {
+	switch {
+	case !e.previousOurs:
+		// Gone already, or not this object's: nothing to retire or delete.
+	case grace > 0:
 		if err := e.retire(ctx, vk, e.previous, e.previousName, grace); err != nil {
 			return err
 		}
-	} else if _, err := e.lc.DeleteKeys(ctx, litellm.KeyDeleteRequest{Keys: []string{e.previous}}); err != nil && !litellm.IsNotFound(err) {
-		return err
+	default:
+		if _, err := e.lc.DeleteKeys(ctx, litellm.KeyDeleteRequest{Keys: []string{e.previous}}); err != nil && !litellm.IsNotFound(err) {
+			return err
+		}
 	}
 	if key.KeyAlias != vk.Spec.KeyAlias {
 		updated, err := e.lc.UpdateKey(ctx, litellm.KeyUpdateRequest{Key: e.hash(), KeyAlias: litellm.Set(vk.Spec.KeyAlias)})
@@ -212,14 +345,18 @@ func (e *virtualKeyExternal) finishRotation(ctx context.Context, vk *v1alpha1.Vi
 	vk.Status.LastRotation = e.connector.now().UTC().Format(time.RFC3339)
 	vk.Status.RotationRequest = vk.Annotations[v1alpha1.AnnotationRotate]
 	setNextRotation(vk)
-	if grace > 0 {
+	switch {
+	case !e.previousOurs:
+		e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotated, "Rotate",
+			"the key is now %s; LiteLLM holds no previous key of this object: nothing was deleted", litellm.KeyName(e.secret.raw))
+	case grace > 0:
 		e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotated, "Rotate",
 			"the key is now %s; the previous key %s stays valid for the grace period of %s, then it is deleted from LiteLLM",
 			litellm.KeyName(e.secret.raw), oldName, grace)
-		return nil
+	default:
+		e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotated, "Rotate",
+			"the key is now %s; the previous key %s was deleted from LiteLLM", litellm.KeyName(e.secret.raw), oldName)
 	}
-	e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotated, "Rotate",
-		"the key is now %s; the previous key %s was deleted from LiteLLM", litellm.KeyName(e.secret.raw), oldName)
 	return nil
 }
 
@@ -235,7 +372,13 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 	renewBefore := vk.Status.RenewRequest
 	renewing := e.renew(vk, &req)
 	fields.Keys.Apply(e.plan, vk, key, &req)
-	if e.plan.Writes() || renewing {
+	if md, set := req.Metadata.Get(); set || e.stamp != "" {
+		if !set {
+			md = key.Metadata
+		}
+		req.Metadata = litellm.Set(e.tenancy.owner.Stamp(md))
+	}
+	if e.plan.Writes() || renewing || e.stamp != "" {
 		updated, err := e.lc.UpdateKey(ctx, req)
 		if err != nil {
 			if renewing {
@@ -249,6 +392,9 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 			e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRenewed, "Renew",
 				"%s=%q: re-sent duration %s, the key now expires at %s", v1alpha1.AnnotationRenew, vk.Status.RenewRequest,
 				vk.Spec.Duration, formatTime(key.Expires))
+		}
+		if e.stamp != "" {
+			stamped(e.connector.recorder, vk, "the key "+vk.Status.KeyName, e.stamp)
 		}
 	}
 	if blockedDiffers(vk, key) {
@@ -269,9 +415,10 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 	return nil
 }
 
-// Delete removes the Secret's key and, after an interrupted rotation, the previous ones.
-func (e *virtualKeyExternal) Delete(ctx context.Context, vk *v1alpha1.VirtualKey) error {
-	if _, err := e.lc.DeleteKeys(ctx, litellm.KeyDeleteRequest{Keys: e.tokens(vk)}); err != nil && !litellm.IsNotFound(err) {
+// Delete removes the keys observeForDeletion found to be this object's: the Secret's key and,
+// after an interrupted rotation, the previous ones.
+func (e *virtualKeyExternal) Delete(ctx context.Context, _ *v1alpha1.VirtualKey) error {
+	if _, err := e.lc.DeleteKeys(ctx, litellm.KeyDeleteRequest{Keys: e.deletable}); err != nil && !litellm.IsNotFound(err) {
 		return err
 	}
 	return nil
@@ -305,22 +452,35 @@ func blockedDiffers(vk *v1alpha1.VirtualKey, key *litellm.Key) bool {
 
 // checkDependencies keeps a key from being created for a user or team that does not exist in
 // LiteLLM (e.g. after a team was deleted, which deletes its keys): the key comes back when they do.
+// A granted object may bind its key only to a team or user its namespace owns or the grant lists;
+// that is decided first, from the same reads, and reads the same whether the other exists or not.
 func (e *virtualKeyExternal) checkDependencies(ctx context.Context, vk *v1alpha1.VirtualKey) error {
 	if id := vk.Spec.UserID; id != "" {
-		if _, err := e.lc.UserInfo(ctx, id); litellm.IsNotFound(err) {
+		info, err := e.lc.UserInfo(ctx, id)
+		found := err == nil
+		if err != nil && !litellm.IsNotFound(err) {
+			return err
+		}
+		if err := e.tenancy.reference(ctx, kindUser, id, known(found, func() map[string]any { return info.UserInfo.Metadata })); err != nil {
+			return err
+		}
+		if !found {
 			return managed.Waiting(v1alpha1.ReasonDependencyMissing,
 				fmt.Sprintf("user %q does not exist in LiteLLM; the key is created once it does", id), time.Minute)
-		} else if err != nil {
-			return err
 		}
 	}
 	if id := vk.Spec.TeamID; id != "" {
 		team, err := e.lc.TeamInfo(ctx, id)
-		if litellm.IsNotFound(err) {
+		found := err == nil
+		if err != nil && !litellm.IsNotFound(err) {
+			return err
+		}
+		if err := e.tenancy.reference(ctx, kindTeam, id, known(found, func() map[string]any { return team.TeamInfo.Metadata })); err != nil {
+			return err
+		}
+		if !found {
 			return managed.Waiting(v1alpha1.ReasonDependencyMissing,
 				fmt.Sprintf("team %q does not exist in LiteLLM; the key is created once it does", id), time.Minute)
-		} else if err != nil {
-			return err
 		}
 		// Removing a member from a team deletes the member's keys in it (current LiteLLM): a key
 		// for a user who is no longer a member is not brought back.
@@ -330,6 +490,16 @@ func (e *virtualKeyExternal) checkDependencies(ctx context.Context, vk *v1alpha1
 		}
 	}
 	return nil
+}
+
+// known is a reference lookup whose answer was read already.
+func known(found bool, metadata func() map[string]any) func(context.Context) (map[string]any, bool, error) {
+	return func(context.Context) (map[string]any, bool, error) {
+		if !found {
+			return nil, false, nil
+		}
+		return metadata(), true, nil
+	}
 }
 
 // recordApplied remembers what the spec set, for fields LiteLLM does not report and for clearing

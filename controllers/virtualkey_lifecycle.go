@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+	"github.com/litellm-operator/litellm-operator/controllers/ownership"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
@@ -111,15 +112,32 @@ func (e *virtualKeyExternal) Finish(ctx context.Context, vk *v1alpha1.VirtualKey
 			keep = append(keep, r)
 			continue
 		}
-		if _, err := e.lc.DeleteKeys(ctx, litellm.KeyDeleteRequest{Keys: []string{r.TokenID}}); err != nil && !litellm.IsNotFound(err) {
+		// Status is only a hint: the key is deleted only when LiteLLM records it as this object's.
+		ours, err := e.ownsKey(ctx, r.TokenID)
+		if err == nil && ours {
+			_, err = e.lc.DeleteKeys(ctx, litellm.KeyDeleteRequest{Keys: []string{r.TokenID}})
+		}
+		if err != nil && !litellm.IsNotFound(err) {
 			vk.Status.RetiringKeys = append(keep, pending[i:]...)
 			return err
+		}
+		if !ours {
+			continue // gone already, or not this object's to delete
 		}
 		e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRetiredKeyDeleted, "Rotate",
 			"the grace period of the replaced key %s is over: it was deleted from LiteLLM", r.KeyName)
 	}
 	vk.Status.RetiringKeys = keep
 	return nil
+}
+
+// ownsKey reports that LiteLLM holds the key with this object's owner stamp.
+func (e *virtualKeyExternal) ownsKey(ctx context.Context, token string) (bool, error) {
+	info, err := e.lc.KeyInfo(ctx, token)
+	if err != nil {
+		return false, err
+	}
+	return e.tenancy.owner.Claim(info.Info.Metadata) == ownership.Ours, nil
 }
 
 // NextReconcile comes back when a replaced key is due for deletion or a scheduled rotation is due.
@@ -136,6 +154,9 @@ func (e *virtualKeyExternal) NextReconcile(vk *v1alpha1.VirtualKey) time.Duratio
 		if t, err := time.Parse(time.RFC3339, r.DeleteAfter); err == nil {
 			consider(t.Add(time.Second))
 		}
+	}
+	if e.secret != nil && e.secret.rotationDeferred {
+		consider(now) // the key is stamped now: rotate it
 	}
 	if t, ok := nextRotation(vk); ok {
 		consider(t.Add(time.Second))

@@ -30,12 +30,24 @@ type keySecret struct {
 	rotated bool
 	// fresh reports a key this reconcile generated: no LiteLLM object can have it yet.
 	fresh bool
+	// rotationDeferred reports a rotation put off until the current key carries this object's owner
+	// stamp: the previous key of a rotation is deleted only when LiteLLM records it as this object's.
+	rotationDeferred bool
+}
+
+// name is the Secret's name, for messages.
+func (k *keySecret) name() string {
+	if k.secret == nil {
+		return "(none)"
+	}
+	return k.secret.Name
 }
 
 // ensureKeySecret returns the key Secret, creating it (or writing a new key into it) when needed.
 // The raw key is always written to the Secret before LiteLLM hears of it, so a crash after
-// /key/generate can never lose the only copy of a key.
-func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey, baseURL string) (*keySecret, error) {
+// /key/generate can never lose the only copy of a key. stamped reports whether LiteLLM records the
+// key as this object's; a rotation waits until it does.
+func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey, baseURL string, stamped func(raw string) (bool, error)) (*keySecret, error) {
 	scrubLegacyStatus(vk)
 	if vk.Spec.KeyFrom != nil {
 		return c.userKeySecret(ctx, vk)
@@ -81,6 +93,11 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 	reason := c.rotationReason(vk, raw)
 	if reason == "" {
 		return ks, nil
+	}
+	if ok, err := stamped(raw); err != nil || !ok {
+		// A key made before owner stamps: this reconcile stamps it, the next one rotates it.
+		ks.rotationDeferred = err == nil
+		return ks, err
 	}
 	newRaw, err := c.newRawKey(vk)
 	if err != nil {
@@ -147,7 +164,13 @@ func (c *virtualKeyConnector) getKeySecret(ctx context.Context, vk *v1alpha1.Vir
 		}
 		return nil, err
 	}
-	if !metav1.IsControlledBy(secret, vk) && !controlledByOwnerOf(secret, vk) {
+	legacy := false
+	if !metav1.IsControlledBy(secret, vk) {
+		if legacy, err = c.legacyUserKeySecret(ctx, secret, vk); err != nil {
+			return nil, err
+		}
+	}
+	if !metav1.IsControlledBy(secret, vk) && !legacy {
 		if !vk.DeletionTimestamp.IsZero() {
 			return nil, nil // someone else's Secret holds no key of this VirtualKey: nothing to delete with it
 		}
@@ -193,12 +216,27 @@ func (c *virtualKeyConnector) claimSecret(ctx context.Context, vk *v1alpha1.Virt
 	return c.client.Patch(ctx, secret, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 }
 
-// controlledByOwnerOf reports a Secret controlled by the VirtualKey's own controller: the key
-// Secret of a User's auto-created key, left by the operator this one replaces.
-func controlledByOwnerOf(secret *corev1.Secret, vk *v1alpha1.VirtualKey) bool {
-	owner := metav1.GetControllerOf(vk)
-	secretOwner := metav1.GetControllerOf(secret)
-	return owner != nil && secretOwner != nil && owner.UID == secretOwner.UID
+// legacyUserKeySecret reports the one Secret a VirtualKey may claim without controlling it: the key
+// Secret of a User's auto-created key, left by the operator this one replaces. ownerReferences
+// are written by whoever creates an object, so they prove nothing alone: the common controller
+// must be a User of this namespace (read from the API server, by UID), the VirtualKey that User's
+// own key "<user>-key", and the Secret named the replaced operator's way for that User's key alias.
+func (c *virtualKeyConnector) legacyUserKeySecret(ctx context.Context, secret *corev1.Secret, vk *v1alpha1.VirtualKey) (bool, error) {
+	owner, secretOwner := metav1.GetControllerOf(vk), metav1.GetControllerOf(secret)
+	if owner == nil || secretOwner == nil || owner.UID != secretOwner.UID || owner.Kind != "User" ||
+		owner.APIVersion != v1alpha1.GroupVersion.String() || vk.Name != owner.Name+UserKeySuffix {
+		return false, nil
+	}
+	user := &v1alpha1.User{}
+	err := c.client.Get(ctx, types.NamespacedName{Namespace: vk.Namespace, Name: owner.Name}, user)
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return user.UID == owner.UID && user.Spec.KeyAlias != "" &&
+		secret.Name == v1alpha1.LegacyKeySecretName(user.Spec.ConnectionRef, user.Spec.KeyAlias), nil
 }
 
 // scrubLegacyStatus forgets raw keys that the operator this one replaces kept in status (it
@@ -210,6 +248,30 @@ func scrubLegacyStatus(vk *v1alpha1.VirtualKey) {
 			*f = ""
 		}
 	}
+}
+
+// keySourceRefusal says why a Secret may not be read through keyFrom, or "" when it may. Whoever may
+// create a VirtualKey must not thereby make the operator read a Secret they may not read
+// themselves, nor register another VirtualKey's key: a Secret opts in with a label that only
+// someone who may write Secrets in the namespace can set, and the operator's own key Secrets never
+// can.
+func keySourceRefusal(secret *corev1.Secret) string {
+	switch {
+	case secret.Labels[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByValue || ownedByVirtualKey(secret):
+		return "is a key Secret of a VirtualKey: a key belongs to one VirtualKey only"
+	case secret.Labels[v1alpha1.LabelKeySource] != "true":
+		return fmt.Sprintf("has not opted in to being read as a key: someone who may write Secrets in this namespace must label it %s=true", v1alpha1.LabelKeySource)
+	}
+	return ""
+}
+
+func ownedByVirtualKey(secret *corev1.Secret) bool {
+	for _, ref := range secret.OwnerReferences {
+		if ref.Kind == "VirtualKey" && strings.HasPrefix(ref.APIVersion, v1alpha1.GroupVersion.Group+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *virtualKeyConnector) desiredKeySecret(vk *v1alpha1.VirtualKey, name types.NamespacedName, raw string) *corev1.Secret {
@@ -254,6 +316,12 @@ func (c *virtualKeyConnector) userKeySecret(ctx context.Context, vk *v1alpha1.Vi
 				fmt.Sprintf("Secret %s named in spec.keyFrom does not exist; the key is registered in LiteLLM once it does", ref.Name), 30*time.Second)
 		}
 		return nil, err
+	}
+	if why := keySourceRefusal(secret); why != "" {
+		if deleting {
+			return &keySecret{}, nil // its value proves nothing: only stamped keys are deleted
+		}
+		return nil, managed.Terminalf(v1alpha1.ReasonNotPermitted, "Secret %s named in spec.keyFrom %s", ref.Name, why)
 	}
 	raw := strings.TrimSpace(string(secret.Data[ref.Key]))
 	if !strings.HasPrefix(raw, "sk-") || strings.ContainsAny(raw, " \t\r\n") {

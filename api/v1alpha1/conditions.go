@@ -49,10 +49,30 @@ const (
 	ReasonSecretConflict = "SecretConflict"
 	// ReasonWaiting: the object waits for another object (a Team or User) to become Ready.
 	ReasonWaiting = "Waiting"
+	// ReasonNotPermitted: the grant the object uses a shared instance under does not allow its spec
+	// (a role, a budget, a model, a reference to a team or user it does not own, a keyFrom Secret
+	// that did not opt in). Nothing was sent to LiteLLM; the message names the rule.
+	ReasonNotPermitted = "NotPermitted"
+	// ReasonNotOwned: the LiteLLM object exists and is not this object's (it carries another
+	// owner's stamp, or none and may not be taken over). Nothing was written to it.
+	ReasonNotOwned = "NotOwned"
 )
 
 // FinalizerName is set on every object so the LiteLLM object is deleted before the Kubernetes one.
 const FinalizerName = "auth.litellm.ai/finalizer"
+
+// FinalizerConnectionInUse is set on a secretRef connection Secret while objects that may hold
+// something in LiteLLM use it, so that deleting the namespace deletes their LiteLLM objects before
+// the credentials to do so vanish.
+const FinalizerConnectionInUse = "auth.litellm.ai/connection-in-use"
+
+// OwnerMetadataKey is the key of the owner stamp in the metadata of every key, user and team the
+// operator creates in LiteLLM: "<installation>/<Kind>/<namespace>/<name>". Keys of the prefix
+// auth.litellm.ai/ are reserved: spec.metadata cannot set them.
+const OwnerMetadataKey = "auth.litellm.ai/owner"
+
+// ReservedMetadataPrefix is the prefix of metadata keys only the operator writes.
+const ReservedMetadataPrefix = "auth.litellm.ai/"
 
 // Annotations understood by the operator.
 const (
@@ -64,7 +84,18 @@ const (
 	// AnnotationAllowedNamespaces on an instance Secret: "*" or a comma-separated list of namespaces
 	// whose objects may use that instance through a cross-namespace instanceRef.
 	AnnotationAllowedNamespaces = "auth.litellm.ai/allowed-namespaces"
+	// AnnotationAllowedNamespaceSelector on an instance Secret: a label selector (e.g.
+	// "tenant=true,tier in (gold,silver)"); namespaces whose labels match it are granted too.
+	AnnotationAllowedNamespaceSelector = "auth.litellm.ai/allowed-namespace-selector"
+	// AnnotationGrantPolicy on an instance Secret: what granted namespaces may do, a YAML or JSON
+	// document (see docs/multi-tenancy.md). Without it the safe defaults apply.
+	AnnotationGrantPolicy = "auth.litellm.ai/grant-policy"
 )
+
+// LabelKeySource on a Secret in a VirtualKey's namespace, set to "true", lets VirtualKeys read a
+// key from it with spec.keyFrom. Only someone who may write Secrets there can set it: without it a
+// VirtualKey could make the operator read a Secret its author may not read.
+const LabelKeySource = "auth.litellm.ai/key-source"
 
 // Labels set by the operator.
 const (

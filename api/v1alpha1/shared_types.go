@@ -64,8 +64,10 @@ type InstanceRef struct {
 	Name string `json:"name"`
 
 	// Namespace is the namespace of the LiteLLM instance (defaults to the object's own namespace).
-	// Another namespace is used only when its instance Secret carries the annotation
-	// auth.litellm.ai/allowed-namespaces with "*" or a list that includes this object's namespace.
+	// Another namespace is used only when its instance Secret grants this object's namespace (the
+	// annotation auth.litellm.ai/allowed-namespaces with "*" or a list that includes it, or
+	// auth.litellm.ai/allowed-namespace-selector matching its labels), and then only within that
+	// grant's policy (auth.litellm.ai/grant-policy; see docs/multi-tenancy.md).
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63

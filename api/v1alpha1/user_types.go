@@ -90,8 +90,10 @@ type UserSpec struct {
 
 	// Metadata is free-form metadata stored with the user in LiteLLM. Values are sent as JSON:
 	// "true"/"false" become booleans, numbers become numbers, other values stay strings.
+	// Keys of the prefix auth.litellm.ai/ are reserved for the operator (its owner stamp).
 	// +optional
 	// +kubebuilder:validation:MaxProperties=100
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('auth.litellm.ai/'))",message="spec.metadata cannot set keys of the auth.litellm.ai/ prefix: the operator keeps its owner stamp there"
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Metadata",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:advanced"}
 	Metadata map[string]string `json:"metadata,omitzero"`
 

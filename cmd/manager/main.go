@@ -13,6 +13,7 @@ import (
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/controllers"
+	"github.com/litellm-operator/litellm-operator/controllers/ownership"
 	"github.com/litellm-operator/litellm-operator/pkg/connection"
 	"github.com/litellm-operator/litellm-operator/pkg/operator"
 )
@@ -53,6 +54,10 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	installation := opts.InstallationID
+	if installation == "" {
+		installation = ownership.Installation(opts.IDPrefix)
+	}
 	if err := controllers.Setup(mgr, controllers.Options{
 		ResyncPeriod:            opts.ResyncPeriod,
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
@@ -60,6 +65,7 @@ func run(args []string) error {
 		ReconcileTimeout:        opts.ReconcileTimeout,
 		ConnectionCacheTTL:      5 * time.Second,
 		IDPrefix:                opts.IDPrefix,
+		InstallationID:          installation,
 		Instance: connection.InstanceConvention{
 			SecretNameFormat: opts.InstanceSecretNameFormat,
 			MasterKeyDataKey: opts.InstanceMasterKeyDataKey,
@@ -69,6 +75,7 @@ func run(args []string) error {
 		return fmt.Errorf("setting up controllers: %w", err)
 	}
 	log.Info("starting manager", "watchNamespaces", opts.WatchNamespaces, "resyncPeriod", opts.ResyncPeriod,
+		"installationID", installation, "idPrefix", opts.IDPrefix,
 		"maxConcurrentReconciles", opts.MaxConcurrentReconciles)
 	// The signal handler cancels the context on SIGTERM/SIGINT; the manager then stops its
 	// controllers, waiting up to --graceful-shutdown-timeout, and releases its leader lease.

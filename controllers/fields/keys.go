@@ -153,7 +153,7 @@ func KeyGenerateRequest(vk *v1alpha1.VirtualKey, raw string) litellm.KeyGenerate
 		BudgetDuration: s.BudgetDuration, UserID: s.UserID, TeamID: s.TeamID, BudgetID: s.BudgetID,
 		TPMLimit: s.TPMLimit, RPMLimit: s.RPMLimit, MaxParallelRequests: s.MaxParallelRequests,
 		ModelRPMLimit: s.ModelRPMLimit, ModelTPMLimit: s.ModelTPMLimit, ModelMaxBudget: modelMaxBudget(s.ModelMaxBudget),
-		Metadata: v1alpha1.JSONValues(s.Metadata), Aliases: s.Aliases,
+		Metadata: specMetadata(s.Metadata), Aliases: s.Aliases,
 		Config: v1alpha1.JSONValues(s.Config), Permissions: v1alpha1.JSONValues(s.Permissions),
 		AllowedCacheControls: s.AllowedCacheControls, AllowedRoutes: s.AllowedRoutes,
 		Guardrails: s.Guardrails, Tags: s.Tags, EnforcedParams: s.EnforcedParams,

@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
@@ -98,10 +99,22 @@ func mergeMetadata(observed map[string]any, spec map[string]string) map[string]a
 	for k, v := range observed {
 		merged[k] = v
 	}
-	for k, v := range v1alpha1.JSONValues(spec) {
+	for k, v := range specMetadata(spec) {
 		merged[k] = v
 	}
 	return merged
+}
+
+// specMetadata is the spec's metadata as LiteLLM gets it, without keys of the reserved prefix (the
+// API server refuses them; objects stored before it did keep them, and they are never sent).
+func specMetadata(spec map[string]string) map[string]any {
+	out := v1alpha1.JSONValues(spec)
+	for k := range out {
+		if strings.HasPrefix(k, v1alpha1.ReservedMetadataPrefix) {
+			delete(out, k)
+		}
+	}
+	return out
 }
 
 // Money parses an optional budget string the API server has already validated; nil stays nil
@@ -186,7 +199,7 @@ func metadata[S, O, R any](spec func(S) map[string]string, observed func(O) map[
 	return Field[S, O, R]{
 		Name:  "metadata",
 		IsSet: func(s S) bool { return len(spec(s)) > 0 },
-		Equal: func(s S, o O) bool { return subsetEqual(v1alpha1.JSONValues(spec(s)), observed(o)) },
+		Equal: func(s S, o O) bool { return subsetEqual(specMetadata(spec(s)), observed(o)) },
 		Set:   func(s S, o O, r *R) { set(r, mergeMetadata(observed(o), spec(s))) },
 	}
 }

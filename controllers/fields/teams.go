@@ -102,7 +102,7 @@ func TeamModelAliases(t *v1alpha1.Team, o *litellm.Team) any {
 func TeamNewRequest(t *v1alpha1.Team, id string) litellm.TeamNewRequest {
 	s := &t.Spec
 	return litellm.TeamNewRequest{
-		TeamID: id, TeamAlias: s.TeamAlias, Metadata: v1alpha1.JSONValues(s.Metadata),
+		TeamID: id, TeamAlias: s.TeamAlias, Metadata: specMetadata(s.Metadata),
 		TPMLimit: s.TPMLimit, RPMLimit: s.RPMLimit, BudgetDuration: s.BudgetDuration, Models: s.Models,
 		Blocked: s.Blocked, Tags: s.Tags, Guardrails: s.Guardrails, OrganizationID: s.OrganizationID,
 		ModelAliases: s.ModelAliases, TeamMemberPermissions: s.TeamMemberPermissions, MaxBudget: Money(s.MaxBudget),

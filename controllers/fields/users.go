@@ -90,7 +90,7 @@ func UserNewRequest(u *v1alpha1.User, id string) litellm.UserNewRequest {
 		UserID: id, UserEmail: s.UserEmail, UserAlias: s.UserAlias, UserRole: s.UserRole,
 		BudgetDuration: s.BudgetDuration, Models: s.Models, TPMLimit: s.TPMLimit, RPMLimit: s.RPMLimit,
 		MaxParallelRequests: s.MaxParallelRequests, ModelMaxBudget: modelMaxBudget(s.ModelMaxBudget),
-		Metadata: v1alpha1.JSONValues(s.Metadata), Aliases: s.Aliases, Permissions: v1alpha1.JSONValues(s.Permissions),
+		Metadata: specMetadata(s.Metadata), Aliases: s.Aliases, Permissions: v1alpha1.JSONValues(s.Permissions),
 		AllowedCacheControls: s.AllowedCacheControls, Guardrails: s.Guardrails, Blocked: s.Blocked,
 		SendInviteEmail: s.SendInviteEmail, SSOUserID: s.SSOUserID, AutoCreateKey: new(bool),
 		MaxBudget: Money(s.MaxBudget), SoftBudget: Money(s.SoftBudget), Spend: Money(s.Spend),

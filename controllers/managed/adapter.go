@@ -5,9 +5,11 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+	"github.com/litellm-operator/litellm-operator/pkg/connection"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
@@ -42,13 +44,34 @@ type Observation struct {
 	NotOurs error
 }
 
-// Connector starts one reconcile of one object: given a client for the object's proxy, it returns
-// the External that the loop calls. It may do Kubernetes-side work first (make sure a key Secret
-// exists, resolve a Team by alias) and keep what it learned for the calls that follow, since an
-// External lives for a single reconcile only. It makes no LiteLLM call that writes. While the
-// object is being deleted it must not create anything.
+// ConnectionHold keeps a secretRef connection Secret from disappearing while objects that may hold
+// something in LiteLLM use it: deleting a namespace deletes the Secret and the objects together,
+// and without the Secret the objects could not delete their LiteLLM objects.
+type ConnectionHold interface {
+	// Hold marks the Secret as in use; the loop calls it before the object's first LiteLLM write
+	// and whenever a reconcile finds the mark missing.
+	Hold(ctx context.Context, secret types.NamespacedName) error
+	// Release removes the mark unless another object still uses the Secret. The loop calls it
+	// before it lets go of obj, so a failure is retried.
+	Release(ctx context.Context, obj client.Object, secret types.NamespacedName) error
+}
+
+// Proxy is the object's LiteLLM proxy as one reconcile resolved it.
+type Proxy struct {
+	// Client calls the proxy; LiteLLM's audit log attributes its writes to the object.
+	Client *litellm.Client
+	// Grant is set when the object uses an instance of another namespace: the policy its spec must
+	// keep to, and whose teams and users it may reference. nil means full rights.
+	Grant *connection.Grant
+}
+
+// Connector starts one reconcile of one object: given the object's proxy, it returns the External
+// that the loop calls. It may do Kubernetes-side work first (make sure a key Secret exists,
+// resolve a Team by alias) and keep what it learned for the calls that follow, since an External
+// lives for a single reconcile only. It makes no LiteLLM call that writes. While the object is
+// being deleted it must not create anything.
 type Connector[T Object] interface {
-	Connect(ctx context.Context, c *litellm.Client, obj T) (External[T], error)
+	Connect(ctx context.Context, p Proxy, obj T) (External[T], error)
 }
 
 // External maps one object to LiteLLM for one reconcile. Every call must be idempotent. Create and

@@ -115,14 +115,17 @@ type fakeConnector struct {
 	err      error
 	finalize func() (bool, error)
 	connects int
+	// proxy is what the last Connect was given.
+	proxy Proxy
 }
 
-func (c *fakeConnector) Connect(_ context.Context, lc *litellm.Client, _ *v1alpha1.Team) (External[*v1alpha1.Team], error) {
+func (c *fakeConnector) Connect(_ context.Context, p Proxy, _ *v1alpha1.Team) (External[*v1alpha1.Team], error) {
 	c.connects++
+	c.proxy = p
 	if c.err != nil {
 		return nil, c.err
 	}
-	c.ext.lc = lc
+	c.ext.lc = p.Client
 	c.ext.seen = 0
 	return c.ext, nil
 }
@@ -204,14 +207,19 @@ type proxy struct {
 	body   string
 	header http.Header
 	calls  int
-	srv    *httptest.Server
+	// changedBy is the litellm-changed-by header of each write.
+	changedBy []string
+	srv       *httptest.Server
 }
 
 func newProxy(t *testing.T) *proxy {
 	p := &proxy{status: http.StatusOK, body: `{"team_id":"t"}`}
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		p.calls++
+		if r.Method == http.MethodPost {
+			p.changedBy = append(p.changedBy, r.Header.Get("litellm-changed-by"))
+		}
 		status, body, header := p.status, p.body, p.header
 		p.mu.Unlock()
 		for k, v := range header {
@@ -265,6 +273,8 @@ type harnessConfig struct {
 	secret  bool
 	timeout time.Duration
 	adopter bool
+	hold    ConnectionHold
+	objects []client.Object
 }
 
 func withURL(url string) option { return func(_ *harness, c *harnessConfig) { c.url = url } }
@@ -274,6 +284,10 @@ func withTeam(mutate func(*v1alpha1.Team)) option {
 }
 func withTimeout(d time.Duration) option { return func(_ *harness, c *harnessConfig) { c.timeout = d } }
 func withAdopter() option                { return func(_ *harness, c *harnessConfig) { c.adopter = true } }
+func withHold(h ConnectionHold) option   { return func(_ *harness, c *harnessConfig) { c.hold = h } }
+func withObjects(objs ...client.Object) option {
+	return func(_ *harness, c *harnessConfig) { c.objects = append(c.objects, objs...) }
+}
 
 func newHarness(t *testing.T, opts ...option) *harness {
 	t.Helper()
@@ -291,7 +305,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	for _, o := range opts {
 		o(h, &cfg)
 	}
-	objs := []client.Object{cfg.team}
+	objs := append([]client.Object{cfg.team}, cfg.objects...)
 	if cfg.secret {
 		objs = append(objs, &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: "litellm"},
@@ -333,6 +347,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	if cfg.adopter {
 		config.Adopter = &adopter{k8s: h.k8s}
 	}
+	config.Hold = cfg.hold
 	h.r = NewReconciler(config, func() *v1alpha1.Team { return &v1alpha1.Team{} }, Connector[*v1alpha1.Team](h.connector))
 	return h
 }

@@ -15,9 +15,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -76,6 +78,8 @@ type Config struct {
 	Observer Observer
 	// Adopter, when set, takes objects over from the controller this operator replaces.
 	Adopter Adopter
+	// Hold, when set, holds secretRef connection Secrets while objects use them.
+	Hold ConnectionHold
 }
 
 // Observer is told the outcome of every reconcile. Observe gets the object as this reconcile read
@@ -162,13 +166,8 @@ func (r *Reconciler[T]) Reconcile(ctx context.Context, req ctrl.Request) (result
 }
 
 func (s *run[T]) reconcileNormal(ctx context.Context) (ctrl.Result, error) {
-	if err := s.connect(ctx); err != nil {
+	if err := s.connectAndCheck(ctx); err != nil {
 		return s.fail(ctx, err, false)
-	}
-	if c, ok := s.ext.(Checker[T]); ok {
-		if err := c.Check(ctx, s.obj); err != nil {
-			return s.fail(ctx, err, false)
-		}
 	}
 	obs, err := s.observeLiteLLM(ctx)
 	if err != nil {
@@ -179,6 +178,9 @@ func (s *run[T]) reconcileNormal(ctx context.Context) (ctrl.Result, error) {
 		// Before the first write to LiteLLM, and whenever LiteLLM holds the object, the finalizer
 		// makes sure it is cleaned up.
 		if err := s.ensureFinalizer(ctx); err != nil {
+			return s.fail(ctx, err, false)
+		}
+		if err := s.holdConnection(ctx); err != nil {
 			return s.fail(ctx, err, false)
 		}
 	}
@@ -225,6 +227,21 @@ func (s *run[T]) reconcileNormal(ctx context.Context) (ctrl.Result, error) {
 		}
 	}
 	return ctrl.Result{RequeueAfter: after}, nil
+}
+
+// connectAndCheck starts the reconcile of a live object and refuses, before any LiteLLM call, what
+// its grant does not allow: an unreadable grant policy, or what the External's Check refuses.
+func (s *run[T]) connectAndCheck(ctx context.Context) error {
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	if g := s.conn.Grant; g != nil && g.PolicyError != nil {
+		return Terminal(v1alpha1.ReasonNotPermitted, g.PolicyError)
+	}
+	if c, ok := s.ext.(Checker[T]); ok {
+		return c.Check(ctx, s.obj)
+	}
+	return nil
 }
 
 // create creates the object in LiteLLM. When LiteLLM answers that it exists already (a create of
@@ -376,17 +393,26 @@ func (s *run[T]) connect(ctx context.Context) error {
 	s.writes = newWriteTracker(s.Transport)
 	lc, err := litellm.New(litellm.Config{
 		BaseURL: conn.URL, MasterKey: conn.MasterKey, Timeout: s.LiteLLMTimeout,
-		Transport: s.writes, Retry: s.Retry, ChangedBy: "litellm-operator",
+		Transport: s.writes, Retry: s.Retry, ChangedBy: s.changedBy(),
 	})
 	if err != nil {
 		return Terminal(v1alpha1.ReasonConnectionError, fmt.Errorf("connection Secret %s: %w: %w", conn.Secret, errUnusableConnection, err))
 	}
-	ext, err := s.connector.Connect(ctx, lc, s.obj)
+	ext, err := s.connector.Connect(ctx, Proxy{Client: lc, Grant: conn.Grant}, s.obj)
 	if err != nil {
 		return err
 	}
 	s.ext = ext
 	return nil
+}
+
+// changedBy names the object in LiteLLM's audit log: "litellm-operator:<namespace>/<Kind>/<name>".
+func (s *run[T]) changedBy() string {
+	kind := "object"
+	if gvk, err := apiutil.GVKForObject(s.obj, s.Client.Scheme()); err == nil {
+		kind = gvk.Kind
+	}
+	return "litellm-operator:" + s.obj.GetNamespace() + "/" + kind + "/" + s.obj.GetName()
 }
 
 // fail records a failed reconcile in the Synced condition and decides when to come back. Ready is
@@ -474,8 +500,27 @@ func (s *run[T]) ensureFinalizer(ctx context.Context) error {
 	return nil
 }
 
-// letGo removes the finalizer, and the adopted controller's, so Kubernetes deletes the object.
+// holdConnection marks the object's secretRef Secret as in use, unless it is marked already.
+func (s *run[T]) holdConnection(ctx context.Context) error {
+	if s.Hold == nil || !s.conn.OwnSecret || s.conn.Held {
+		return nil
+	}
+	if err := s.Hold.Hold(ctx, s.conn.Secret); err != nil {
+		return fmt.Errorf("holding connection Secret %s while this object uses it: %w", s.conn.Secret, err)
+	}
+	s.Resolver.Forget(s.conn.Secret) // the next read sees the mark
+	return nil
+}
+
+// letGo removes the finalizer, and the adopted controller's, so Kubernetes deletes the object; the
+// object's connection Secret is released first if no other object uses it.
 func (s *run[T]) letGo(ctx context.Context) (ctrl.Result, error) {
+	if ref := s.obj.GetConnectionRef().SecretRef; s.Hold != nil && ref != nil {
+		secret := types.NamespacedName{Namespace: s.obj.GetNamespace(), Name: ref.Name}
+		if err := s.Hold.Release(ctx, s.obj, secret); err != nil {
+			return s.fail(ctx, fmt.Errorf("releasing connection Secret %s: %w", secret, err), true)
+		}
+	}
 	err := s.patchFinalizers(ctx, func(o client.Object) bool {
 		removed := controllerutil.RemoveFinalizer(o, v1alpha1.FinalizerName)
 		if s.Adopter != nil && controllerutil.RemoveFinalizer(o, s.Adopter.Finalizer()) {

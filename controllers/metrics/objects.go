@@ -28,21 +28,22 @@ const (
 // ReasonUnknown is the reason label of a condition that is not set yet.
 const ReasonUnknown = "Unknown"
 
-// Label sets. Each kind names itself by what people know it by: the key alias, the user email,
-// the team alias. Never a key, a hash or anything else from a key Secret.
+// Label sets. Each kind names itself by its namespace and name, and keys and teams by their alias
+// too. Never a key, a hash or anything else from a key Secret, and no personal data: a user's
+// email is not a label (whoever may read the metrics of one namespace would read it, and it
+// would stay in Prometheus' storage after the user is gone). A User is found by its name.
 const (
 	labelNamespace = "namespace"
 	labelName      = "name"
 	labelTeamAlias = "team_alias"
-	labelUserEmail = "user_email"
 	labelReason    = "reason"
 )
 
 var (
 	keyLabels         = []string{labelNamespace, labelName, "key_alias"}
-	userLabels        = []string{labelNamespace, labelName, labelUserEmail}
+	userLabels        = []string{labelNamespace, labelName}
 	teamLabels        = []string{labelNamespace, labelName, labelTeamAlias}
-	associationLabels = []string{labelNamespace, labelName, labelTeamAlias, labelUserEmail}
+	associationLabels = []string{labelNamespace, labelName, labelTeamAlias}
 )
 
 // familyNames lists every metric family of this package, in the order declared.
@@ -260,7 +261,7 @@ func samplesOf(obj client.Object) (ObjectKey, []series, bool) {
 		b.add(keyInfo, 1, st.TeamID, st.UserID)
 	case *v1alpha1.User:
 		st := &o.Status
-		b.labels = []string{o.Namespace, o.Name, o.Spec.UserEmail}
+		b.labels = []string{o.Namespace, o.Name}
 		b.money(userSpend, st.Spend)
 		b.money(userMaxBudget, st.MaxBudget)
 		b.money(userSoftBudget, st.SoftBudget)
@@ -277,7 +278,7 @@ func samplesOf(obj client.Object) (ObjectKey, []series, bool) {
 		b.conditions(teamReady, teamSynced, st.Conditions)
 		b.add(teamInfo, 1, st.TeamID)
 	case *v1alpha1.TeamMemberAssociation:
-		b.labels = []string{o.Namespace, o.Name, o.Spec.TeamAlias, o.Spec.UserEmail}
+		b.labels = []string{o.Namespace, o.Name, o.Spec.TeamAlias}
 		b.conditions(associationReady, associationSynced, o.Status.Conditions)
 	}
 	return key, slices.Clone(b.out), true // no room left over from appending: it is kept until the next reconcile

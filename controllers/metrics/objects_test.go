@@ -134,13 +134,13 @@ func TestObjectsSeries(t *testing.T) {
 				},
 			},
 			want: []string{
-				`litellm_user_blocked{name="alice",namespace="team-a",user_email="alice@example.com"} 0`,
-				`litellm_user_budget_reset_timestamp_seconds{name="alice",namespace="team-a",user_email="alice@example.com"} 1.7960832e+09`,
-				`litellm_user_max_budget_usd{name="alice",namespace="team-a",user_email="alice@example.com"} 50`,
-				`litellm_user_ready{name="alice",namespace="team-a",reason="Available",user_email="alice@example.com"} 1`,
-				`litellm_user_soft_budget_usd{name="alice",namespace="team-a",user_email="alice@example.com"} 40`,
-				`litellm_user_spend_usd{name="alice",namespace="team-a",user_email="alice@example.com"} 1.25`,
-				`litellm_user_synced{name="alice",namespace="team-a",reason="ReconcileSuccess",user_email="alice@example.com"} 1`,
+				`litellm_user_blocked{name="alice",namespace="team-a"} 0`,
+				`litellm_user_budget_reset_timestamp_seconds{name="alice",namespace="team-a"} 1.7960832e+09`,
+				`litellm_user_max_budget_usd{name="alice",namespace="team-a"} 50`,
+				`litellm_user_ready{name="alice",namespace="team-a",reason="Available"} 1`,
+				`litellm_user_soft_budget_usd{name="alice",namespace="team-a"} 40`,
+				`litellm_user_spend_usd{name="alice",namespace="team-a"} 1.25`,
+				`litellm_user_synced{name="alice",namespace="team-a",reason="ReconcileSuccess"} 1`,
 			},
 		},
 		{
@@ -172,8 +172,8 @@ func TestObjectsSeries(t *testing.T) {
 				},
 			},
 			want: []string{
-				`litellm_teammemberassociation_ready{name="alice-platform",namespace="team-a",reason="Creating",team_alias="Platform",user_email="alice@example.com"} 0`,
-				`litellm_teammemberassociation_synced{name="alice-platform",namespace="team-a",reason="Waiting",team_alias="Platform",user_email="alice@example.com"} 0`,
+				`litellm_teammemberassociation_ready{name="alice-platform",namespace="team-a",reason="Creating",team_alias="Platform"} 0`,
+				`litellm_teammemberassociation_synced{name="alice-platform",namespace="team-a",reason="Waiting",team_alias="Platform"} 0`,
 			},
 		},
 	}

@@ -27,6 +27,14 @@ type Connection struct {
 	MasterKey string
 	// Secret is the Secret the connection was read from, for messages and cache invalidation.
 	Secret types.NamespacedName
+	// Grant is set when the object uses an instance of another namespace: what it may do there.
+	// nil means full rights (the object's own secretRef, or an instance in its own namespace).
+	Grant *Grant
+	// OwnSecret reports a secretRef: the Secret is in the object's namespace, and the operator holds
+	// it (FinalizerConnectionInUse) while objects that use it may have something in LiteLLM.
+	OwnSecret bool
+	// Held reports that the Secret, as read, carries FinalizerConnectionInUse.
+	Held bool
 }
 
 // String never shows the master key.
@@ -79,7 +87,9 @@ type Resolver struct {
 	reader     client.Reader
 	convention InstanceConvention
 	ttl        time.Duration
-	cached     *cache.Expiring // types.NamespacedName → *corev1.Secret
+	// cached holds connection Secrets (types.NamespacedName → *corev1.Secret) and the labels of
+	// namespaces selector grants were checked against (namespaceKey → map[string]string).
+	cached *cache.Expiring
 }
 
 // NewResolver returns a Resolver. reader should be the manager's API reader (uncached); ttl of zero
@@ -124,7 +134,8 @@ func (r *Resolver) resolveSecretRef(ctx context.Context, namespace string, ref *
 			urlKey = ref.Keys.URL
 		}
 	}
-	conn := Connection{Secret: name, URL: strings.TrimSpace(string(secret.Data[urlKey]))}
+	conn := Connection{Secret: name, URL: strings.TrimSpace(string(secret.Data[urlKey])), OwnSecret: true,
+		Held: slices.Contains(secret.Finalizers, v1alpha1.FinalizerConnectionInUse)}
 	for _, k := range masterKeyKeys {
 		if v := strings.TrimSpace(string(secret.Data[k])); v != "" {
 			conn.MasterKey = v
@@ -152,12 +163,16 @@ func (r *Resolver) resolveInstanceRef(ctx context.Context, namespace string, ref
 		return Connection{}, err
 	}
 	// A cross-namespace reference is a privilege: whoever may create objects in this namespace
-	// must not thereby use a master key kept in another one, unless that namespace allows it.
-	if instanceNS != namespace && !allows(secret.Annotations[v1alpha1.AnnotationAllowedNamespaces], namespace) {
-		return Connection{}, fmt.Errorf("%w: instance %s/%s does not allow namespace %s; annotate Secret %s with %s: %q (or \"*\")",
-			ErrNotPermitted, instanceNS, ref.Name, namespace, name, v1alpha1.AnnotationAllowedNamespaces, namespace)
+	// must not thereby use a master key kept in another one, unless that namespace allows it, and
+	// then only within the policy its owner wrote.
+	var grant *Grant
+	if instanceNS != namespace {
+		if grant, err = r.grantFor(ctx, secret, instanceNS+"/"+ref.Name, namespace); err != nil {
+			return Connection{}, err
+		}
 	}
 	conn := Connection{
+		Grant:     grant,
 		Secret:    name,
 		MasterKey: strings.TrimSpace(string(secret.Data[r.convention.MasterKeyDataKey])),
 		URL:       strings.TrimSpace(string(secret.Data[DefaultURLDataKey])),

@@ -39,6 +39,14 @@ const (
 	shapeValidation             // D: {"detail": [...]}
 )
 
+// singleKey reports a JSON object with exactly one member: LiteLLM's error bodies have only their
+// "error" or "detail", while other services' JSON errors usually carry more (a service answering
+// {"error": "..."} alone is still taken for LiteLLM: there is nothing to tell them apart by).
+func singleKey(object []byte) bool {
+	var members map[string]json.RawMessage
+	return json.Unmarshal(object, &members) == nil && len(members) == 1
+}
+
 // fastAPIRouteNotFound is FastAPI's detail for a path no route serves.
 const fastAPIRouteNotFound = "Not Found"
 
@@ -115,7 +123,7 @@ func decodeError(method, route string, status int, header http.Header, body []by
 func fillFromBody(e *Error, body []byte) bodyShape {
 	trimmed := bytes.TrimSpace(body)
 	var env errorEnvelope
-	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &env) == nil {
+	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &env) == nil && singleKey(trimmed) {
 		switch {
 		case jsonKind(env.Error) == '{':
 			var a proxyException

@@ -95,6 +95,16 @@ func TestDecodeErrorShapes(t *testing.T) {
 			message: "the answer is not LiteLLM's (content type application/json, 48 bytes)",
 		},
 		{
+			name: "an error member among others", reason: "LiteLLM's error bodies hold nothing but error or detail: another service's is not copied",
+			status: 403, contentType: "application/json", body: `{"error":"internal-only","token":"internal-only"}`,
+			message: "the answer is not LiteLLM's (content type application/json, 49 bytes)",
+		},
+		{
+			name: "a detail member among others", reason: "likewise", status: 400,
+			contentType: "application/json", body: `{"detail":"internal-only","trace":"x"}`,
+			message: "the answer is not LiteLLM's (content type application/json, 38 bytes)",
+		},
+		{
 			name: "no content type", reason: "said as such", status: 404, body: `nope`, message: "the answer is not LiteLLM's (content type none, 4 bytes)",
 		},
 		{

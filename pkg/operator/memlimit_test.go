@@ -38,7 +38,7 @@ func TestContainerMemoryLimit(t *testing.T) {
 		{
 			name: "cgroup v2 seen from the host: the pod's limit on a parent holds for the container",
 			files: fstest.MapFS{
-				"proc/self/cgroup": file("0::/kubepods/pod1/ctr\n"),
+				"proc/self/cgroup":                           file("0::/kubepods/pod1/ctr\n"),
 				"sys/fs/cgroup/kubepods/pod1/ctr/memory.max": file("max\n"),
 				"sys/fs/cgroup/kubepods/pod1/memory.max":     file("268435456\n"),
 				"sys/fs/cgroup/kubepods/memory.max":          file("1073741824\n"),
@@ -48,7 +48,7 @@ func TestContainerMemoryLimit(t *testing.T) {
 		{
 			name: "cgroup v1: the path from /proc names the host's cgroup, the mount is the container's",
 			files: fstest.MapFS{
-				"proc/self/cgroup": file("12:pids:/docker/abc\n4:cpu,memory:/docker/abc\n1:name=systemd:/docker/abc\n"),
+				"proc/self/cgroup":                           file("12:pids:/docker/abc\n4:cpu,memory:/docker/abc\n1:name=systemd:/docker/abc\n"),
 				"sys/fs/cgroup/memory/memory.limit_in_bytes": file("536870912\n"),
 			},
 			expect: 512 * mi,
@@ -56,7 +56,7 @@ func TestContainerMemoryLimit(t *testing.T) {
 		{
 			name: "cgroup v1 without a limit reports the largest page-aligned int64",
 			files: fstest.MapFS{
-				"proc/self/cgroup": file("4:memory:/\n"),
+				"proc/self/cgroup":                           file("4:memory:/\n"),
 				"sys/fs/cgroup/memory/memory.limit_in_bytes": file("9223372036854771712\n"),
 			},
 			expect: 0,
@@ -64,7 +64,7 @@ func TestContainerMemoryLimit(t *testing.T) {
 		{
 			name: "a hybrid host: cgroup v2 mounted without the memory controller, v1 has the limit",
 			files: fstest.MapFS{
-				"proc/self/cgroup": file("4:memory:/job\n0::/\n"),
+				"proc/self/cgroup":                               file("4:memory:/job\n0::/\n"),
 				"sys/fs/cgroup/unified/cgroup.controllers":       file(""),
 				"sys/fs/cgroup/memory/job/memory.limit_in_bytes": file("104857600\n"),
 			},

@@ -8,9 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 )
+
+// installationPattern is what an installation ID may be: it is one part of a "/"-separated stamp.
+var installationPattern = regexp.MustCompile(`^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$`)
 
 // WatchNamespaceEnv is set by OLM from the OperatorGroup's target namespaces.
 const WatchNamespaceEnv = "WATCH_NAMESPACE"
@@ -49,6 +53,9 @@ type Options struct {
 	MemoryLimitRatio float64
 	// PprofBindAddress serves net/http/pprof for profiling; empty turns it off.
 	PprofBindAddress string
+	// InstallationID names this installation in the owner stamps it writes into LiteLLM; empty
+	// means the IDPrefix without its trailing separator, or "default".
+	InstallationID string
 }
 
 // DefaultOptions returns the flag defaults.
@@ -106,6 +113,9 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"URL of an instanceRef's proxy when its Secret has no url data key; the first %s is the instance name, the second its namespace.")
 	fs.StringVar(&o.IDPrefix, "id-prefix", o.IDPrefix,
 		"Prefix of the LiteLLM user and team IDs derived from namespace and name (for clusters sharing one proxy).")
+	fs.StringVar(&o.InstallationID, "installation-id", o.InstallationID,
+		"Names this installation in the owner stamp (metadata auth.litellm.ai/owner) of every key, user and team it creates in LiteLLM; "+
+			"installations sharing one proxy need distinct ones. Default: --id-prefix without its trailing separator, or \"default\".")
 	fs.DurationVar(&o.GracefulShutdownTimeout, "graceful-shutdown-timeout", o.GracefulShutdownTimeout,
 		"How long running reconciles may take to finish on shutdown.")
 	fs.Float64Var(&o.MemoryLimitRatio, "memory-limit-ratio", o.MemoryLimitRatio,
@@ -143,6 +153,9 @@ func (o *Options) Validate() error {
 	}
 	if o.MemoryLimitRatio < 0 || o.MemoryLimitRatio > 1 {
 		errs = append(errs, fmt.Errorf("--memory-limit-ratio must be between 0 and 1, got %g", o.MemoryLimitRatio))
+	}
+	if o.InstallationID != "" && !installationPattern.MatchString(o.InstallationID) {
+		errs = append(errs, fmt.Errorf("--installation-id must be 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit; got %q", o.InstallationID))
 	}
 	if o.KubeAPIQPS <= 0 || o.KubeAPIBurst <= 0 {
 		errs = append(errs, errors.New("--kube-api-qps and --kube-api-burst must be positive"))

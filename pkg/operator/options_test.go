@@ -2,6 +2,7 @@ package operator
 
 import (
 	"flag"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,6 +53,9 @@ func TestValidate(t *testing.T) {
 		{name: "no API budget", mutate: func(o *Options) { o.KubeAPIQPS = 0 }, wantErr: "--kube-api-qps"},
 		{name: "memory limit above the container's", mutate: func(o *Options) { o.MemoryLimitRatio = 1.5 }, wantErr: "--memory-limit-ratio"},
 		{name: "memory limit off", mutate: func(o *Options) { o.MemoryLimitRatio = 0 }},
+		{name: "an installation ID", mutate: func(o *Options) { o.InstallationID = "prod-eu.1" }},
+		{name: "a slash would split the owner stamp", mutate: func(o *Options) { o.InstallationID = "prod/eu" }, wantErr: "--installation-id"},
+		{name: "an installation ID too long for a label", mutate: func(o *Options) { o.InstallationID = strings.Repeat("a", 64) }, wantErr: "--installation-id"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -154,6 +154,17 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 			object: user(func(o *authv1alpha1.User) { o.Spec.BudgetDuration = "3mo" }),
 			want:   "spec.budgetDuration must be a number followed by"},
 
+		// the owner stamp's prefix is the operator's
+		{name: "key metadata with the owner stamp", reason: "a tenant must not forge or remove the owner stamp",
+			object: vk(func(o *authv1alpha1.VirtualKey) { o.Spec.Metadata = map[string]string{"auth.litellm.ai/owner": "x"} }),
+			want:   "spec.metadata cannot set keys of the auth.litellm.ai/ prefix"},
+		{name: "user metadata of the reserved prefix", reason: "the whole prefix is reserved, on every kind with metadata",
+			object: user(func(o *authv1alpha1.User) { o.Spec.Metadata = map[string]string{"auth.litellm.ai/anything": "x"} }),
+			want:   "spec.metadata cannot set keys of the auth.litellm.ai/ prefix"},
+		{name: "team metadata of the reserved prefix", reason: "likewise",
+			object: team(func(o *authv1alpha1.Team) { o.Spec.Metadata = map[string]string{"auth.litellm.ai/owner": ""} }),
+			want:   "spec.metadata cannot set keys of the auth.litellm.ai/ prefix"},
+
 		// enums
 		{name: "unknown userRole", reason: "LiteLLM has four user roles",
 			object: user(func(o *authv1alpha1.User) { o.Spec.UserRole = "admin" }),

@@ -80,6 +80,10 @@ func startOperator(ctx context.Context, op Operator, kubeconfig, logPath string,
 
 func (o *operatorProcess) pid() int { return o.proc.Pid() }
 
+// errNoController: the operator serves metrics but has not started its VirtualKey controller yet
+// (it starts controllers once its caches are filled, which may be after it reports ready).
+var errNoController = errors.New("no VirtualKey controller in its controller_runtime_reconcile_total series")
+
 // metrics scrapes the operator; the first scrape finds its VirtualKey controller.
 func (o *operatorProcess) metrics(ctx context.Context) (metricSet, error) {
 	if o.proc.Exited() {
@@ -91,7 +95,7 @@ func (o *operatorProcess) metrics(ctx context.Context) (metricSet, error) {
 	}
 	if o.controller == "" {
 		if o.controller = virtualKeyController(m); o.controller == "" {
-			return nil, fmt.Errorf("%s: no VirtualKey controller in its controller_runtime_reconcile_total series", o.op.Name)
+			return nil, fmt.Errorf("%s: %w", o.op.Name, errNoController)
 		}
 	}
 	return m, nil
@@ -154,12 +158,14 @@ func (o *operatorProcess) waitIdle(ctx context.Context, minReconciles float64, t
 	quiet := 0
 	for {
 		m, err := o.metrics(ctx)
-		if err != nil {
+		switch {
+		case errors.Is(err, errNoController) && ctx.Err() == nil:
+			quiet = 0
+		case err != nil:
 			return nil, err
-		}
-		if o.reconciles(m) >= minReconciles && o.idle(m) {
+		case o.reconciles(m) >= minReconciles && o.idle(m):
 			quiet++
-		} else {
+		default:
 			quiet = 0
 		}
 		if quiet >= 2 {

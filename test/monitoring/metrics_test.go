@@ -55,7 +55,7 @@ func TestMetricsFollowLiteLLM(t *testing.T) {
 		{"a Ready key", "litellm_virtualkey_ready", vk, map[string]string{"reason": v1alpha1.ReasonAvailable}, 1},
 		{"a Synced key", "litellm_virtualkey_synced", vk, map[string]string{"reason": v1alpha1.ReasonReconcileSuccess}, 1},
 		{"a key that is not blocked", "litellm_virtualkey_blocked", vk, nil, 0},
-		{"a user's spend", "litellm_user_spend_usd", user, map[string]string{"user_email": user.Spec.UserEmail}, 12.5},
+		{"a user's spend, named by the User (no email: personal data)", "litellm_user_spend_usd", user, map[string]string{"name": user.Name, "user_email": ""}, 12.5},
 		{"a user's max budget", "litellm_user_max_budget_usd", user, nil, 20},
 		{"a team's spend", "litellm_team_spend_usd", team, map[string]string{"team_alias": team.Spec.TeamAlias}, 33},
 		{"a team's max budget", "litellm_team_max_budget_usd", team, nil, 100},
@@ -150,7 +150,8 @@ func TestSeriesFollowTheObject(t *testing.T) {
 	})
 }
 
-// TestNoKeyInMetrics: no series names a key, its hash or the master key, whatever the object.
+// TestNoKeyInMetrics: no series names a key, its hash or the master key, whatever the object, nor a
+// user's email (personal data).
 func TestNoKeyInMetrics(t *testing.T) {
 	ns := newNamespace(t)
 	const given = "sk-given-by-the-spec-0123456789abcdef"
@@ -180,6 +181,11 @@ func TestNoKeyInMetrics(t *testing.T) {
 	// Every secret the cluster and LiteLLM hold: raw keys from the key Secrets, their hashes from
 	// the status, LiteLLM's own view of every key, and the master key.
 	secrets := map[string]string{"master key": masterKey, "given key": given}
+	for _, obj := range objs {
+		if u, ok := obj.(*v1alpha1.User); ok {
+			secrets["email of User "+u.Name] = u.Spec.UserEmail
+		}
+	}
 	keys := &v1alpha1.VirtualKeyList{}
 	require.NoError(t, env.k8s.List(context.Background(), keys, client.InNamespace(ns)))
 	require.Len(t, keys.Items, 3, "two keys and the user's own")

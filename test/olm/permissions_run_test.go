@@ -59,7 +59,8 @@ const (
 // permissions on a control plane that enforces RBAC and OpenShift's owner-reference admission
 // plugin, through a run that takes every path that needs a permission (keys, rotation,
 // bring-your-own key, users with and without an auto-created key, teams, memberships, a repeated Event,
-// adoption of the replaced operator's objects, deletion, leader election, a secured metrics scrape),
+// adoption of the replaced operator's objects, a grant by namespace label, connection Secrets held
+// and released, deletion, leader election, a secured metrics scrape),
 // and records every authorization check the API server makes for it. The recorded checks and the
 // bundle's rules must be the same: a check the bundle does not grant, or a grant the run never
 // needed, fails with what to change.
@@ -237,6 +238,7 @@ func (r *permissionsRun) run(metricsAddr, scraperToken string) error {
 	}{
 		{"connection Secrets", r.connectionSecrets},
 		{"the CSV's examples become Ready through an instanceRef", r.examples},
+		{"an instance that grants namespaces by label", r.selectorGrant},
 		{"a key through a secretRef, rotated", r.rotatedKey},
 		{"a key brought from a Secret (keyFrom)", r.broughtKey},
 		{"a Warning repeated about an unchanged object (an Event series)", r.repeatedWarning},
@@ -284,6 +286,42 @@ func (r *permissionsRun) examples() error {
 		}
 	}
 	return nil
+}
+
+// selectorGrant uses an instance that grants namespaces by their labels: the operator reads the
+// labels of the object's namespace (a get of that namespace, which RBAC checks inside it).
+func (r *permissionsRun) selectorGrant() error {
+	ns := &corev1.Namespace{}
+	if err := r.k8s.Get(r.ctx, types.NamespacedName{Name: tenantNamespace}, ns); err != nil {
+		return err
+	}
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	ns.Labels["litellm-tenant"] = "gold"
+	if err := r.k8s.Update(r.ctx, ns); err != nil {
+		return err
+	}
+	if err := r.k8s.Create(r.ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: instanceNamespace, Name: "by-label-secrets",
+			Annotations: map[string]string{v1alpha1.AnnotationAllowedNamespaceSelector: "litellm-tenant in (gold, silver)"}},
+		StringData: map[string]string{"masterkey": runMasterKey, "url": r.litellmURL},
+	}); err != nil {
+		return err
+	}
+	if _, err := r.create(`
+apiVersion: auth.litellm.ai/v1alpha1
+kind: VirtualKey
+metadata: {name: by-label}
+spec:
+  keyAlias: permissions-by-label
+  maxBudget: "1"
+  connectionRef: {instanceRef: {name: by-label, namespace: ` + instanceNamespace + `}}
+`); err != nil {
+		return err
+	}
+	_, err := r.waitReady("VirtualKey", "by-label")
+	return err
 }
 
 func (r *permissionsRun) rotatedKey() error {
