@@ -43,8 +43,13 @@ func shareStrings(v reflect.Value) {
 			shareStrings(v.Elem())
 		}
 	case reflect.Struct:
+		t := v.Type()
 		for i := range v.NumField() {
-			shareStrings(v.Field(i))
+			// Unexported fields cannot be set, and may point at what is not the object's own:
+			// time.Time's location is the process-wide time.Local.
+			if t.Field(i).IsExported() {
+				shareStrings(v.Field(i))
+			}
 		}
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
