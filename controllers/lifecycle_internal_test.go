@@ -145,7 +145,7 @@ func TestRotationReason(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.reason, func(t *testing.T) {
-			got := c.rotationReason(tc.vk, tc.raw)
+			got := c.rotationReason(tc.vk, withKey(nil, tc.raw).token)
 			if tc.want == "" {
 				assert.Empty(t, got)
 				return

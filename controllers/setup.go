@@ -86,8 +86,8 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	if err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.VirtualKey{}, builder.WithPredicates(managed.ForPredicates())).
 		// The key Secret: deleting it rotates the key. The operator's own writes to it start no
-		// reconcile.
-		Owns(&corev1.Secret{}, builder.WithPredicates(onlyDeletes())).
+		// reconcile. Only its metadata is cached: the data is read when a reconcile needs it.
+		Owns(&corev1.Secret{}, builder.OnlyMetadata, builder.WithPredicates(onlyDeletes())).
 		WithOptions(ctrlOpts).
 		Named("virtualkey").
 		Complete(vk); err != nil {

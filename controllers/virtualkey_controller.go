@@ -44,6 +44,8 @@ type virtualKeyConnector struct {
 	now          func() time.Time
 	installation string
 	idPrefix     string
+	// secrets tells key Secrets unchanged since the operator last saw their data.
+	secrets keySecretMemory
 }
 
 func (c *virtualKeyConnector) Connect(ctx context.Context, p managed.Proxy, vk *v1alpha1.VirtualKey) (managed.External[*v1alpha1.VirtualKey], error) {
@@ -55,8 +57,8 @@ func (c *virtualKeyConnector) Connect(ctx context.Context, p managed.Proxy, vk *
 			return nil, err
 		}
 	}
-	ks, err := c.ensureKeySecret(ctx, vk, lc.BaseURL(), func(raw string) (bool, error) {
-		info, err := lc.KeyInfo(ctx, litellm.HashKey(raw))
+	ks, err := c.ensureKeySecret(ctx, vk, lc.BaseURL(), func(token string) (bool, error) {
+		info, err := lc.KeyInfo(ctx, token)
 		if litellm.IsNotFound(err) {
 			return true, nil // nothing to stamp: the rotation recreates the key
 		}
@@ -103,7 +105,7 @@ type virtualKeyExternal struct {
 }
 
 // hash is the token of the key in the Secret.
-func (e *virtualKeyExternal) hash() string { return litellm.HashKey(e.secret.raw) }
+func (e *virtualKeyExternal) hash() string { return e.secret.token }
 
 // Observe finds the key by the hash of the Secret's key first, then by alias: a lost
 // /key/generate response is repaired by adopting the key, never by creating a second one. Before a
@@ -268,7 +270,7 @@ func (e *virtualKeyExternal) observeForDeletion(ctx context.Context, vk *v1alpha
 		case ownership.Ours:
 			e.deletable = append(e.deletable, token)
 		case ownership.Unstamped:
-			if e.secret.raw == "" || token != e.hash() {
+			if e.secret.token == "" || token != e.hash() {
 				continue // status alone proves nothing
 			}
 			v, err := e.keyOwnership(ctx, &key)
@@ -288,7 +290,11 @@ func (e *virtualKeyExternal) observeForDeletion(ctx context.Context, vk *v1alpha
 }
 
 func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey) error {
-	req := fields.KeyGenerateRequest(vk, e.secret.raw)
+	raw, err := e.connector.rawKey(ctx, e.secret)
+	if err != nil {
+		return err
+	}
+	req := fields.KeyGenerateRequest(vk, raw)
 	req.Metadata = e.tenancy.owner.Stamp(req.Metadata)
 	if e.previous != "" {
 		// The previous key still holds the alias and LiteLLM refuses a second key with it: issue
@@ -341,21 +347,21 @@ func (e *virtualKeyExternal) finishRotation(ctx context.Context, vk *v1alpha1.Vi
 	oldName := e.previousName
 	e.previous = ""
 	vk.Status.KeyID, vk.Status.Token, vk.Status.TokenID = e.hash(), e.hash(), e.hash()
-	vk.Status.KeyName = litellm.KeyName(e.secret.raw)
+	vk.Status.KeyName = e.secret.keyName
 	vk.Status.LastRotation = e.connector.now().UTC().Format(time.RFC3339)
 	vk.Status.RotationRequest = vk.Annotations[v1alpha1.AnnotationRotate]
 	setNextRotation(vk)
 	switch {
 	case !e.previousOurs:
 		e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotated, "Rotate",
-			"the key is now %s; LiteLLM holds no previous key of this object: nothing was deleted", litellm.KeyName(e.secret.raw))
+			"the key is now %s; LiteLLM holds no previous key of this object: nothing was deleted", e.secret.keyName)
 	case grace > 0:
 		e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotated, "Rotate",
 			"the key is now %s; the previous key %s stays valid for the grace period of %s, then it is deleted from LiteLLM",
-			litellm.KeyName(e.secret.raw), oldName, grace)
+			e.secret.keyName, oldName, grace)
 	default:
 		e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotated, "Rotate",
-			"the key is now %s; the previous key %s was deleted from LiteLLM", litellm.KeyName(e.secret.raw), oldName)
+			"the key is now %s; the previous key %s was deleted from LiteLLM", e.secret.keyName, oldName)
 	}
 	return nil
 }
@@ -433,7 +439,7 @@ func (e *virtualKeyExternal) tokens(vk *v1alpha1.VirtualKey) []string {
 			tokens = append(tokens, t)
 		}
 	}
-	if e.secret.raw != "" {
+	if e.secret.token != "" {
 		add(e.hash())
 	}
 	add(vk.Status.TokenID)
@@ -520,7 +526,7 @@ func (e *virtualKeyExternal) copyStatus(vk *v1alpha1.VirtualKey, k *litellm.Key)
 	st.KeyID, st.Token, st.TokenID = k.Token, k.Token, k.Token
 	st.KeyName = k.KeyName
 	if st.KeyName == "" {
-		st.KeyName = litellm.KeyName(e.secret.raw)
+		st.KeyName = e.secret.keyName
 	}
 	st.KeyAlias = k.KeyAlias
 	st.Spend = formatMoney(k.Spend)

@@ -79,8 +79,8 @@ func scheduledRotationDue(vk *v1alpha1.VirtualKey, now time.Time) bool {
 // rotationInProgress reports that the Secret holds a key that has not replaced status.tokenID
 // yet: that rotation is finished before another one starts, so no key issued in between is ever
 // forgotten in LiteLLM.
-func rotationInProgress(vk *v1alpha1.VirtualKey, raw string) bool {
-	return vk.Status.TokenID != "" && litellm.HashKey(raw) != vk.Status.TokenID
+func rotationInProgress(vk *v1alpha1.VirtualKey, token string) bool {
+	return vk.Status.TokenID != "" && token != vk.Status.TokenID
 }
 
 // retire keeps the replaced key valid for the grace period: it gives up the alias (LiteLLM
@@ -286,5 +286,6 @@ func (c *virtualKeyConnector) syncSecretTemplate(ctx context.Context, vk *v1alph
 		vk.Status.SecretTemplateKeys = applied // what is on the Secret is unchanged
 		return fmt.Errorf("applying spec.secretTemplate to Secret %s: %w", secret.Name, err)
 	}
+	c.secrets.remember(vk, secret)
 	return nil
 }

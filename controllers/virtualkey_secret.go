@@ -23,9 +23,14 @@ import (
 
 // keySecret is the VirtualKey's Secret as this reconcile found or made it.
 type keySecret struct {
+	// secret is the Secret; its data holds the raw key only when this reconcile read or wrote it
+	// (a Secret known from the metadata cache carries the data spec.secretTemplate put there).
 	secret *corev1.Secret
-	// raw is the raw key; "" when there is no Secret (only while deleting).
+	// raw is the raw key when this reconcile read or wrote it; see virtualKeyConnector.rawKey.
 	raw string
+	// token is the hash of the key (LiteLLM's token) and keyName its redacted form; "" when
+	// there is no Secret (only while deleting) or it holds no valid key.
+	token, keyName string
 	// rotated reports that this reconcile wrote a new key into the Secret.
 	rotated bool
 	// fresh reports a key this reconcile generated: no LiteLLM object can have it yet.
@@ -34,6 +39,17 @@ type keySecret struct {
 	// stamp: the previous key of a rotation is deleted only when LiteLLM records it as this object's.
 	rotationDeferred bool
 }
+
+// withKey returns a keySecret of secret holding raw.
+func withKey(secret *corev1.Secret, raw string) *keySecret {
+	ks := &keySecret{secret: secret, raw: raw}
+	if validKey(raw) {
+		ks.token, ks.keyName = litellm.HashKey(raw), litellm.KeyName(raw)
+	}
+	return ks
+}
+
+func validKey(raw string) bool { return strings.HasPrefix(raw, "sk-") }
 
 // name is the Secret's name, for messages.
 func (k *keySecret) name() string {
@@ -46,8 +62,8 @@ func (k *keySecret) name() string {
 // ensureKeySecret returns the key Secret, creating it (or writing a new key into it) when needed.
 // The raw key is always written to the Secret before LiteLLM hears of it, so a crash after
 // /key/generate can never lose the only copy of a key. stamped reports whether LiteLLM records the
-// key as this object's; a rotation waits until it does.
-func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey, baseURL string, stamped func(raw string) (bool, error)) (*keySecret, error) {
+// key with this token as this object's; a rotation waits until it does.
+func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey, baseURL string, stamped func(token string) (bool, error)) (*keySecret, error) {
 	scrubLegacyStatus(vk)
 	if vk.Spec.KeyFrom != nil {
 		return c.userKeySecret(ctx, vk)
@@ -60,52 +76,50 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 		}
 		return nil, managed.Terminal(v1alpha1.ReasonInvalidSpec, err)
 	}
-	secret, err := c.getKeySecret(ctx, vk, name)
+	if deleting {
+		c.secrets.forget(name)
+	}
+	ks, err := c.findKeySecret(ctx, vk, name)
 	if err != nil {
 		return nil, err
 	}
-	if secret == nil {
+	if ks == nil {
 		if deleting {
 			return &keySecret{}, nil
 		}
-		raw, err := c.newRawKey(vk)
-		if err != nil {
+		if ks, err = c.createKeySecret(ctx, vk, name, baseURL); ks != nil || err != nil {
+			return ks, err
+		}
+		// It exists after all (not in the cache yet, or not the operator's): read it.
+		if ks, err = c.readKeySecret(ctx, vk, name); err != nil {
 			return nil, err
 		}
-		secret = c.desiredKeySecret(vk, name, raw)
-		applySecretTemplate(vk, secret, baseURL)
-		if err := c.client.Create(ctx, secret); err != nil {
-			return nil, fmt.Errorf("creating key Secret %s: %w", name, err)
+		if ks == nil {
+			return nil, fmt.Errorf("key Secret %s was deleted while it was being created", name)
 		}
-		ks := &keySecret{secret: secret, raw: raw, rotated: vk.Status.TokenID != "", fresh: vk.Spec.Key == ""}
-		if ks.rotated {
-			c.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotating, "Rotate",
-				"the key Secret %s was deleted: issued a new key (%s) to replace %s", name.Name, litellm.KeyName(raw), vk.Status.KeyName)
-		}
-		return ks, nil
 	}
-
-	raw := strings.TrimSpace(string(secret.Data[v1alpha1.KeySecretDataKey]))
-	ks := &keySecret{secret: secret, raw: raw}
 	if deleting {
 		return ks, nil
 	}
-	reason := c.rotationReason(vk, raw)
+	reason := c.rotationReason(vk, ks.token)
 	if reason == "" {
 		return ks, nil
 	}
-	if ok, err := stamped(raw); err != nil || !ok {
-		// A key made before owner stamps: this reconcile stamps it, the next one rotates it.
-		ks.rotationDeferred = err == nil
-		return ks, err
+	if ks.token != "" {
+		if ok, err := stamped(ks.token); err != nil || !ok {
+			// A key made before owner stamps: this reconcile stamps it, the next one rotates it.
+			ks.rotationDeferred = err == nil
+			return ks, err
+		}
 	}
 	newRaw, err := c.newRawKey(vk)
 	if err != nil {
 		return nil, err
 	}
-	if newRaw == raw {
+	if litellm.HashKey(newRaw) == ks.token {
 		return ks, nil
 	}
+	secret := ks.secret
 	before := secret.DeepCopy()
 	// Only the key changes: data keys of spec.secretTemplate (or anyone's) stay.
 	secret.Data = maps.Clone(secret.Data)
@@ -113,23 +127,53 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 		secret.Data = map[string][]byte{}
 	}
 	secret.Data[v1alpha1.KeySecretDataKey] = []byte(newRaw)
+	describeKey(secret, newRaw)
 	if err := c.client.Patch(ctx, secret, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
 		return nil, fmt.Errorf("writing the new key to Secret %s: %w", name, err)
 	}
+	c.secrets.remember(vk, secret)
 	c.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotating, "Rotate", "%s: issued a new key (%s)", reason, litellm.KeyName(newRaw))
-	return &keySecret{secret: secret, raw: newRaw, rotated: true, fresh: vk.Spec.Key == ""}, nil
+	ks = withKey(secret, newRaw)
+	ks.rotated, ks.fresh = true, vk.Spec.Key == ""
+	return ks, nil
 }
 
-// rotationReason says why the key in the Secret must be replaced, or "" when it must not.
-func (c *virtualKeyConnector) rotationReason(vk *v1alpha1.VirtualKey, raw string) string {
+// createKeySecret creates the key Secret with a new key. It returns nil when a Secret of that name
+// exists already: the create path of a new VirtualKey reads nothing before it writes.
+func (c *virtualKeyConnector) createKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey, name types.NamespacedName, baseURL string) (*keySecret, error) {
+	raw, err := c.newRawKey(vk)
+	if err != nil {
+		return nil, err
+	}
+	secret := c.desiredKeySecret(vk, name, raw)
+	applySecretTemplate(vk, secret, baseURL)
+	if err := c.client.Create(ctx, secret); err != nil {
+		if apierrors.IsAlreadyExists(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("creating key Secret %s: %w", name, err)
+	}
+	c.secrets.remember(vk, secret)
+	ks := withKey(secret, raw)
+	ks.rotated, ks.fresh = vk.Status.TokenID != "", vk.Spec.Key == ""
+	if ks.rotated {
+		c.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotating, "Rotate",
+			"the key Secret %s was deleted: issued a new key (%s) to replace %s", name.Name, ks.keyName, vk.Status.KeyName)
+	}
+	return ks, nil
+}
+
+// rotationReason says why the key in the Secret (token is its hash, "" when it holds no valid key)
+// must be replaced, or "" when it must not.
+func (c *virtualKeyConnector) rotationReason(vk *v1alpha1.VirtualKey, token string) string {
 	switch {
-	case vk.Spec.Key != "" && raw != vk.Spec.Key:
+	case vk.Spec.Key != "" && token != litellm.HashKey(vk.Spec.Key):
 		return "the key Secret did not hold spec.key"
 	case vk.Spec.Key != "":
 		return "" // the value is the user's: never replaced by the operator
-	case !strings.HasPrefix(raw, "sk-"):
+	case token == "":
 		return "the key Secret held no valid key"
-	case rotationInProgress(vk, raw):
+	case rotationInProgress(vk, token):
 		return "" // finish the rotation that wrote this key first
 	case vk.Annotations[v1alpha1.AnnotationRotate] != "" && vk.Annotations[v1alpha1.AnnotationRotate] != vk.Status.RotationRequest:
 		return fmt.Sprintf("rotation requested with %s=%q", v1alpha1.AnnotationRotate, vk.Annotations[v1alpha1.AnnotationRotate])
@@ -146,18 +190,33 @@ func (c *virtualKeyConnector) newRawKey(vk *v1alpha1.VirtualKey) (string, error)
 	return litellm.GenerateRawKey()
 }
 
-// getKeySecret reads the key Secret. The manager's cache holds only the operator's labelled
-// Secrets, so a miss is confirmed with a direct read: the Secret may be someone else's (reported,
-// never overwritten) or ours and not yet in the cache.
-func (c *virtualKeyConnector) getKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey, name types.NamespacedName) (*corev1.Secret, error) {
-	secret := &corev1.Secret{}
-	err := c.client.Get(ctx, name, secret)
-	if err == nil && metav1.IsControlledBy(secret, vk) {
-		return secret, nil
-	}
-	if err != nil && !apierrors.IsNotFound(err) {
+// findKeySecret finds the key Secret in the manager's cache, which holds the metadata of the
+// operator's labelled Secrets only. A Secret this VirtualKey controls, unchanged since the operator
+// last read or wrote it, is described by its annotations: its data is not read. Anything else is
+// read from the API server. Not in the cache: nil, with no read (a create finds out whether it
+// exists after all).
+func (c *virtualKeyConnector) findKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey, name types.NamespacedName) (*keySecret, error) {
+	cached := &metav1.PartialObjectMetadata{}
+	cached.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	if err := c.client.Get(ctx, name, cached); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
 		return nil, err
 	}
+	if metav1.IsControlledBy(cached, vk) {
+		if data, ok := c.secrets.unchanged(cached); ok {
+			secret := &corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}, ObjectMeta: cached.ObjectMeta, Data: data}
+			return &keySecret{secret: secret, token: cached.Annotations[v1alpha1.AnnotationKeyToken], keyName: cached.Annotations[v1alpha1.AnnotationKeyName]}, nil
+		}
+	}
+	return c.readKeySecret(ctx, vk, name)
+}
+
+// readKeySecret reads the key Secret from the API server: it may be someone else's (reported,
+// never overwritten), one to adopt, or ours and changed since the operator last saw it.
+func (c *virtualKeyConnector) readKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey, name types.NamespacedName) (*keySecret, error) {
+	secret := &corev1.Secret{}
 	if err := c.apiReader.Get(ctx, name, secret); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, nil
@@ -166,6 +225,7 @@ func (c *virtualKeyConnector) getKeySecret(ctx context.Context, vk *v1alpha1.Vir
 	}
 	legacy := false
 	if !metav1.IsControlledBy(secret, vk) {
+		var err error
 		if legacy, err = c.legacyUserKeySecret(ctx, secret, vk); err != nil {
 			return nil, err
 		}
@@ -177,10 +237,33 @@ func (c *virtualKeyConnector) getKeySecret(ctx context.Context, vk *v1alpha1.Vir
 		return nil, managed.Terminalf(v1alpha1.ReasonSecretConflict,
 			"Secret %s exists and is not owned by this VirtualKey; the operator never overwrites it: delete or rename it, or rename the VirtualKey", name)
 	}
+	ks := withKey(secret, strings.TrimSpace(string(secret.Data[v1alpha1.KeySecretDataKey])))
 	if !vk.DeletionTimestamp.IsZero() {
-		return secret, nil
+		return ks, nil
 	}
-	return secret, c.claimSecret(ctx, vk, secret)
+	if err := c.claimSecret(ctx, vk, secret, ks.raw); err != nil {
+		return nil, err
+	}
+	c.secrets.remember(vk, secret)
+	return ks, nil
+}
+
+// rawKey returns the raw key of the Secret, read from the API server when this reconcile has not
+// read it yet: only a key LiteLLM does not hold needs it.
+func (c *virtualKeyConnector) rawKey(ctx context.Context, ks *keySecret) (string, error) {
+	if ks.raw != "" || ks.secret == nil {
+		return ks.raw, nil
+	}
+	secret := &corev1.Secret{}
+	if err := c.apiReader.Get(ctx, client.ObjectKeyFromObject(ks.secret), secret); err != nil {
+		return "", fmt.Errorf("reading the key from Secret %s: %w", ks.secret.Name, err)
+	}
+	raw := strings.TrimSpace(string(secret.Data[v1alpha1.KeySecretDataKey]))
+	if !validKey(raw) || litellm.HashKey(raw) != ks.token {
+		return "", fmt.Errorf("the key in Secret %s changed while it was being reconciled; retrying", ks.secret.Name)
+	}
+	ks.raw = raw
+	return raw, nil
 }
 
 // keySecretName is the name of the VirtualKey's key Secret: "<name>-key", or the name of a Secret
@@ -192,14 +275,16 @@ func keySecretName(vk *v1alpha1.VirtualKey) string {
 	return v1alpha1.KeySecretName(vk.Name)
 }
 
-// claimSecret makes an adopted Secret ours: our labels (so the manager's cache holds it) and this
-// VirtualKey as its controller (it may have been its User's, for a User's own key).
-func (c *virtualKeyConnector) claimSecret(ctx context.Context, vk *v1alpha1.VirtualKey, secret *corev1.Secret) error {
+// claimSecret makes an adopted Secret ours: our labels (so the manager's cache holds it), this
+// VirtualKey as its controller (it may have been its User's, for a User's own key) and the
+// annotations that describe its key (raw) to the metadata cache.
+func (c *virtualKeyConnector) claimSecret(ctx context.Context, vk *v1alpha1.VirtualKey, secret *corev1.Secret, raw string) error {
+	before := secret.DeepCopy()
+	describeKey(secret, raw)
 	if metav1.IsControlledBy(secret, vk) && secret.Labels[v1alpha1.LabelManagedBy] == v1alpha1.ManagedByValue &&
-		secret.Labels[v1alpha1.LabelVirtualKey] == vk.Name {
+		secret.Labels[v1alpha1.LabelVirtualKey] == vk.Name && maps.Equal(before.Annotations, secret.Annotations) {
 		return nil
 	}
-	before := secret.DeepCopy()
 	if secret.Labels == nil {
 		secret.Labels = map[string]string{}
 	}
@@ -214,6 +299,21 @@ func (c *virtualKeyConnector) claimSecret(ctx context.Context, vk *v1alpha1.Virt
 		}
 	}
 	return c.client.Patch(ctx, secret, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+}
+
+// describeKey puts the hash and the redacted form of the key into the Secret's annotations (none
+// for a Secret without a valid key), so that the metadata cache tells which key it holds.
+func describeKey(secret *corev1.Secret, raw string) {
+	if !validKey(raw) {
+		delete(secret.Annotations, v1alpha1.AnnotationKeyToken)
+		delete(secret.Annotations, v1alpha1.AnnotationKeyName)
+		return
+	}
+	if secret.Annotations == nil {
+		secret.Annotations = map[string]string{}
+	}
+	secret.Annotations[v1alpha1.AnnotationKeyToken] = litellm.HashKey(raw)
+	secret.Annotations[v1alpha1.AnnotationKeyName] = litellm.KeyName(raw)
 }
 
 // legacyUserKeySecret reports the one Secret a VirtualKey may claim without controlling it: the key
@@ -287,6 +387,7 @@ func (c *virtualKeyConnector) desiredKeySecret(vk *v1alpha1.VirtualKey, name typ
 		Type: corev1.SecretTypeOpaque,
 		Data: map[string][]byte{v1alpha1.KeySecretDataKey: []byte(raw)},
 	}
+	describeKey(secret, raw)
 	// The owner reference lets garbage collection delete the Secret with the VirtualKey. Setting
 	// it cannot fail for a VirtualKey read from the API server.
 	_ = controllerutil.SetControllerReference(vk, secret, c.client.Scheme())
@@ -331,5 +432,7 @@ func (c *virtualKeyConnector) userKeySecret(ctx context.Context, vk *v1alpha1.Vi
 		return nil, managed.Waiting(v1alpha1.ReasonDependencyMissing,
 			fmt.Sprintf("data key %q of Secret %s named in spec.keyFrom must hold a key that starts with \"sk-\" and has no spaces", ref.Key, ref.Name), 30*time.Second)
 	}
-	return &keySecret{secret: secret, raw: raw, rotated: !deleting && rotationInProgress(vk, raw)}, nil
+	ks := withKey(secret, raw)
+	ks.rotated = !deleting && rotationInProgress(vk, ks.token)
+	return ks, nil
 }

@@ -352,6 +352,23 @@ func TestRotation(t *testing.T) {
 	assert.Equal(t, hash(third), keys[0].Token)
 	_, found := env.sim.KeyByHash(hash(newRaw))
 	assert.False(t, found, "the replaced key is deleted")
+
+	// Key Secrets are cached as metadata only; one whose data someone else overwrote has a new
+	// version, so the next resync reads it and replaces what is no key.
+	secret := &corev1.Secret{}
+	require.NoError(t, env.k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: vk.Status.KeySecretRef}, secret))
+	secret.Data["key"] = []byte("not-a-key")
+	require.NoError(t, env.k8s.Update(context.Background(), secret))
+	waitForVK(t, vk, "rotated after the Secret's key was overwritten", func(vk *v1alpha1.VirtualKey) bool {
+		return vk.Status.TokenID != hash(third) && vk.Status.TokenID != "" &&
+			hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionTrue, "")(vk)
+	})
+	fourth := rawKey(t, vk)
+	keys = env.sim.KeysByAlias(vk.Spec.KeyAlias)
+	require.Len(t, keys, 1)
+	assert.Equal(t, hash(fourth), keys[0].Token)
+	require.NoError(t, env.k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: vk.Status.KeySecretRef}, secret))
+	assert.Equal(t, hash(fourth), secret.Annotations[v1alpha1.AnnotationKeyToken], "the Secret's annotations describe its key")
 }
 
 // TestRotationSurvivesACrash: a rotation interrupted after the new key was stored (here: the

@@ -140,6 +140,12 @@ const (
 	AnnotationUserID = "auth.litellm.ai/user-id"
 	// AnnotationTeamID on a Team: the LiteLLM team ID, likewise.
 	AnnotationTeamID = "auth.litellm.ai/team-id"
+	// AnnotationKeyToken on a key Secret: the hash of the key it holds (LiteLLM's token), so the
+	// operator knows the key without reading the Secret's data.
+	AnnotationKeyToken = "auth.litellm.ai/key-token"
+	// AnnotationKeyName on a key Secret: the redacted form of its key ("sk-..." and the last four
+	// characters), as LiteLLM shows it.
+	AnnotationKeyName = "auth.litellm.ai/key-name"
 )
 
 // LegacyKeySecretName is the other operator's name for a key Secret.
