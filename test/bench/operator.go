@@ -185,6 +185,31 @@ func (o *operatorProcess) waitIdle(ctx context.Context, minReconciles float64, t
 	}
 }
 
+// waitReconciled returns once the controller has finished at least minReconciles reconciles since
+// the process started and is idle, or, after that many, sideIdleWait has passed without it being
+// idle: an operator that requeues its objects faster than it reconciles them never is. idle
+// reports which.
+func (o *operatorProcess) waitReconciled(ctx context.Context, minReconciles float64, timeout time.Duration) (idle bool, err error) {
+	waitCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		m, err := o.metrics(waitCtx)
+		if err != nil && !errors.Is(err, errNoController) {
+			return false, err
+		}
+		if err == nil && o.reconciles(m) >= minReconciles {
+			break
+		}
+		if err := sleep(waitCtx, 250*time.Millisecond); err != nil {
+			return false, fmt.Errorf("%s finished fewer than %.0f reconciles within %s: %w", o.op.Name, minReconciles, timeout, err)
+		}
+	}
+	if _, err := o.waitIdle(ctx, minReconciles, sideIdleWait); err != nil {
+		return false, ctx.Err()
+	}
+	return true, nil
+}
+
 // writeHeapProfile saves the operator's heap profile (after a collection, so it shows what is
 // live) to path; an operator without a profiling endpoint writes none.
 func (o *operatorProcess) writeHeapProfile(ctx context.Context, path string) error {

@@ -575,6 +575,9 @@ func (ew *errWriter) writeSideBySide(sb *SideBySide) {
 				fmtDur(st.Window.Duration.D()), st.Window.Reconciles, fmtCounts(st.Window.LiteLLMCalls), fmtCounts(st.KubeWrites))
 			ew.printf("  per object per hour: %.1f resyncs, %.1f LiteLLM calls, %.1f K8s writes; %d usable key Secrets after the window\n",
 				st.ResyncsPerObjectPerHour, st.LiteLLMCallsPerObjectPerHour, st.KubeWritesPerObjectPerHour, st.UsableKeySecrets)
+			if st.Saturated {
+				ew.printf("  (never idle: it requeues its objects faster than it reconciles them; counters read while reconciles ran)\n")
+			}
 		}
 		for _, p := range run.Memory {
 			ew.printf("  memory at %d keys: RSS %.1f MiB, peak %.1f MiB, live heap %.1f MiB\n", p.Keys, p.RSSMiB, p.PeakMiB, p.LiveHeapMiB)

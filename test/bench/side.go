@@ -59,6 +59,20 @@ type SideSteady struct {
 	KubeWritesPerObjectPerHour   float64 `json:"kubeWritesPerObjectPerHour"`
 	// UsableKeySecrets is counted again after the window: a resync must not spoil a key Secret.
 	UsableKeySecrets int `json:"usableKeySecrets"`
+	// Saturated: the operator was never idle (it requeues its objects faster than it reconciles
+	// them), so the counters were read while reconciles ran: each reading may miss the calls of
+	// the reconciles in flight, at most one per worker.
+	Saturated bool `json:"saturated,omitempty"`
+}
+
+// counters reads the operator's metrics and the simulator's calls: at a quiet moment when the
+// operator becomes idle, else as they are.
+func counters(ctx context.Context, op *operatorProcess, sim *litellmsim.Simulator, idle bool) (metricSet, map[string]float64, error) {
+	if idle {
+		return quietSnapshot(ctx, op, sim)
+	}
+	m, err := op.metrics(ctx)
+	return m, simCalls(sim), err
 }
 
 // DropRun: the first /key/generate response of every VirtualKey is lost after LiteLLM created the
@@ -186,10 +200,12 @@ func (r *runner) sideSteady(ctx context.Context, env *phaseEnv) (*SideSteady, er
 		return nil, err
 	}
 	env.proc = proc
-	if _, err := proc.waitIdle(ctx, float64(objects), r.cfg.SideTimeout); err != nil {
+	idle, err := proc.waitReconciled(ctx, float64(objects), r.cfg.SideTimeout)
+	if err != nil {
 		return nil, fmt.Errorf("restart wave: %w", err)
 	}
-	m1, calls1, err := quietSnapshot(ctx, proc, env.sim)
+	st.Saturated = !idle
+	m1, calls1, err := counters(ctx, proc, env.sim, idle)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +217,7 @@ func (r *runner) sideSteady(ctx context.Context, env *phaseEnv) (*SideSteady, er
 	if err := r.countDown(ctx, r.phase+": counting resyncs", restartEnd.Add(r.cfg.SideSteadyWindow)); err != nil {
 		return nil, err
 	}
-	m2, calls2, err := quietSnapshot(ctx, proc, env.sim)
+	m2, calls2, err := counters(ctx, proc, env.sim, idle)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +265,7 @@ func (r *runner) sideGrow(ctx context.Context, env *phaseEnv, run *SideRun) erro
 	}
 	env.proc = proc
 	// The restart wave first, so the creates are not timed behind it.
-	if _, err := proc.waitIdle(ctx, float64(len(env.names)+1), r.cfg.SideTimeout); err != nil {
+	if _, err := proc.waitReconciled(ctx, float64(len(env.names)+1), r.cfg.SideTimeout); err != nil {
 		return fmt.Errorf("restart wave: %w", err)
 	}
 	if env.tracker, err = startTracker(ctx, r.plane.k8s, env.ns); err != nil {
