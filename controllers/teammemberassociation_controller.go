@@ -77,13 +77,15 @@ func (c *membershipConnector) resolveTeam(ctx context.Context, t tenancy, lc *li
 			return t.Status.TeamID, nil
 		}
 	}
-	all, err := lc.ListTeams(ctx, litellm.TeamListOptions{})
+	// Only the teams with the alias, page by page: never every team with its key rows
+	// (compat: Listing teams).
+	found, err := lc.TeamsByAlias(ctx, m.Spec.TeamAlias)
 	if err != nil {
 		return "", err
 	}
 	var ids []string
-	for _, team := range all {
-		if team.TeamAlias == m.Spec.TeamAlias && t.mayReference(kindTeam, team.TeamID, team.Metadata) {
+	for _, team := range found {
+		if t.mayReference(kindTeam, team.TeamID, team.Metadata) {
 			ids = append(ids, team.TeamID)
 		}
 	}
@@ -216,8 +218,13 @@ func (e *membershipExternal) Update(ctx context.Context, m *v1alpha1.TeamMemberA
 	if e.plan.Writes() {
 		req := litellm.TeamMemberUpdateRequest{TeamID: e.teamID, UserID: e.userID}
 		fields.Members.Apply(e.plan, m, &e.observed, &req)
-		if _, err := e.lc.UpdateTeamMember(ctx, req); err != nil {
+		resp, err := e.lc.UpdateTeamMember(ctx, req)
+		if err != nil {
 			return err
+		}
+		if req.RemoveMaxBudgetInTeam && resp.MaxBudgetInTeam != nil {
+			// A release that ignores the null keeps the budget (compat: Team members).
+			e.plan.NotCleared = append(e.plan.NotCleared, "max_budget_in_team")
 		}
 	}
 	warnNotCleared(e.recorder, m, e.plan.NotCleared)

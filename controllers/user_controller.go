@@ -94,7 +94,7 @@ func (e *userExternal) Check(_ context.Context, u *v1alpha1.User) error {
 func (e *userExternal) Observe(ctx context.Context, u *v1alpha1.User) (managed.Observation, error) {
 	info, err := e.lc.UserInfo(ctx, e.id)
 	if litellm.IsNotFound(err) {
-		return managed.Observation{}, e.checkTeams(ctx, u)
+		return managed.Observation{Ignored: fields.UserIgnored(u, nil)}, e.checkTeams(ctx, u)
 	}
 	if err != nil {
 		return managed.Observation{}, err
@@ -122,7 +122,8 @@ func (e *userExternal) Observe(ctx context.Context, u *v1alpha1.User) (managed.O
 		}
 	}
 	upToDate := e.plan.Empty() && len(missing) == 0 && e.stamp == ""
-	return managed.Observation{Exists: true, UpToDate: upToDate, Diff: append(e.plan.Diff(), missing...)}, nil
+	return managed.Observation{Exists: true, UpToDate: upToDate, Diff: append(e.plan.Diff(), missing...),
+		Ignored: fields.UserIgnored(u, info.UserInfo)}, nil
 }
 
 // checkTeams refuses spec.teams that a granted User may not join, before the user is created or

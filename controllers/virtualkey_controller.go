@@ -15,6 +15,7 @@ import (
 	"github.com/litellm-operator/litellm-operator/controllers/fields"
 	"github.com/litellm-operator/litellm-operator/controllers/managed"
 	"github.com/litellm-operator/litellm-operator/controllers/ownership"
+	"github.com/litellm-operator/litellm-operator/pkg/connection"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
@@ -77,7 +78,7 @@ func (c *virtualKeyConnector) Connect(ctx context.Context, p managed.Proxy, vk *
 		}
 	}
 	setNextRotation(vk)
-	return &virtualKeyExternal{connector: c, lc: lc, secret: ks, tenancy: t}, nil
+	return &virtualKeyExternal{connector: c, lc: lc, secret: ks, tenancy: t, enterprise: p.Enterprise}, nil
 }
 
 // virtualKeyExternal is one reconcile of one VirtualKey against LiteLLM.
@@ -86,6 +87,8 @@ type virtualKeyExternal struct {
 	lc        *litellm.Client
 	secret    *keySecret
 	tenancy   tenancy
+	// enterprise reports that the connection declares the proxy licensed for Enterprise.
+	enterprise bool
 
 	// Found by Observe, used by Create and Update.
 	observed *litellm.Key
@@ -120,7 +123,7 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		// /key/generate. If LiteLLM refuses it because its alias is taken, the loop observes
 		// again, for real this time, and reports AliasInUse.
 		e.secret.fresh = false
-		return managed.Observation{}, e.checkDependencies(ctx, vk)
+		return managed.Observation{Unavailable: e.enforcedParamsRefused(vk)}, e.checkDependencies(ctx, vk)
 	}
 	info, err := e.lc.KeyInfo(ctx, hash)
 	switch {
@@ -163,7 +166,10 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		}
 		// A renewal is not a spec change: it has its own Event, not in diff.
 		upToDate := len(diff) == 0 && e.plan.Empty() && !renewRequested(vk) && e.stamp == ""
-		return managed.Observation{Exists: true, UpToDate: upToDate, Diff: diff, Unavailable: unavailable(&key, e.connector.now())}, nil
+		why := strings.Join(slices.DeleteFunc([]string{unavailable(&key, e.connector.now()), e.enforcedParamsRefused(vk)},
+			func(s string) bool { return s == "" }), "; ")
+		return managed.Observation{Exists: true, UpToDate: upToDate, Diff: diff, Unavailable: why,
+			Ignored: fields.KeyIgnored(vk)}, nil
 	case !litellm.IsNotFound(err):
 		return managed.Observation{}, err
 	}
@@ -186,7 +192,7 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 			"key alias %q belongs to another LiteLLM key that this VirtualKey does not own: choose another keyAlias, or ask the proxy's administrator about that key",
 			vk.Spec.KeyAlias)
 	}
-	return managed.Observation{}, e.checkDependencies(ctx, vk)
+	return managed.Observation{Unavailable: e.enforcedParamsRefused(vk)}, e.checkDependencies(ctx, vk)
 }
 
 // keyOwnership decides whether the key found by the hash of the Secret's key may be managed. The
@@ -297,6 +303,9 @@ func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey
 		req.KeyAlias = ""
 	}
 	resp, err := e.lc.GenerateKey(ctx, req)
+	if litellm.IsUnknownBudget(err) {
+		return unknownBudget(vk.Spec.BudgetID, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -309,6 +318,7 @@ func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey
 	}
 	e.copyStatus(vk, &key)
 	e.recordApplied(vk)
+	recordCreated(vk)
 	// A new key gets its expiry from spec.duration: a pending renewal is done with it.
 	vk.Status.RenewRequest = vk.Annotations[v1alpha1.AnnotationRenew]
 	return nil
@@ -331,7 +341,9 @@ func (e *virtualKeyExternal) finishRotation(ctx context.Context, vk *v1alpha1.Vi
 		}
 	}
 	if key.KeyAlias != vk.Spec.KeyAlias {
-		updated, err := e.lc.UpdateKey(ctx, litellm.KeyUpdateRequest{Key: e.hash(), KeyAlias: litellm.Set(vk.Spec.KeyAlias)})
+		req := e.updateRequest(vk)
+		req.KeyAlias = litellm.Set(vk.Spec.KeyAlias)
+		updated, err := e.lc.UpdateKey(ctx, req)
 		if err != nil {
 			return err
 		}
@@ -368,7 +380,7 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 		}
 		e.plan = fields.Keys.Plan(vk, key, vk.Status.ManagedFields)
 	}
-	req := litellm.KeyUpdateRequest{Key: e.hash()}
+	req := e.updateRequest(vk)
 	renewBefore := vk.Status.RenewRequest
 	renewing := e.renew(vk, &req)
 	fields.Keys.Apply(e.plan, vk, key, &req)
@@ -413,6 +425,18 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 	e.copyStatus(vk, key)
 	e.recordApplied(vk)
 	return nil
+}
+
+// updateRequest addresses /key/update by the raw key from the Secret: LiteLLM then drops its cached
+// copy of the key, and the change is enforced at once; addressed by hash, the old limits may stay
+// in force until the cache entry expires (compat: Auth cache). The raw key travels only in the
+// request body, and the client redacts it from errors. Without the raw key (no Secret) the key is
+// addressed by the hash status names, with that delay.
+func (e *virtualKeyExternal) updateRequest(vk *v1alpha1.VirtualKey) litellm.KeyUpdateRequest {
+	if e.secret.raw == "" {
+		return litellm.KeyUpdateRequest{Key: vk.Status.TokenID}
+	}
+	return litellm.KeyUpdateRequest{Key: e.secret.raw, AddressByRawKey: true}
 }
 
 // Delete removes the keys observeForDeletion found to be this object's: the Secret's key and,
@@ -492,6 +516,16 @@ func (e *virtualKeyExternal) checkDependencies(ctx context.Context, vk *v1alpha1
 	return nil
 }
 
+// unknownBudget reports a budgetID that LiteLLM does not have. LiteLLM answers it with a generic
+// 500 that looks transient (compat: Key budgets): the client confirmed it with /budget/info. It is
+// a missing dependency rather than an invalid spec: budgets are made outside Kubernetes
+// (/budget/new), and the key is created once the budget exists. Until then the loop comes back at
+// the next resync or spec change, never in a hot loop.
+func unknownBudget(id string, err error) error {
+	return managed.Terminal(v1alpha1.ReasonDependencyMissing, fmt.Errorf(
+		"spec.budgetID: the key is created once LiteLLM has budget %q (make it with /budget/new, or correct spec.budgetID): %w", id, err))
+}
+
 // known is a reference lookup whose answer was read already.
 func known(found bool, metadata func() map[string]any) func(context.Context) (map[string]any, bool, error) {
 	return func(context.Context) (map[string]any, bool, error) {
@@ -506,11 +540,15 @@ func known(found bool, metadata func() map[string]any) func(context.Context) (ma
 // fields that are later removed from the spec.
 func (e *virtualKeyExternal) recordApplied(vk *v1alpha1.VirtualKey) {
 	vk.Status.Duration = vk.Spec.Duration
+	vk.Status.ManagedFields = fields.KeyManaged(vk)
+}
+
+// recordCreated remembers what only a new key takes: its soft budget (see fields.KeyIgnored).
+func recordCreated(vk *v1alpha1.VirtualKey) {
 	vk.Status.SoftBudget = ""
 	if vk.Spec.SoftBudget != nil {
 		vk.Status.SoftBudget = *vk.Spec.SoftBudget
 	}
-	vk.Status.ManagedFields = fields.KeyManaged(vk)
 }
 
 // copyStatus copies LiteLLM's view of the key into the status. Never the raw key: token fields
@@ -550,6 +588,19 @@ func (e *virtualKeyExternal) copyStatus(vk *v1alpha1.VirtualKey, k *litellm.Key)
 		st.LiteLLMBudgetTable = budgetTableJSON(k.LiteLLMBudgetTable)
 	}
 	st.IsActive = unavailable(k, e.connector.now()) == ""
+}
+
+// enforcedParamsRefused says why a key with enforcedParams cannot be used, or "" when it can. A
+// proxy without Enterprise accepts enforced_params when the key is made, then refuses every
+// request made with the key (compat: Enforced params). LiteLLM offers no way to ask whether it is
+// licensed, so the proxy is taken to be free unless its connection Secret says otherwise: the key
+// is reported unusable (Ready=False) before the first request fails, not after.
+func (e *virtualKeyExternal) enforcedParamsRefused(vk *v1alpha1.VirtualKey) string {
+	if len(vk.Spec.EnforcedParams) == 0 || e.enterprise {
+		return ""
+	}
+	return fmt.Sprintf("enforcedParams needs LiteLLM Enterprise: a proxy without it refuses every request made with this key; "+
+		"remove enforcedParams, or, if the proxy is licensed, set %q to \"true\" in its connection Secret", connection.EnterpriseDataKey)
 }
 
 // unavailable says why the key cannot be used now, or "" when it can.
