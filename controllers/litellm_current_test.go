@@ -205,6 +205,7 @@ func TestEnforcedParamsWithoutEnterprise(t *testing.T) {
 	msg := condition(vk, v1alpha1.ConditionTypeReady).Message
 	assert.Contains(t, msg, "enforcedParams")
 	assert.Contains(t, msg, connection.EnterpriseDataKey, "the message says how to declare a licensed proxy")
+	assert.False(t, vk.Status.IsActive)
 	_, found := free.KeyByHash(vk.Status.TokenID)
 	require.True(t, found, "the free proxy accepted the key")
 	code, _ := chat(t, free.URL(), rawKey(t, vk), "gpt-4o")
@@ -220,6 +221,7 @@ func TestEnforcedParamsWithoutEnterprise(t *testing.T) {
 	})
 	create(t, onLicensed)
 	waitReady(t, onLicensed)
+	assert.True(t, onLicensed.Status.IsActive)
 	_, found = licensed.KeyByHash(onLicensed.Status.TokenID)
 	assert.True(t, found)
 }

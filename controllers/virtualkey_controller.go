@@ -587,7 +587,7 @@ func (e *virtualKeyExternal) copyStatus(vk *v1alpha1.VirtualKey, k *litellm.Key)
 	if k.LiteLLMBudgetTable != nil {
 		st.LiteLLMBudgetTable = budgetTableJSON(k.LiteLLMBudgetTable)
 	}
-	st.IsActive = unavailable(k, e.connector.now()) == ""
+	st.IsActive = unavailable(k, e.connector.now()) == "" && e.enforcedParamsRefused(vk) == ""
 }
 
 // enforcedParamsRefused says why a key with enforcedParams cannot be used, or "" when it can. A
