@@ -278,7 +278,9 @@ func TestMemberBudgetRemoved(t *testing.T) {
 
 // TestKeyChangeEnforcedAtOnce: LiteLLM enforces a cached copy of a key (compat: Auth cache); the
 // operator addresses /key/update by the raw key from its Secret, so LiteLLM drops that copy and a
-// lowered budget refuses the very next request. The suite's secret scan checks that the raw key
+// lowered budget refuses the very next request (the stale cache after an update by hash is
+// unverified on a live proxy; the simulator models it as read in LiteLLM's source). The suite's
+// secret scan checks that the raw key
 // reached no log, Event or status on the way.
 func TestKeyChangeEnforcedAtOnce(t *testing.T) {
 	ns := newNamespace(t)

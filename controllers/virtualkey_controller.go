@@ -429,7 +429,8 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 
 // updateRequest addresses /key/update by the raw key from the Secret: LiteLLM then drops its cached
 // copy of the key, and the change is enforced at once; addressed by hash, the old limits may stay
-// in force until the cache entry expires (compat: Auth cache). The raw key travels only in the
+// in force until the cache entry expires (compat: Auth cache; read in LiteLLM's source, unverified
+// on a live proxy, so the safe choice is taken either way). The raw key travels only in the
 // request body, and the client redacts it from errors. Without the raw key (no Secret) the key is
 // addressed by the hash status names, with that delay.
 func (e *virtualKeyExternal) updateRequest(vk *v1alpha1.VirtualKey) litellm.KeyUpdateRequest {
