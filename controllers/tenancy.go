@@ -98,6 +98,17 @@ func (t tenancy) ownership(what string, metadata map[string]any, proof string, s
 		what, t.grant.Instance, v1alpha1.AnnotationGrantPolicy, t.grant.Secret))
 }
 
+// userTakeOver refuses taking over an unstamped LiteLLM user whose role the grant does not allow
+// (an admin the platform made outside the operator, say): adopting it would give the namespace
+// that user's rights, and a key of it with autoCreateKey or a VirtualKey's userID.
+func (t tenancy) userTakeOver(v verdict, what, role string) verdict {
+	if v.stamp == "" || t.grant == nil || t.grant.Policy.AllowsUserRole(role) {
+		return v
+	}
+	return refusal(t.notPermitted(fmt.Sprintf("taking over %s, which has no owner stamp and the role %s", what, role),
+		fmt.Sprintf("give this object another ID, or ask the instance's owner to add %s to userRoles", role)))
+}
+
 // verdict is what the owner stamp rules decide about an existing LiteLLM object.
 type verdict struct {
 	// stamp says why an unstamped object is taken over (and stamped); "" when it is ours already.

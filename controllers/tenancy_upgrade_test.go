@@ -155,3 +155,31 @@ func TestAdoptUnstampedNeedsTheSameEmailOrAlias(t *testing.T) {
 	assert.Equal(t, "someone@example.com", user.UserEmail, "unchanged")
 	assert.NotContains(t, user.Metadata, ownerStampKey)
 }
+
+// TestAdoptUnstampedNeverAnAdmin: adoptUnstamped lets a granted User take over an unstamped user
+// with its email, but never one whose role the grant does not allow (the platform's own admins,
+// made outside the operator): taking it over would hand the namespace an admin user, and with
+// autoCreateKey an admin key, and deleting the object would delete the admin.
+func TestAdoptUnstampedNeverAnAdmin(t *testing.T) {
+	ns, conn := grantedTenant(t, "adoptUnstamped: true", nil)
+	lc := adminClient(t)
+	id, email := uniqueID("platform-admin"), uniqueID("admin")+"@example.com"
+	_, err := lc.NewUser(context.Background(), litellm.UserNewRequest{UserID: id, UserEmail: email, UserRole: "proxy_admin", AutoCreateKey: new(bool)})
+	require.NoError(t, err)
+	u := newUser(ns, "claimer", func(u *v1alpha1.User) {
+		u.Spec.ConnectionRef, u.Spec.UserID, u.Spec.UserEmail = conn, id, email
+		u.Spec.AutoCreateKey, u.Spec.KeyAlias = ptr.To(true), uniqueID("admin-key")
+	})
+	create(t, u)
+	waitUntil(t, u, "refused", syncedReason[*v1alpha1.User](reasonNotPermitted))
+	assert.Contains(t, condition(u, v1alpha1.ConditionTypeSynced).Message, "proxy_admin", "the message names the role")
+	user, _ := env.sim.User(id)
+	assert.Equal(t, "proxy_admin", user.UserRole, "unchanged")
+	assert.NotContains(t, user.Metadata, ownerStampKey, "not taken over")
+	for _, k := range env.sim.Keys() {
+		assert.NotEqual(t, id, k.UserID, "no key of the admin user (%s)", k.KeyAlias)
+	}
+	deleteAndWait(t, u)
+	_, found := env.sim.User(id)
+	assert.True(t, found, "deleting the object leaves the admin in place")
+}
