@@ -183,3 +183,27 @@ func TestAdoptUnstampedNeverAnAdmin(t *testing.T) {
 	_, found := env.sim.User(id)
 	assert.True(t, found, "deleting the object leaves the admin in place")
 }
+
+// TestAdoptUnstampedNeverASharedTeam: a team the grant policy shares with granted namespaces
+// (teams) may be referenced by all of them, so adoptUnstamped never lets one of them take it
+// over: that namespace could rewrite it and, by deleting its object, delete it with every key
+// bound to it, other namespaces' included.
+func TestAdoptUnstampedNeverASharedTeam(t *testing.T) {
+	id := uniqueID("sandbox")
+	ns, conn := grantedTenant(t, "adoptUnstamped: true\nteams: ["+id+"]", nil)
+	lc := adminClient(t)
+	_, err := lc.NewTeam(context.Background(), litellm.TeamNewRequest{TeamID: id, TeamAlias: id})
+	require.NoError(t, err)
+	tm := newTeam(ns, "grab", func(tm *v1alpha1.Team) {
+		tm.Spec.ConnectionRef, tm.Spec.TeamID, tm.Spec.TeamAlias = conn, id, id
+		tm.Spec.MaxBudget = ptr.To("0.01")
+	})
+	create(t, tm)
+	waitUntil(t, tm, "refused", syncedReason[*v1alpha1.Team](reasonNotOwned))
+	team, _ := env.sim.Team(id)
+	assert.NotContains(t, team.Metadata, ownerStampKey, "not taken over")
+	assert.Nil(t, team.MaxBudget, "not written to")
+	deleteAndWait(t, tm)
+	_, found := env.sim.Team(id)
+	assert.True(t, found, "deleting the object leaves the shared team in place")
+}

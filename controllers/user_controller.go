@@ -104,8 +104,8 @@ func (e *userExternal) Observe(ctx context.Context, u *v1alpha1.User) (managed.O
 		proof = "its ID is derived from this object's namespace and name"
 	}
 	what := fmt.Sprintf("user %q", e.id)
-	v := e.tenancy.userTakeOver(e.tenancy.ownership(what, info.UserInfo.Metadata, proof,
-		strings.EqualFold(info.UserInfo.UserEmail, u.Spec.UserEmail)), what, info.UserInfo.UserRole)
+	v := e.tenancy.takeOver(e.tenancy.ownership(what, info.UserInfo.Metadata, proof,
+		strings.EqualFold(info.UserInfo.UserEmail, u.Spec.UserEmail)), kindUser, e.id, what, info.UserInfo.UserRole)
 	if v.refused() {
 		return v.observation(), nil
 	}
