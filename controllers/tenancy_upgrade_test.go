@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -206,4 +207,30 @@ func TestAdoptUnstampedNeverASharedTeam(t *testing.T) {
 	deleteAndWait(t, tm)
 	_, found := env.sim.Team(id)
 	assert.True(t, found, "deleting the object leaves the shared team in place")
+}
+
+// TestSharedMembershipIsNoNamespacesOwn: when the grant policy shares both a team and a user,
+// their membership belongs to no granted namespace: an association of one namespace neither
+// counts it as its own nor removes it on deletion (which would also delete that user's keys in
+// the team, whoever made them).
+func TestSharedMembershipIsNoNamespacesOwn(t *testing.T) {
+	teamID, userID := uniqueID("sandbox"), uniqueID("ci-bot")
+	email := userID + "@example.com"
+	ns, conn := grantedTenant(t, "teams: ["+teamID+"]\nusers: ["+userID+"]", nil)
+	lc := adminClient(t)
+	ctx := context.Background()
+	_, err := lc.NewTeam(ctx, litellm.TeamNewRequest{TeamID: teamID, TeamAlias: teamID})
+	require.NoError(t, err)
+	_, err = lc.NewUser(ctx, litellm.UserNewRequest{UserID: userID, UserEmail: email, AutoCreateKey: new(bool)})
+	require.NoError(t, err)
+	_, err = lc.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: teamID, Member: litellm.TeamMember{UserID: userID, Role: "user"}})
+	require.NoError(t, err)
+	m := newMembership(ns, "claim", teamID, email)
+	m.Spec.ConnectionRef, m.Spec.MaxBudgetInTeam = conn, nil
+	create(t, m)
+	refused(t, m, reasonNotPermitted)() // goes on when it never comes: the deletion is the harm
+	deleteAndWait(t, m)
+	team, _ := env.sim.Team(teamID)
+	assert.True(t, slices.ContainsFunc(team.MembersWithRoles, func(m litellmsim.Member) bool { return m.UserID == userID }),
+		"the shared user is still in the shared team")
 }
