@@ -103,8 +103,9 @@ func (e *userExternal) Observe(ctx context.Context, u *v1alpha1.User) (managed.O
 	if e.id == derivedID(e.tenancy.idPrefix, u.Namespace, u.Name) {
 		proof = "its ID is derived from this object's namespace and name"
 	}
-	v := e.tenancy.ownership(fmt.Sprintf("user %q", e.id), info.UserInfo.Metadata, proof,
-		strings.EqualFold(info.UserInfo.UserEmail, u.Spec.UserEmail))
+	what := fmt.Sprintf("user %q", e.id)
+	v := e.tenancy.takeOver(e.tenancy.ownership(what, info.UserInfo.Metadata, proof,
+		strings.EqualFold(info.UserInfo.UserEmail, u.Spec.UserEmail)), kindUser, e.id, what, info.UserInfo.UserRole)
 	if v.refused() {
 		return v.observation(), nil
 	}
