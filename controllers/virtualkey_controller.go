@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/controllers/fields"
+	"github.com/litellm-operator/litellm-operator/controllers/keyvalues"
 	"github.com/litellm-operator/litellm-operator/controllers/managed"
 	"github.com/litellm-operator/litellm-operator/controllers/ownership"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
@@ -44,6 +46,8 @@ type virtualKeyConnector struct {
 	now          func() time.Time
 	installation string
 	idPrefix     string
+	// keyValues says, per proxy, whether the operator or LiteLLM chooses key values.
+	keyValues *keyvalues.Chooser
 }
 
 func (c *virtualKeyConnector) Connect(ctx context.Context, p managed.Proxy, vk *v1alpha1.VirtualKey) (managed.External[*v1alpha1.VirtualKey], error) {
@@ -55,7 +59,7 @@ func (c *virtualKeyConnector) Connect(ctx context.Context, p managed.Proxy, vk *
 			return nil, err
 		}
 	}
-	ks, err := c.ensureKeySecret(ctx, vk, lc.BaseURL(), func(raw string) (bool, error) {
+	ks, err := c.ensureKeySecret(ctx, vk, lc.BaseURL(), c.keyValues.Generates(lc.BaseURL()), func(raw string) (bool, error) {
 		info, err := lc.KeyInfo(ctx, litellm.HashKey(raw))
 		if litellm.IsNotFound(err) {
 			return true, nil // nothing to stamp: the rotation recreates the key
@@ -122,7 +126,11 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		e.secret.fresh = false
 		return managed.Observation{}, e.checkDependencies(ctx, vk)
 	}
-	info, err := e.lc.KeyInfo(ctx, hash)
+	var info *litellm.KeyInfoResponse
+	err := errNoKeyValue // LiteLLM is to generate the value: no key of it can exist yet
+	if e.secret.raw != "" {
+		info, err = e.lc.KeyInfo(ctx, hash)
+	}
 	switch {
 	case err == nil:
 		key := info.Info
@@ -136,6 +144,11 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		}
 		e.stamp = v.stamp
 		e.observed = &key
+		if e.secret.rotate != "" {
+			// LiteLLM generates the replacement: Create makes it, then retires this key.
+			e.previous, e.previousOurs, e.previousName = hash, true, key.KeyName
+			return managed.Observation{}, e.checkDependencies(ctx, vk)
+		}
 		if prev != "" && prev != hash {
 			// A rotation that stopped before deleting the old key; status is only a hint.
 			if err := e.checkPrevious(ctx, vk, prev); err != nil {
@@ -164,7 +177,7 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		// A renewal is not a spec change: it has its own Event, not in diff.
 		upToDate := len(diff) == 0 && e.plan.Empty() && !renewRequested(vk) && e.stamp == ""
 		return managed.Observation{Exists: true, UpToDate: upToDate, Diff: diff, Unavailable: unavailable(&key, e.connector.now())}, nil
-	case !litellm.IsNotFound(err):
+	case !litellm.IsNotFound(err) && !errors.Is(err, errNoKeyValue):
 		return managed.Observation{}, err
 	}
 
@@ -280,6 +293,16 @@ func (e *virtualKeyExternal) observeForDeletion(ctx context.Context, vk *v1alpha
 			}
 		}
 	}
+	// Keys LiteLLM generated for this object whose value was never stored (see package keyvalues).
+	unstored, err := e.unstoredKeys(ctx)
+	if err != nil {
+		return managed.Observation{}, err
+	}
+	for _, token := range unstored {
+		if !slices.Contains(e.deletable, token) {
+			e.deletable = append(e.deletable, token)
+		}
+	}
 	if found && len(e.deletable) == 0 {
 		return managed.Observation{NotOurs: managed.Terminalf(v1alpha1.ReasonNotOwned,
 			"the keys this object names are not recorded as this object's in LiteLLM")}, nil
@@ -287,7 +310,34 @@ func (e *virtualKeyExternal) observeForDeletion(ctx context.Context, vk *v1alpha
 	return managed.Observation{Exists: len(e.deletable) > 0}, nil
 }
 
+// Create makes the key: with the value in the Secret, or, on a proxy that refuses chosen values,
+// with a value LiteLLM generates (createGenerated).
 func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey) error {
+	chooser := e.connector.keyValues
+	switch {
+	case e.secret.generate:
+		return e.createGenerated(ctx, vk)
+	case userChosenKey(vk) != "" && chooser.Mode() == keyvalues.LiteLLM:
+		return customKeysDisabled(vk, "the operator runs with --key-values=litellm, so LiteLLM generates every key value")
+	}
+	err := e.createChosen(ctx, vk)
+	if !litellm.IsCustomKeyRefused(err) {
+		return err
+	}
+	const refused = "this LiteLLM proxy refuses chosen key values (its disable_custom_api_keys setting) and generates every key itself"
+	learned := chooser.Refused(e.lc.BaseURL())
+	switch {
+	case userChosenKey(vk) != "":
+		return customKeysDisabled(vk, refused)
+	case !learned:
+		return managed.Terminalf(v1alpha1.ReasonCustomKeysDisabled,
+			"%s, but the operator runs with --key-values=operator: run it with --key-values=auto, or allow custom key values on the proxy", refused)
+	}
+	return e.createGenerated(ctx, vk)
+}
+
+// createChosen makes the key with the value the Secret holds.
+func (e *virtualKeyExternal) createChosen(ctx context.Context, vk *v1alpha1.VirtualKey) error {
 	req := fields.KeyGenerateRequest(vk, e.secret.raw)
 	req.Metadata = e.tenancy.owner.Stamp(req.Metadata)
 	if e.previous != "" {
@@ -307,11 +357,16 @@ func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey
 			return err
 		}
 	}
-	e.copyStatus(vk, &key)
+	e.created(vk, &key)
+	return nil
+}
+
+// created records a new key in status.
+func (e *virtualKeyExternal) created(vk *v1alpha1.VirtualKey, key *litellm.Key) {
+	e.copyStatus(vk, key)
 	e.recordApplied(vk)
 	// A new key gets its expiry from spec.duration: a pending renewal is done with it.
 	vk.Status.RenewRequest = vk.Annotations[v1alpha1.AnnotationRenew]
-	return nil
 }
 
 // finishRotation gives the alias to the new key and deletes the previous one: at once, or, with
@@ -330,21 +385,14 @@ func (e *virtualKeyExternal) finishRotation(ctx context.Context, vk *v1alpha1.Vi
 			return err
 		}
 	}
-	if key.KeyAlias != vk.Spec.KeyAlias {
-		updated, err := e.lc.UpdateKey(ctx, litellm.KeyUpdateRequest{Key: e.hash(), KeyAlias: litellm.Set(vk.Spec.KeyAlias)})
-		if err != nil {
-			return err
-		}
-		*key = *updated
-		key.Token = e.hash()
+	if err := e.giveAlias(ctx, vk, key); err != nil {
+		return err
 	}
 	oldName := e.previousName
 	e.previous = ""
 	vk.Status.KeyID, vk.Status.Token, vk.Status.TokenID = e.hash(), e.hash(), e.hash()
 	vk.Status.KeyName = litellm.KeyName(e.secret.raw)
-	vk.Status.LastRotation = e.connector.now().UTC().Format(time.RFC3339)
-	vk.Status.RotationRequest = vk.Annotations[v1alpha1.AnnotationRotate]
-	setNextRotation(vk)
+	e.recordRotation(vk)
 	switch {
 	case !e.previousOurs:
 		e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotated, "Rotate",
@@ -358,6 +406,27 @@ func (e *virtualKeyExternal) finishRotation(ctx context.Context, vk *v1alpha1.Vi
 			"the key is now %s; the previous key %s was deleted from LiteLLM", litellm.KeyName(e.secret.raw), oldName)
 	}
 	return nil
+}
+
+// giveAlias moves spec.keyAlias to the Secret's key, which was made without it.
+func (e *virtualKeyExternal) giveAlias(ctx context.Context, vk *v1alpha1.VirtualKey, key *litellm.Key) error {
+	if key.KeyAlias == vk.Spec.KeyAlias {
+		return nil
+	}
+	updated, err := e.lc.UpdateKey(ctx, litellm.KeyUpdateRequest{Key: e.hash(), KeyAlias: litellm.Set(vk.Spec.KeyAlias)})
+	if err != nil {
+		return err
+	}
+	*key = *updated
+	key.Token = e.hash()
+	return nil
+}
+
+// recordRotation records in status that the rotation asked for is done.
+func (e *virtualKeyExternal) recordRotation(vk *v1alpha1.VirtualKey) {
+	vk.Status.LastRotation = e.connector.now().UTC().Format(time.RFC3339)
+	vk.Status.RotationRequest = vk.Annotations[v1alpha1.AnnotationRotate]
+	setNextRotation(vk)
 }
 
 func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey, _ managed.Observation) error {
