@@ -21,30 +21,52 @@ import (
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/controllers"
+	"github.com/litellm-operator/litellm-operator/controllers/keyvalues"
 	"github.com/litellm-operator/litellm-operator/pkg/litellmsim"
 )
 
 // Keys on a proxy that generates them itself (disable_custom_api_keys): see package
 // controllers/keyvalues for the sequence these tests interrupt.
 
-// generatingProxy starts a simulator that refuses chosen key values, behind a recording proxy that
-// adds every key value it generates to the secret scan (a value that was never stored anywhere
-// must not leak either). Connections in a namespace are made with connectTo.
-type generatingProxy struct {
-	sim *litellmsim.Simulator
-	url string
+// recordingProxy is a simulator behind a proxy that adds every key value it generates to the
+// secret scan (a value that was never stored anywhere must not leak either) and counts the
+// /key/generate calls that chose a value. Connections in a namespace are made with connectTo.
+type recordingProxy struct {
+	sim    *litellmsim.Simulator
+	url    string
+	chosen atomic.Int32
 }
 
-func newGeneratingProxy(t *testing.T) *generatingProxy {
+// newGeneratingProxy starts a recording proxy in front of a simulator that refuses chosen values.
+func newGeneratingProxy(t *testing.T) *recordingProxy {
+	return newRecordingProxy(t, litellmsim.Options{DisableCustomAPIKeys: true})
+}
+
+func newRecordingProxy(t *testing.T, opts litellmsim.Options) *recordingProxy {
 	t.Helper()
-	sim, err := litellmsim.New(litellmsim.Options{MasterKey: masterKey, DisableCustomAPIKeys: true})
+	opts.MasterKey = masterKey
+	sim, err := litellmsim.New(opts)
 	require.NoError(t, err)
 	_, err = sim.Start("127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sim.Close() })
 	target, err := url.Parse(sim.URL())
 	require.NoError(t, err)
+	p := &recordingProxy{sim: sim}
 	rp := httputil.NewSingleHostReverseProxy(target)
+	direct := rp.Director
+	rp.Director = func(r *http.Request) {
+		direct(r)
+		if r.URL.Path != "/key/generate" || r.Body == nil {
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var in map[string]any
+		if json.Unmarshal(body, &in) == nil && in["key"] != nil {
+			p.chosen.Add(1)
+		}
+	}
 	rp.ModifyResponse = func(resp *http.Response) error {
 		if resp.Request.URL.Path != "/key/generate" || resp.StatusCode != http.StatusOK {
 			return nil
@@ -63,11 +85,12 @@ func newGeneratingProxy(t *testing.T) *generatingProxy {
 	}
 	srv := httptest.NewServer(rp)
 	t.Cleanup(srv.Close)
-	return &generatingProxy{sim: sim, url: srv.URL}
+	p.url = srv.URL
+	return p
 }
 
 // connectTo makes the connection Secret "generating" in ns point at the proxy.
-func (p *generatingProxy) connectTo(t *testing.T, ns string) {
+func (p *recordingProxy) connectTo(t *testing.T, ns string) {
 	t.Helper()
 	createConnectionSecret(t, ns, "generating", p.url, nil)
 }
@@ -93,7 +116,7 @@ func liveKeysIn(sim *litellmsim.Simulator, ns string) []string {
 
 // requireOneValidKey checks the guarantee: exactly one key of the VirtualKey in LiteLLM, holding
 // the alias, whose value is the one in the Secret and works at /chat/completions.
-func (p *generatingProxy) requireOneValidKey(t *testing.T, vk *v1alpha1.VirtualKey) string {
+func (p *recordingProxy) requireOneValidKey(t *testing.T, vk *v1alpha1.VirtualKey) string {
 	t.Helper()
 	raw := rawKey(t, vk)
 	assert.Equal(t, []string{hash(raw)}, liveKeysIn(p.sim, vk.Namespace), "exactly one key of the VirtualKey in LiteLLM, the one in the Secret")
@@ -134,26 +157,30 @@ func TestGeneratedKeys(t *testing.T) {
 		interrupt    func(t *testing.T, ns string) func(t *testing.T)
 		wantUnstored bool // an unstored key was found and deleted
 		forgetFirst  bool // the operator restarts before the test (learns the mode again)
+		// wantCalls and wantChosen count the /key/generate calls, and those that chose a value.
+		wantCalls, wantChosen int
 	}{
 		{reason: "detected from the proxy's 403 on the first key: LiteLLM generates it", forgetFirst: true,
+			wantCalls: 2, wantChosen: 1,
 			interrupt: func(*testing.T, string) func(*testing.T) { return func(*testing.T) {} }},
 		{reason: "the /key/generate response is lost after LiteLLM applied it: the key nobody holds is deleted, a new one generated",
-			wantUnstored: true,
+			wantUnstored: true, wantCalls: 2,
 			interrupt: func(_ *testing.T, ns string) func(*testing.T) {
 				f := proxy.sim.For(litellmsim.Match{KeyMetadata: "test=" + ns}).DropAfterApply("/key/generate", 1)
 				return func(t *testing.T) { requireHits(t, 1, f) }
 			}},
-		{reason: "the operator stops between /key/generate and the Secret write", wantUnstored: true,
+		{reason: "the operator stops between /key/generate and the Secret write", wantUnstored: true, wantCalls: 2,
 			interrupt: func(t *testing.T, ns string) func(*testing.T) {
 				stops := stopOnce(t, ns, nil)
 				return func(t *testing.T) { assert.Equal(t, int32(1), stops.Load()) }
 			}},
 		{reason: "the operator stops there and restarts: it learns the mode again from the 403", wantUnstored: true,
+			wantCalls: 3, wantChosen: 1,
 			interrupt: func(t *testing.T, ns string) func(*testing.T) {
 				stops := stopOnce(t, ns, controllers.ForgetKeyValues)
 				return func(t *testing.T) { assert.Equal(t, int32(1), stops.Load()) }
 			}},
-		{reason: "the operator stops after the Secret write, before the key gets its alias",
+		{reason: "the operator stops after the Secret write, before the key gets its alias", wantCalls: 1,
 			interrupt: func(_ *testing.T, ns string) func(*testing.T) {
 				// The alias move is the first /key/update naming the alias; the retries of one
 				// reconcile all fail.
@@ -170,11 +197,14 @@ func TestGeneratedKeys(t *testing.T) {
 				controllers.ForgetKeyValues()
 			}
 			check := tc.interrupt(t, ns)
+			calls, chosenBefore := proxy.sim.For(litellmsim.Match{KeyMetadata: "test=" + ns}).Watch("/key/generate"), proxy.chosen.Load()
 			vk := generatedKey(ns)
 			createLifecycleKey(t, vk)
 			waitReady(t, vk)
 			proxy.requireOneValidKey(t, vk)
 			check(t)
+			assert.Equal(t, tc.wantCalls, calls.Hits(), "calls to /key/generate")
+			assert.Equal(t, tc.wantChosen, int(proxy.chosen.Load()-chosenBefore), "calls that chose the value")
 			if tc.wantUnstored {
 				waitForEvent(t, vk, controllers.EventUnstoredKeyDeleted)
 			}
@@ -296,6 +326,50 @@ func TestCustomKeysDisabled(t *testing.T) {
 			}
 			assert.Equal(t, 1, n, "one Event, not one per resync")
 			assert.Empty(t, liveKeysIn(proxy.sim, ns))
+		})
+	}
+}
+
+// TestKeyValuesForced: --key-values overrides what the proxy's answers teach.
+func TestKeyValuesForced(t *testing.T) {
+	plain := newRecordingProxy(t, litellmsim.Options{})
+	generating := newGeneratingProxy(t)
+	cases := []struct {
+		reason string
+		mode   keyvalues.Mode
+		proxy  *recordingProxy
+		mutate func(*v1alpha1.VirtualKey)
+		// wantMessage is the CustomKeysDisabled message part; "" means the key is made.
+		wantMessage string
+	}{
+		{reason: "litellm: a proxy that accepts chosen values still generates the key", mode: keyvalues.LiteLLM, proxy: plain},
+		{reason: "litellm: spec.key is refused without a call", mode: keyvalues.LiteLLM, proxy: plain,
+			mutate:      func(vk *v1alpha1.VirtualKey) { vk.Spec.Key = "sk-chosen-under-forced-litellm-0123" },
+			wantMessage: "--key-values=litellm"},
+		{reason: "operator: a proxy that refuses chosen values gets no key, and the flag is named", mode: keyvalues.Operator,
+			proxy: generating, wantMessage: "--key-values=operator"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			ns := newNamespace(t)
+			tc.proxy.connectTo(t, ns)
+			t.Cleanup(controllers.ForceKeyValues(tc.mode))
+			seenRawKeys.Store("sk-chosen-under-forced-litellm-0123", true)
+			chosenBefore := tc.proxy.chosen.Load()
+			vk := generatedKey(ns)
+			if tc.mutate != nil {
+				tc.mutate(vk)
+			}
+			createLifecycleKey(t, vk)
+			if tc.wantMessage == "" {
+				waitReady(t, vk)
+				tc.proxy.requireOneValidKey(t, vk)
+				assert.Equal(t, int32(0), tc.proxy.chosen.Load()-chosenBefore, "the operator chose no value")
+				return
+			}
+			waitForVK(t, vk, "refused", hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionFalse, v1alpha1.ReasonCustomKeysDisabled))
+			assert.Contains(t, condition(vk, v1alpha1.ConditionTypeSynced).Message, tc.wantMessage)
+			assert.Empty(t, liveKeysIn(tc.proxy.sim, ns))
 		})
 	}
 }

@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -126,11 +125,7 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		e.secret.fresh = false
 		return managed.Observation{}, e.checkDependencies(ctx, vk)
 	}
-	var info *litellm.KeyInfoResponse
-	err := errNoKeyValue // LiteLLM is to generate the value: no key of it can exist yet
-	if e.secret.raw != "" {
-		info, err = e.lc.KeyInfo(ctx, hash)
-	}
+	info, err := e.secretKeyInfo(ctx, hash)
 	switch {
 	case err == nil:
 		key := info.Info
@@ -177,7 +172,7 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		// A renewal is not a spec change: it has its own Event, not in diff.
 		upToDate := len(diff) == 0 && e.plan.Empty() && !renewRequested(vk) && e.stamp == ""
 		return managed.Observation{Exists: true, UpToDate: upToDate, Diff: diff, Unavailable: unavailable(&key, e.connector.now())}, nil
-	case !litellm.IsNotFound(err) && !errors.Is(err, errNoKeyValue):
+	case !litellm.IsNotFound(err):
 		return managed.Observation{}, err
 	}
 

@@ -21,8 +21,9 @@ import (
 // never reached the Secret (an earlier attempt lost the response or stopped).
 const EventUnstoredKeyDeleted = "UnstoredKeyDeleted"
 
-// errNoKeyValue: the Secret holds no value yet because LiteLLM is to generate it.
-var errNoKeyValue = errors.New("no key value yet")
+// noKeyValue is the not-found answer for a Secret that holds no value yet because LiteLLM is to
+// generate it: no key of it can exist.
+var noKeyValue = &litellm.Error{Reason: litellm.ReasonNotFound, Message: "the key Secret holds no value yet"}
 
 // afterKeyGenerated, when set (by tests only), runs between /key/generate and the Secret write of
 // a generated key; an error it returns ends the reconcile there, as a crash of the operator would.
@@ -83,6 +84,14 @@ func (e *virtualKeyExternal) createGenerated(ctx context.Context, vk *v1alpha1.V
 	}
 	e.created(vk, &key)
 	return nil
+}
+
+// secretKeyInfo reads the key whose value the Secret holds.
+func (e *virtualKeyExternal) secretKeyInfo(ctx context.Context, hash string) (*litellm.KeyInfoResponse, error) {
+	if e.secret.raw == "" {
+		return nil, noKeyValue
+	}
+	return e.lc.KeyInfo(ctx, hash)
 }
 
 // pendingAlias is the alias this object's generated keys hold until their value is stored.

@@ -52,6 +52,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Mode says who chooses key values.
@@ -81,25 +82,32 @@ func ParseMode(s string) (Mode, error) {
 
 // Chooser says, per proxy, who chooses key values. It is safe for concurrent use.
 type Chooser struct {
-	forced Mode
+	mode atomic.Value // Mode
 	// generating holds the base URLs of proxies that refused a chosen value.
 	generating sync.Map
 }
 
 // NewChooser returns a Chooser in mode m ("" is Auto).
 func NewChooser(m Mode) *Chooser {
-	if m == "" {
-		m = Auto
-	}
-	return &Chooser{forced: m}
+	c := &Chooser{}
+	c.SetMode(m)
+	return c
 }
 
 // Mode is the mode the Chooser runs in.
-func (c *Chooser) Mode() Mode { return c.forced }
+func (c *Chooser) Mode() Mode { return c.mode.Load().(Mode) }
+
+// SetMode changes the mode ("" is Auto), as a restart with another --key-values would.
+func (c *Chooser) SetMode(m Mode) {
+	if m == "" {
+		m = Auto
+	}
+	c.mode.Store(m)
+}
 
 // Generates reports that LiteLLM generates the values of keys on proxy.
 func (c *Chooser) Generates(proxy string) bool {
-	switch c.forced {
+	switch c.Mode() {
 	case Operator:
 		return false
 	case LiteLLM:
@@ -112,7 +120,7 @@ func (c *Chooser) Generates(proxy string) bool {
 // Refused records that proxy refused a chosen value and reports whether LiteLLM may generate the
 // value instead (not when the mode is forced to Operator).
 func (c *Chooser) Refused(proxy string) bool {
-	if c.forced == Operator {
+	if c.Mode() == Operator {
 		return false
 	}
 	c.generating.Store(proxy, struct{}{})
