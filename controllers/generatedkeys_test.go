@@ -53,20 +53,18 @@ func newRecordingProxy(t *testing.T, opts litellmsim.Options) *recordingProxy {
 	target, err := url.Parse(sim.URL())
 	require.NoError(t, err)
 	p := &recordingProxy{sim: sim}
-	rp := httputil.NewSingleHostReverseProxy(target)
-	direct := rp.Director
-	rp.Director = func(r *http.Request) {
-		direct(r)
-		if r.URL.Path != "/key/generate" || r.Body == nil {
+	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(target)
+		if r.In.URL.Path != "/key/generate" || r.In.Body == nil {
 			return
 		}
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		body, _ := io.ReadAll(r.In.Body)
+		r.Out.Body = io.NopCloser(bytes.NewReader(body))
 		var in map[string]any
 		if json.Unmarshal(body, &in) == nil && in["key"] != nil {
 			p.chosen.Add(1)
 		}
-	}
+	}}
 	rp.ModifyResponse = func(resp *http.Response) error {
 		if resp.Request.URL.Path != "/key/generate" || resp.StatusCode != http.StatusOK {
 			return nil
