@@ -22,6 +22,7 @@ import (
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/controllers"
 	"github.com/litellm-operator/litellm-operator/controllers/keyvalues"
+	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 	"github.com/litellm-operator/litellm-operator/pkg/litellmsim"
 )
 
@@ -44,12 +45,7 @@ func newGeneratingProxy(t *testing.T) *recordingProxy {
 
 func newRecordingProxy(t *testing.T, opts litellmsim.Options) *recordingProxy {
 	t.Helper()
-	opts.MasterKey = masterKey
-	sim, err := litellmsim.New(opts)
-	require.NoError(t, err)
-	_, err = sim.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sim.Close() })
+	sim := startSimulator(t, opts)
 	target, err := url.Parse(sim.URL())
 	require.NoError(t, err)
 	p := &recordingProxy{sim: sim}
@@ -370,4 +366,37 @@ func TestKeyValuesForced(t *testing.T) {
 			assert.Empty(t, liveKeysIn(tc.proxy.sim, ns))
 		})
 	}
+}
+
+// TestGeneratedKeyFailuresAreReported: before LiteLLM has generated the key there is no key
+// Secret, and failures are reported all the same.
+func TestGeneratedKeyFailuresAreReported(t *testing.T) {
+	proxy := newGeneratingProxy(t)
+	t.Run("the alias belongs to another key", func(t *testing.T) {
+		ns := newNamespace(t)
+		proxy.connectTo(t, ns)
+		lc, err := litellm.New(litellm.Config{BaseURL: proxy.url, MasterKey: masterKey})
+		require.NoError(t, err)
+		vk := generatedKey(ns)
+		other, err := lc.GenerateKey(context.Background(), litellm.KeyGenerateRequest{KeyAlias: vk.Spec.KeyAlias})
+		require.NoError(t, err)
+		seenRawKeys.Store(other.RawKey, true)
+		createLifecycleKey(t, vk)
+		waitForVK(t, vk, "AliasInUse", hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionFalse, v1alpha1.ReasonAliasInUse))
+		assert.Empty(t, liveKeysIn(proxy.sim, ns), "nothing was generated")
+	})
+	t.Run("the proxy is down, then back", func(t *testing.T) {
+		ns := newNamespace(t)
+		proxy.connectTo(t, ns)
+		proxy.sim.SetDown(true)
+		t.Cleanup(func() { proxy.sim.SetDown(false) })
+		vk := generatedKey(ns)
+		createLifecycleKey(t, vk)
+		// Behind the recording proxy a proxy that is down answers 502.
+		waitForVK(t, vk, "a failure while the proxy is down", hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionFalse, ""))
+		assert.Equal(t, v1alpha1.ReasonCreating, condition(vk, v1alpha1.ConditionTypeReady).Reason)
+		proxy.sim.SetDown(false)
+		waitReady(t, vk)
+		proxy.requireOneValidKey(t, vk)
+	})
 }

@@ -103,6 +103,8 @@ type virtualKeyExternal struct {
 	previousName string
 	// deletable are the keys Delete deletes: those LiteLLM records as this object's.
 	deletable []string
+	// aliasChecked reports that checkAliasHolders ran (Observe skips it for a key just chosen).
+	aliasChecked bool
 }
 
 // hash is the token of the key in the Secret.
@@ -140,8 +142,10 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		e.stamp = v.stamp
 		e.observed = &key
 		if e.secret.rotate != "" {
-			// LiteLLM generates the replacement: Create makes it, then retires this key.
+			// LiteLLM generates the replacement: Create makes it, then retires this key, which
+			// holds the alias.
 			e.previous, e.previousOurs, e.previousName = hash, true, key.KeyName
+			e.aliasChecked = true
 			return managed.Observation{}, e.checkDependencies(ctx, vk)
 		}
 		if prev != "" && prev != hash {
@@ -176,9 +180,18 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		return managed.Observation{}, err
 	}
 
+	if err := e.checkAliasHolders(ctx, vk, hash, prev); err != nil {
+		return managed.Observation{}, err
+	}
+	return managed.Observation{}, e.checkDependencies(ctx, vk)
+}
+
+// checkAliasHolders finds the keys holding spec.keyAlias that are not the Secret's key (hash):
+// this object's earlier key becomes the previous key of a rotation; another key is AliasInUse.
+func (e *virtualKeyExternal) checkAliasHolders(ctx context.Context, vk *v1alpha1.VirtualKey, hash, prev string) error {
 	holders, err := e.lc.ListKeys(ctx, litellm.KeyListOptions{KeyAlias: vk.Spec.KeyAlias, ReturnFullObject: true, Size: 100})
 	if err != nil {
-		return managed.Observation{}, err
+		return err
 	}
 	for _, k := range holders.Keys {
 		if k.Token != hash && e.tenancy.owner.Claim(k.Metadata) == ownership.Ours {
@@ -189,12 +202,18 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 			}
 			continue
 		}
-		// The other key is not named: it may be another namespace's.
-		return managed.Observation{}, managed.Terminalf(v1alpha1.ReasonAliasInUse,
-			"key alias %q belongs to another LiteLLM key that this VirtualKey does not own: choose another keyAlias, or ask the proxy's administrator about that key",
-			vk.Spec.KeyAlias)
+		return aliasInUse(vk)
 	}
-	return managed.Observation{}, e.checkDependencies(ctx, vk)
+	e.aliasChecked = true
+	return nil
+}
+
+// aliasInUse reports spec.keyAlias held by a key this object does not own. The other key is not
+// named: it may be another namespace's.
+func aliasInUse(vk *v1alpha1.VirtualKey) error {
+	return managed.Terminalf(v1alpha1.ReasonAliasInUse,
+		"key alias %q belongs to another LiteLLM key that this VirtualKey does not own: choose another keyAlias, or ask the proxy's administrator about that key",
+		vk.Spec.KeyAlias)
 }
 
 // keyOwnership decides whether the key found by the hash of the Secret's key may be managed. The
@@ -409,6 +428,9 @@ func (e *virtualKeyExternal) giveAlias(ctx context.Context, vk *v1alpha1.Virtual
 		return nil
 	}
 	updated, err := e.lc.UpdateKey(ctx, litellm.KeyUpdateRequest{Key: e.hash(), KeyAlias: litellm.Set(vk.Spec.KeyAlias)})
+	if litellm.IsAlreadyExists(err) {
+		return aliasInUse(vk) // taken since it was checked
+	}
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,13 @@ var afterKeyGenerated atomic.Pointer[func(*v1alpha1.VirtualKey) error]
 
 // createGenerated lets LiteLLM generate the key, in the crash-safe sequence of package keyvalues.
 func (e *virtualKeyExternal) createGenerated(ctx context.Context, vk *v1alpha1.VirtualKey) error {
+	if !e.aliasChecked {
+		// Observe went straight to the create of a value it had just chosen, which the proxy
+		// refused: find out now whether the alias is free, before LiteLLM makes a key.
+		if err := e.checkAliasHolders(ctx, vk, e.hash(), vk.Status.TokenID); err != nil {
+			return err
+		}
+	}
 	// Step 1: keys of earlier attempts whose value nobody holds.
 	unstored, err := e.unstoredKeys(ctx)
 	if err != nil {
