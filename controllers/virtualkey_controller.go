@@ -13,6 +13,7 @@ import (
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/controllers/fields"
+	"github.com/litellm-operator/litellm-operator/controllers/keyvalues"
 	"github.com/litellm-operator/litellm-operator/controllers/managed"
 	"github.com/litellm-operator/litellm-operator/controllers/ownership"
 	"github.com/litellm-operator/litellm-operator/pkg/connection"
@@ -45,6 +46,8 @@ type virtualKeyConnector struct {
 	now          func() time.Time
 	installation string
 	idPrefix     string
+	// keyValues says, per proxy, whether the operator or LiteLLM chooses key values.
+	keyValues *keyvalues.Chooser
 }
 
 func (c *virtualKeyConnector) Connect(ctx context.Context, p managed.Proxy, vk *v1alpha1.VirtualKey) (managed.External[*v1alpha1.VirtualKey], error) {
@@ -56,7 +59,7 @@ func (c *virtualKeyConnector) Connect(ctx context.Context, p managed.Proxy, vk *
 			return nil, err
 		}
 	}
-	ks, err := c.ensureKeySecret(ctx, vk, lc.BaseURL(), func(raw string) (bool, error) {
+	ks, err := c.ensureKeySecret(ctx, vk, lc.BaseURL(), c.keyValues.Generates(lc.BaseURL()), func(raw string) (bool, error) {
 		info, err := lc.KeyInfo(ctx, litellm.HashKey(raw))
 		if litellm.IsNotFound(err) {
 			return true, nil // nothing to stamp: the rotation recreates the key
@@ -103,6 +106,8 @@ type virtualKeyExternal struct {
 	previousName string
 	// deletable are the keys Delete deletes: those LiteLLM records as this object's.
 	deletable []string
+	// aliasChecked reports that checkAliasHolders ran (Observe skips it for a key just chosen).
+	aliasChecked bool
 }
 
 // hash is the token of the key in the Secret.
@@ -125,7 +130,7 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		e.secret.fresh = false
 		return managed.Observation{Unavailable: e.enforcedParamsRefused(vk)}, e.checkDependencies(ctx, vk)
 	}
-	info, err := e.lc.KeyInfo(ctx, hash)
+	info, err := e.secretKeyInfo(ctx, hash)
 	switch {
 	case err == nil:
 		key := info.Info
@@ -139,6 +144,13 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		}
 		e.stamp = v.stamp
 		e.observed = &key
+		if e.secret.rotate != "" {
+			// LiteLLM generates the replacement: Create makes it, then retires this key, which
+			// holds the alias.
+			e.previous, e.previousOurs, e.previousName = hash, true, key.KeyName
+			e.aliasChecked = true
+			return managed.Observation{Unavailable: e.enforcedParamsRefused(vk)}, e.checkDependencies(ctx, vk)
+		}
 		if prev != "" && prev != hash {
 			// A rotation that stopped before deleting the old key; status is only a hint.
 			if err := e.checkPrevious(ctx, vk, prev); err != nil {
@@ -174,9 +186,18 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		return managed.Observation{}, err
 	}
 
+	if err := e.checkAliasHolders(ctx, vk, hash, prev); err != nil {
+		return managed.Observation{}, err
+	}
+	return managed.Observation{Unavailable: e.enforcedParamsRefused(vk)}, e.checkDependencies(ctx, vk)
+}
+
+// checkAliasHolders finds the keys holding spec.keyAlias that are not the Secret's key (hash):
+// this object's earlier key becomes the previous key of a rotation; another key is AliasInUse.
+func (e *virtualKeyExternal) checkAliasHolders(ctx context.Context, vk *v1alpha1.VirtualKey, hash, prev string) error {
 	holders, err := e.lc.ListKeys(ctx, litellm.KeyListOptions{KeyAlias: vk.Spec.KeyAlias, ReturnFullObject: true, Size: 100})
 	if err != nil {
-		return managed.Observation{}, err
+		return err
 	}
 	for _, k := range holders.Keys {
 		if k.Token != hash && e.tenancy.owner.Claim(k.Metadata) == ownership.Ours {
@@ -187,12 +208,18 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 			}
 			continue
 		}
-		// The other key is not named: it may be another namespace's.
-		return managed.Observation{}, managed.Terminalf(v1alpha1.ReasonAliasInUse,
-			"key alias %q belongs to another LiteLLM key that this VirtualKey does not own: choose another keyAlias, or ask the proxy's administrator about that key",
-			vk.Spec.KeyAlias)
+		return aliasInUse(vk)
 	}
-	return managed.Observation{Unavailable: e.enforcedParamsRefused(vk)}, e.checkDependencies(ctx, vk)
+	e.aliasChecked = true
+	return nil
+}
+
+// aliasInUse reports spec.keyAlias held by a key this object does not own. The other key is not
+// named: it may be another namespace's.
+func aliasInUse(vk *v1alpha1.VirtualKey) error {
+	return managed.Terminalf(v1alpha1.ReasonAliasInUse,
+		"key alias %q belongs to another LiteLLM key that this VirtualKey does not own: choose another keyAlias, or ask the proxy's administrator about that key",
+		vk.Spec.KeyAlias)
 }
 
 // keyOwnership decides whether the key found by the hash of the Secret's key may be managed. The
@@ -286,6 +313,16 @@ func (e *virtualKeyExternal) observeForDeletion(ctx context.Context, vk *v1alpha
 			}
 		}
 	}
+	// Keys LiteLLM generated for this object whose value was never stored (see package keyvalues).
+	unstored, err := e.unstoredKeys(ctx)
+	if err != nil {
+		return managed.Observation{}, err
+	}
+	for _, token := range unstored {
+		if !slices.Contains(e.deletable, token) {
+			e.deletable = append(e.deletable, token)
+		}
+	}
 	if found && len(e.deletable) == 0 {
 		return managed.Observation{NotOurs: managed.Terminalf(v1alpha1.ReasonNotOwned,
 			"the keys this object names are not recorded as this object's in LiteLLM")}, nil
@@ -293,7 +330,34 @@ func (e *virtualKeyExternal) observeForDeletion(ctx context.Context, vk *v1alpha
 	return managed.Observation{Exists: len(e.deletable) > 0}, nil
 }
 
+// Create makes the key: with the value in the Secret, or, on a proxy that refuses chosen values,
+// with a value LiteLLM generates (createGenerated).
 func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey) error {
+	chooser := e.connector.keyValues
+	switch {
+	case e.secret.generate:
+		return e.createGenerated(ctx, vk)
+	case userChosenKey(vk) != "" && chooser.Mode() == keyvalues.LiteLLM:
+		return customKeysDisabled(vk, "the operator runs with --key-values=litellm, so LiteLLM generates every key value")
+	}
+	err := e.createChosen(ctx, vk)
+	if !litellm.IsCustomKeyRefused(err) {
+		return err
+	}
+	const refused = "this LiteLLM proxy refuses chosen key values (its disable_custom_api_keys setting) and generates every key itself"
+	learned := chooser.Refused(e.lc.BaseURL())
+	switch {
+	case userChosenKey(vk) != "":
+		return customKeysDisabled(vk, refused)
+	case !learned:
+		return managed.Terminalf(v1alpha1.ReasonCustomKeysDisabled,
+			"%s, but the operator runs with --key-values=operator: run it with --key-values=auto, or allow custom key values on the proxy", refused)
+	}
+	return e.createGenerated(ctx, vk)
+}
+
+// createChosen makes the key with the value the Secret holds.
+func (e *virtualKeyExternal) createChosen(ctx context.Context, vk *v1alpha1.VirtualKey) error {
 	req := fields.KeyGenerateRequest(vk, e.secret.raw)
 	req.Metadata = e.tenancy.owner.Stamp(req.Metadata)
 	if e.previous != "" {
@@ -316,12 +380,17 @@ func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey
 			return err
 		}
 	}
-	e.copyStatus(vk, &key)
+	e.created(vk, &key)
+	return nil
+}
+
+// created records a new key in status.
+func (e *virtualKeyExternal) created(vk *v1alpha1.VirtualKey, key *litellm.Key) {
+	e.copyStatus(vk, key)
 	e.recordApplied(vk)
 	recordCreated(vk)
 	// A new key gets its expiry from spec.duration: a pending renewal is done with it.
 	vk.Status.RenewRequest = vk.Annotations[v1alpha1.AnnotationRenew]
-	return nil
 }
 
 // finishRotation gives the alias to the new key and deletes the previous one: at once, or, with
@@ -340,23 +409,14 @@ func (e *virtualKeyExternal) finishRotation(ctx context.Context, vk *v1alpha1.Vi
 			return err
 		}
 	}
-	if key.KeyAlias != vk.Spec.KeyAlias {
-		req := e.updateRequest(vk)
-		req.KeyAlias = litellm.Set(vk.Spec.KeyAlias)
-		updated, err := e.lc.UpdateKey(ctx, req)
-		if err != nil {
-			return err
-		}
-		*key = *updated
-		key.Token = e.hash()
+	if err := e.giveAlias(ctx, vk, key); err != nil {
+		return err
 	}
 	oldName := e.previousName
 	e.previous = ""
 	vk.Status.KeyID, vk.Status.Token, vk.Status.TokenID = e.hash(), e.hash(), e.hash()
 	vk.Status.KeyName = litellm.KeyName(e.secret.raw)
-	vk.Status.LastRotation = e.connector.now().UTC().Format(time.RFC3339)
-	vk.Status.RotationRequest = vk.Annotations[v1alpha1.AnnotationRotate]
-	setNextRotation(vk)
+	e.recordRotation(vk)
 	switch {
 	case !e.previousOurs:
 		e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotated, "Rotate",
@@ -370,6 +430,32 @@ func (e *virtualKeyExternal) finishRotation(ctx context.Context, vk *v1alpha1.Vi
 			"the key is now %s; the previous key %s was deleted from LiteLLM", litellm.KeyName(e.secret.raw), oldName)
 	}
 	return nil
+}
+
+// giveAlias moves spec.keyAlias to the Secret's key, which was made without it.
+func (e *virtualKeyExternal) giveAlias(ctx context.Context, vk *v1alpha1.VirtualKey, key *litellm.Key) error {
+	if key.KeyAlias == vk.Spec.KeyAlias {
+		return nil
+	}
+	req := e.updateRequest(vk)
+	req.KeyAlias = litellm.Set(vk.Spec.KeyAlias)
+	updated, err := e.lc.UpdateKey(ctx, req)
+	if litellm.IsAlreadyExists(err) {
+		return aliasInUse(vk) // taken since it was checked
+	}
+	if err != nil {
+		return err
+	}
+	*key = *updated
+	key.Token = e.hash()
+	return nil
+}
+
+// recordRotation records in status that the rotation asked for is done.
+func (e *virtualKeyExternal) recordRotation(vk *v1alpha1.VirtualKey) {
+	vk.Status.LastRotation = e.connector.now().UTC().Format(time.RFC3339)
+	vk.Status.RotationRequest = vk.Annotations[v1alpha1.AnnotationRotate]
+	setNextRotation(vk)
 }
 
 func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey, _ managed.Observation) error {

@@ -33,6 +33,10 @@ type keySecret struct {
 	// rotationDeferred reports a rotation put off until the current key carries this object's owner
 	// stamp: the previous key of a rotation is deleted only when LiteLLM records it as this object's.
 	rotationDeferred bool
+	// generate reports that LiteLLM generates the key's value (see package keyvalues): nothing is
+	// written before the call. rotate says why the key is replaced by a generated one ("": it is not).
+	generate bool
+	rotate   string
 }
 
 // name is the Secret's name, for messages.
@@ -44,10 +48,12 @@ func (k *keySecret) name() string {
 }
 
 // ensureKeySecret returns the key Secret, creating it (or writing a new key into it) when needed.
-// The raw key is always written to the Secret before LiteLLM hears of it, so a crash after
-// /key/generate can never lose the only copy of a key. stamped reports whether LiteLLM records the
-// key as this object's; a rotation waits until it does.
-func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey, baseURL string, stamped func(raw string) (bool, error)) (*keySecret, error) {
+// A key the operator chooses is written to the Secret before LiteLLM hears of it, so a crash after
+// /key/generate can never lose the only copy of a key. When LiteLLM generates the value (generate),
+// nothing is written here: a missing Secret or a due rotation is left to Create (see package
+// keyvalues). stamped reports whether LiteLLM records the key as this object's; a rotation waits
+// until it does.
+func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey, baseURL string, generate bool, stamped func(raw string) (bool, error)) (*keySecret, error) {
 	scrubLegacyStatus(vk)
 	if vk.Spec.KeyFrom != nil {
 		return c.userKeySecret(ctx, vk)
@@ -64,9 +70,17 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 	if err != nil {
 		return nil, err
 	}
+	generate = generate && vk.Spec.Key == ""
 	if secret == nil {
 		if deleting {
 			return &keySecret{}, nil
+		}
+		if generate {
+			ks := &keySecret{generate: true}
+			if vk.Status.TokenID != "" {
+				ks.rotate = fmt.Sprintf("the key Secret %s was deleted", name.Name)
+			}
+			return ks, nil
 		}
 		raw, err := c.newRawKey(vk)
 		if err != nil {
@@ -86,7 +100,7 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 	}
 
 	raw := strings.TrimSpace(string(secret.Data[v1alpha1.KeySecretDataKey]))
-	ks := &keySecret{secret: secret, raw: raw}
+	ks := &keySecret{secret: secret, raw: raw, generate: generate}
 	if deleting {
 		return ks, nil
 	}
@@ -99,6 +113,13 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 		ks.rotationDeferred = err == nil
 		return ks, err
 	}
+	if generate {
+		if !strings.HasPrefix(raw, "sk-") {
+			ks.raw = ""
+		}
+		ks.rotate = reason
+		return ks, nil
+	}
 	newRaw, err := c.newRawKey(vk)
 	if err != nil {
 		return nil, err
@@ -106,18 +127,47 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 	if newRaw == raw {
 		return ks, nil
 	}
+	if err := c.writeKey(ctx, secret, newRaw); err != nil {
+		return nil, err
+	}
+	c.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotating, "Rotate", "%s: issued a new key (%s)", reason, litellm.KeyName(newRaw))
+	return &keySecret{secret: secret, raw: newRaw, rotated: true, fresh: vk.Spec.Key == ""}, nil
+}
+
+// writeKey writes raw into the key Secret. Only the key changes: data keys of spec.secretTemplate
+// (or anyone's) stay. The optimistic lock keeps a concurrent writer's key from being overwritten.
+func (c *virtualKeyConnector) writeKey(ctx context.Context, secret *corev1.Secret, raw string) error {
 	before := secret.DeepCopy()
-	// Only the key changes: data keys of spec.secretTemplate (or anyone's) stay.
 	secret.Data = maps.Clone(secret.Data)
 	if secret.Data == nil {
 		secret.Data = map[string][]byte{}
 	}
-	secret.Data[v1alpha1.KeySecretDataKey] = []byte(newRaw)
+	secret.Data[v1alpha1.KeySecretDataKey] = []byte(raw)
 	if err := c.client.Patch(ctx, secret, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
-		return nil, fmt.Errorf("writing the new key to Secret %s: %w", name, err)
+		return fmt.Errorf("writing the new key to Secret %s: %w", secret.Name, err)
 	}
-	c.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotating, "Rotate", "%s: issued a new key (%s)", reason, litellm.KeyName(newRaw))
-	return &keySecret{secret: secret, raw: newRaw, rotated: true, fresh: vk.Spec.Key == ""}, nil
+	return nil
+}
+
+// storeGeneratedKey writes a key LiteLLM generated into the key Secret, creating the Secret if it
+// does not exist yet (step 3 of the sequence in package keyvalues).
+func (c *virtualKeyConnector) storeGeneratedKey(ctx context.Context, vk *v1alpha1.VirtualKey, ks *keySecret, raw, baseURL string) error {
+	if ks.secret != nil {
+		if err := c.writeKey(ctx, ks.secret, raw); err != nil {
+			return err
+		}
+	} else {
+		name := types.NamespacedName{Namespace: vk.Namespace, Name: keySecretName(vk)}
+		secret := c.desiredKeySecret(vk, name, raw)
+		applySecretTemplate(vk, secret, baseURL)
+		if err := c.client.Create(ctx, secret); err != nil {
+			return fmt.Errorf("creating key Secret %s: %w", name, err)
+		}
+		ks.secret = secret
+	}
+	ks.raw = raw
+	vk.Status.KeySecretRef = ks.secret.Name
+	return nil
 }
 
 // rotationReason says why the key in the Secret must be replaced, or "" when it must not.
