@@ -40,6 +40,11 @@ func run(args []string) error {
 
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
+	if err := opts.Validate(); err != nil {
+		return err
+	}
+	memLimit := operator.ApplyMemoryLimit(opts.MemoryLimitRatio)
+	log.Info("Go memory limit", "bytes", memLimit.Bytes, "containerLimit", memLimit.Container, "source", memLimit.Source)
 
 	cfg, err := ctrl.GetConfig()
 	if err != nil {

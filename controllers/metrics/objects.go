@@ -1,11 +1,14 @@
 package metrics
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -33,6 +36,7 @@ const (
 	labelNamespace = "namespace"
 	labelName      = "name"
 	labelTeamAlias = "team_alias"
+	labelReason    = "reason"
 )
 
 var (
@@ -45,10 +49,24 @@ var (
 // familyNames lists every metric family of this package, in the order declared.
 var familyNames []string
 
-func newDesc(name, help string, labels []string, extra ...string) *prometheus.Desc {
+// family is a metric family with its variable label names, in the order of its Desc.
+type family struct {
+	desc   *prometheus.Desc
+	labels []string
+}
+
+// labelNames holds one copy of each label name: every label pair points at it.
+var labelNames = map[string]*string{}
+
+func newDesc(name, help string, labels []string, extra ...string) *family {
 	familyNames = append(familyNames, name)
 	all := append(append([]string{}, labels...), extra...)
-	return prometheus.NewDesc(name, help, all, nil)
+	for _, l := range all {
+		if labelNames[l] == nil {
+			labelNames[l] = &l
+		}
+	}
+	return &family{desc: prometheus.NewDesc(name, help, all, nil), labels: all}
 }
 
 // FamilyNames returns the names of the metric families the collector exports (docs, dashboards
@@ -89,7 +107,7 @@ var (
 	associationSynced = newDesc("litellm_teammemberassociation_synced", "1 when the TeamMemberAssociation's Synced condition is True, else 0; reason is the condition's reason.", associationLabels, "reason")
 )
 
-var allDescs = []*prometheus.Desc{
+var allFamilies = []*family{
 	keySpend, keyMaxBudget, keySoftBudget, keyBudgetReset, keyExpiry, keyBlocked, keyReady, keySynced, keyInfo,
 	userSpend, userMaxBudget, userSoftBudget, userBudgetReset, userBlocked, userReady, userSynced,
 	teamSpend, teamMaxBudget, teamBudgetReset, teamBlocked, teamReady, teamSynced, teamInfo,
@@ -101,19 +119,39 @@ type ObjectKey struct {
 	Kind, Namespace, Name string
 }
 
-// sample is one series of one object.
-type sample struct {
-	desc   *prometheus.Desc
-	value  float64
-	labels []string
+// series is one gauge of one object, built complete when the object is observed: a scrape only
+// hands out pointers to it. It is never changed once built (the next Observe builds new ones), so
+// the registry may read it while the reconcile goes on.
+type series struct {
+	fam   *family
+	value float64
+	// labels are sorted by name, as the exposition needs them; the object's own labels are shared
+	// by all of its series.
+	labels []*dto.LabelPair
+}
+
+var _ prometheus.Metric = (*series)(nil)
+
+// Desc implements prometheus.Metric.
+func (s *series) Desc() *prometheus.Desc { return s.fam.desc }
+
+// Write implements prometheus.Metric.
+func (s *series) Write(m *dto.Metric) error {
+	m.Label = s.labels
+	m.Gauge = &dto.Gauge{Value: &s.value}
+	return nil
 }
 
 // Objects is a Prometheus collector with the series of every object the controllers reconciled.
 // Each Observe replaces all series of that object, so a changed alias or reason never leaves the
 // old series behind; Forget drops them. A scrape reads what the last reconcile of each object saw.
+//
+// What a series costs is paid once per reconcile, not per scrape: labels are built when the
+// object is observed (one set per object, shared by its series), so a scrape of 10,000 keys
+// allocates only what the registry itself needs.
 type Objects struct {
 	mu     sync.RWMutex
-	series map[ObjectKey][]sample
+	series map[ObjectKey][]series
 }
 
 var _ prometheus.Collector = (*Objects)(nil)
@@ -121,7 +159,7 @@ var _ prometheus.Collector = (*Objects)(nil)
 // NewObjects returns an empty collector that is not registered anywhere (tests register it on
 // their own registry).
 func NewObjects() *Objects {
-	return &Objects{series: map[ObjectKey][]sample{}}
+	return &Objects{series: map[ObjectKey][]series{}}
 }
 
 var (
@@ -141,8 +179,8 @@ func Registered() *Objects {
 
 // Describe implements prometheus.Collector.
 func (o *Objects) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range allDescs {
-		ch <- d
+	for _, f := range allFamilies {
+		ch <- f.desc
 	}
 }
 
@@ -150,13 +188,9 @@ func (o *Objects) Describe(ch chan<- *prometheus.Desc) {
 func (o *Objects) Collect(ch chan<- prometheus.Metric) {
 	o.mu.RLock()
 	defer o.mu.RUnlock()
-	for _, samples := range o.series {
-		for _, s := range samples {
-			// Label values come from Kubernetes objects (valid UTF-8), so this cannot fail; if it
-			// did, one missing series is better than a scrape that fails altogether.
-			if m, err := prometheus.NewConstMetric(s.desc, prometheus.GaugeValue, s.value, s.labels...); err == nil {
-				ch <- m
-			}
+	for _, all := range o.series {
+		for i := range all {
+			ch <- &all[i]
 		}
 	}
 }
@@ -206,7 +240,7 @@ func kindOf(obj client.Object) (string, bool) {
 }
 
 // samplesOf maps an object's status to its series.
-func samplesOf(obj client.Object) (ObjectKey, []sample, bool) {
+func samplesOf(obj client.Object) (ObjectKey, []series, bool) {
 	kind, ok := kindOf(obj)
 	if !ok {
 		return ObjectKey{}, nil, false
@@ -247,43 +281,96 @@ func samplesOf(obj client.Object) (ObjectKey, []sample, bool) {
 		b.labels = []string{o.Namespace, o.Name, o.Spec.TeamAlias}
 		b.conditions(associationReady, associationSynced, o.Status.Conditions)
 	}
-	return key, b.out, true
+	return key, slices.Clone(b.out), true // no room left over from appending: it is kept until the next reconcile
 }
 
-// seriesBuilder collects one object's samples; every sample starts with the object's labels.
+// seriesBuilder collects one object's series; every series starts with the object's labels.
 type seriesBuilder struct {
 	labels []string
-	out    []sample
+	// own are the pairs of labels, sorted, built at the first series and shared by all.
+	own []*dto.LabelPair
+	out []series
 }
 
-func (b *seriesBuilder) add(d *prometheus.Desc, v float64, extra ...string) {
-	labels := append(append(make([]string, 0, len(b.labels)+len(extra)), b.labels...), extra...)
-	b.out = append(b.out, sample{desc: d, value: v, labels: labels})
+func (b *seriesBuilder) add(f *family, v float64, extra ...string) {
+	if b.own == nil {
+		b.own = labelPairs(f.labels[:len(b.labels)], b.labels)
+	}
+	pairs := b.own
+	if len(extra) > 0 {
+		pairs = append(make([]*dto.LabelPair, 0, len(b.own)+len(extra)), b.own...)
+		if names := f.labels[len(b.labels):]; len(names) == 1 && names[0] == labelReason {
+			pairs = append(pairs, sharedPair(labelReason, extra[0]))
+		} else {
+			pairs = append(pairs, labelPairs(names, extra)...)
+		}
+		sortPairs(pairs)
+	}
+	b.out = append(b.out, series{fam: f, value: v, labels: pairs})
+}
+
+// labelPairs pairs names with values, sorted by name; the pairs point at the values given, but
+// a namespace's pair, which every object of the namespace shares.
+func labelPairs(names, values []string) []*dto.LabelPair {
+	shared := 0
+	if slices.Contains(names, labelNamespace) {
+		shared = 1
+	}
+	// Sized exactly: the pointers taken below must stay valid.
+	block := make([]dto.LabelPair, 0, len(values)-shared)
+	out := make([]*dto.LabelPair, len(values))
+	for i := range values {
+		if names[i] == labelNamespace {
+			out[i] = sharedPair(labelNamespace, values[i])
+			continue
+		}
+		block = append(block, dto.LabelPair{Name: labelNames[names[i]], Value: &values[i]})
+		out[i] = &block[len(block)-1]
+	}
+	sortPairs(out)
+	return out
+}
+
+// sharedPairs holds one label pair per namespace and per condition reason, which many objects
+// have in common. Both are few: namespaces of the cluster, reasons the operator's own words.
+var sharedPairs sync.Map
+
+func sharedPair(name, value string) *dto.LabelPair {
+	key := name + "=" + value
+	if p, ok := sharedPairs.Load(key); ok {
+		return p.(*dto.LabelPair)
+	}
+	p, _ := sharedPairs.LoadOrStore(key, &dto.LabelPair{Name: labelNames[name], Value: &value})
+	return p.(*dto.LabelPair)
+}
+
+func sortPairs(pairs []*dto.LabelPair) {
+	slices.SortFunc(pairs, func(a, b *dto.LabelPair) int { return strings.Compare(*a.Name, *b.Name) })
 }
 
 // money adds a series for a status amount; an empty (unset) or unreadable amount adds none.
-func (b *seriesBuilder) money(d *prometheus.Desc, s string) {
+func (b *seriesBuilder) money(d *family, s string) {
 	if v, ok := ParseMoney(s); ok {
 		b.add(d, v)
 	}
 }
 
 // timestamp adds a series for an RFC 3339 status time, in seconds since the epoch.
-func (b *seriesBuilder) timestamp(d *prometheus.Desc, s string) {
+func (b *seriesBuilder) timestamp(d *family, s string) {
 	if t, ok := ParseTime(s); ok {
 		b.add(d, float64(t.Unix()))
 	}
 }
 
-func (b *seriesBuilder) flag(d *prometheus.Desc, v bool) {
+func (b *seriesBuilder) flag(d *family, v bool) {
 	b.add(d, boolValue(v))
 }
 
 // conditions adds the Ready and Synced series, with the condition's reason as a label. An object
 // that has not been reconciled yet counts as not Ready and not Synced.
-func (b *seriesBuilder) conditions(ready, synced *prometheus.Desc, conds []metav1.Condition) {
+func (b *seriesBuilder) conditions(ready, synced *family, conds []metav1.Condition) {
 	for _, c := range []struct {
-		desc     *prometheus.Desc
+		desc     *family
 		condType string
 	}{{ready, v1alpha1.ConditionTypeReady}, {synced, v1alpha1.ConditionTypeSynced}} {
 		value, reason := 0.0, ReasonUnknown

@@ -283,3 +283,35 @@ func TestFamilyNames(t *testing.T) {
 	}
 	assert.Equal(t, len(names), described)
 }
+
+// A scrape reads the series while reconciles replace them: each scrape sees every object once,
+// with the values of one reconcile or the next, never a mix or a torn label set (run with -race).
+func TestObjectsScrapeDuringObserve(t *testing.T) {
+	objects := metrics.NewObjects()
+	objects.Observe(nil, virtualKey())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			spend := "2.5"
+			if i%2 == 1 {
+				spend = "3.75"
+			}
+			objects.Observe(nil, virtualKey(func(vk *v1alpha1.VirtualKey) { vk.Status.Spend = spend }))
+		}
+	}()
+	for range 20 {
+		var spend []string
+		for _, l := range scrape(t, objects) {
+			if strings.HasPrefix(l, "litellm_virtualkey_spend_usd") {
+				spend = append(spend, l)
+			}
+		}
+		require.Len(t, spend, 1, "one series per object")
+		assert.Contains(t, []string{
+			`litellm_virtualkey_spend_usd{key_alias="team-a-app",name="app",namespace="team-a"} 2.5`,
+			`litellm_virtualkey_spend_usd{key_alias="team-a-app",name="app",namespace="team-a"} 3.75`,
+		}, spend[0])
+	}
+	<-done
+}

@@ -98,8 +98,13 @@ func (s *Simulator) keyList(r *http.Request, _ caller) (any, *apiError) {
 			source = append(source, &s.store.deletedKeys[i])
 		}
 	} else {
-		source = s.store.sortedKeys()
+		// Unordered: the matches are sorted below.
+		source = make([]*Key, 0, len(s.store.keys))
+		for _, k := range s.store.keys {
+			source = append(source, k)
+		}
 	}
+	query := r.URL.Query()
 	filters := map[string]func(*Key) string{
 		"user_id":         func(k *Key) string { return k.UserID },
 		"team_id":         func(k *Key) string { return k.TeamID },
@@ -114,7 +119,7 @@ func (s *Simulator) keyList(r *http.Request, _ caller) (any, *apiError) {
 		}
 		ok := true
 		for name, field := range filters {
-			if r.URL.Query().Has(name) && field(k) != queryStr(r, name) {
+			if query.Has(name) && field(k) != query.Get(name) {
 				ok = false
 				break
 			}

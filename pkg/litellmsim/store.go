@@ -133,14 +133,16 @@ func (st *store) sortedTeams() []*Team {
 	return out
 }
 
-// keysWhere returns the keys that keep accepts, in creation order.
+// keysWhere returns the keys that keep accepts, in creation order. It sorts only the matches: the
+// alias check of every /key/generate runs it over all keys.
 func (st *store) keysWhere(keep func(*Key) bool) []*Key {
 	var out []*Key
-	for _, k := range st.sortedKeys() {
+	for _, k := range st.keys {
 		if keep(k) {
 			out = append(out, k)
 		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
 	return out
 }
 

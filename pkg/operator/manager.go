@@ -14,10 +14,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+	"github.com/litellm-operator/litellm-operator/pkg/metricsauth"
 )
 
 // NewScheme returns the scheme with the core kinds; API kinds are added by the caller that owns them.
@@ -43,7 +43,7 @@ func NewManager(cfg *rest.Config, scheme *runtime.Scheme, o Options) (manager.Ma
 	metricsOpts := metricsserver.Options{BindAddress: o.MetricsBindAddress, SecureServing: o.SecureMetrics}
 	if o.SecureMetrics {
 		// Only callers allowed to GET /metrics (e.g. Prometheus with the metrics-reader role) may scrape.
-		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+		metricsOpts.FilterProvider = metricsauth.Filter
 	}
 
 	gracefulShutdown := o.GracefulShutdownTimeout
@@ -51,6 +51,7 @@ func NewManager(cfg *rest.Config, scheme *runtime.Scheme, o Options) (manager.Ma
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        o.HealthProbeBindAddress,
+		PprofBindAddress:              o.PprofBindAddress,
 		LeaderElection:                o.LeaderElection,
 		LeaderElectionID:              o.LeaderElectionID,
 		LeaderElectionNamespace:       o.LeaderElectionNamespace,
@@ -76,7 +77,7 @@ func NewManager(cfg *rest.Config, scheme *runtime.Scheme, o Options) (manager.Ma
 
 func cacheOptions(namespaces []string) cache.Options {
 	opts := cache.Options{
-		DefaultTransform: cache.TransformStripManagedFields(),
+		DefaultTransform: cacheTransform(cache.TransformStripManagedFields()),
 		ByObject: map[client.Object]cache.ByObject{
 			// Only the Secrets the operator labels as its own (the label it writes, defined once), so
 			// the cache does not grow with the cluster's other Secrets.

@@ -50,6 +50,11 @@ type Options struct {
 	// IDPrefix is put in front of the LiteLLM user and team IDs the operator derives, so several
 	// clusters can share one proxy without their IDs colliding.
 	IDPrefix string
+	// MemoryLimitRatio sets the Go runtime's memory limit to this share of the container's memory
+	// limit, unless $GOMEMLIMIT is set; 0 turns it off.
+	MemoryLimitRatio float64
+	// PprofBindAddress serves net/http/pprof for profiling; empty turns it off.
+	PprofBindAddress string
 	// InstallationID names this installation in the owner stamps it writes into LiteLLM; empty
 	// means the IDPrefix without its trailing separator, or "default".
 	InstallationID string
@@ -75,6 +80,7 @@ func DefaultOptions() Options {
 		InstanceMasterKeyDataKey: "masterkey",
 		InstanceURLFormat:        "http://%s-service.%s.svc",
 		KeyValues:                keyvalues.Auto,
+		MemoryLimitRatio:         DefaultMemoryLimitRatio,
 	}
 }
 
@@ -125,6 +131,11 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		})
 	fs.DurationVar(&o.GracefulShutdownTimeout, "graceful-shutdown-timeout", o.GracefulShutdownTimeout,
 		"How long running reconciles may take to finish on shutdown.")
+	fs.Float64Var(&o.MemoryLimitRatio, "memory-limit-ratio", o.MemoryLimitRatio,
+		"Set the Go runtime's memory limit to this share of the container's memory limit (cgroup memory.max), "+
+			"so the collector runs before the container runs out; $GOMEMLIMIT, when set, wins. 0 turns it off.")
+	fs.StringVar(&o.PprofBindAddress, "pprof-bind-address", o.PprofBindAddress,
+		"Address to serve Go's profiling endpoints (/debug/pprof/) on, e.g. 127.0.0.1:8082; empty turns them off.")
 }
 
 // ApplyEnvironment fills WatchNamespaces from $WATCH_NAMESPACE when no flag set them.
@@ -152,6 +163,9 @@ func (o *Options) Validate() error {
 	}
 	if strings.Count(o.InstanceSecretNameFormat, "%s") != 1 || strings.Count(o.InstanceURLFormat, "%s") != 2 {
 		errs = append(errs, errors.New("--instance-secret-name-format needs one %s and --instance-url-format two"))
+	}
+	if o.MemoryLimitRatio < 0 || o.MemoryLimitRatio > 1 {
+		errs = append(errs, fmt.Errorf("--memory-limit-ratio must be between 0 and 1, got %g", o.MemoryLimitRatio))
 	}
 	if o.InstallationID != "" && !installationPattern.MatchString(o.InstallationID) {
 		errs = append(errs, fmt.Errorf("--installation-id must be 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit; got %q", o.InstallationID))

@@ -54,6 +54,8 @@ func TestValidate(t *testing.T) {
 		{name: "reconcile deadline shorter than one call", mutate: func(o *Options) { o.ReconcileTimeout = 10 * time.Second },
 			wantErr: "--reconcile-timeout (10s) must be at least --litellm-timeout (30s)"},
 		{name: "no API budget", mutate: func(o *Options) { o.KubeAPIQPS = 0 }, wantErr: "--kube-api-qps"},
+		{name: "memory limit above the container's", mutate: func(o *Options) { o.MemoryLimitRatio = 1.5 }, wantErr: "--memory-limit-ratio"},
+		{name: "memory limit off", mutate: func(o *Options) { o.MemoryLimitRatio = 0 }},
 		{name: "an installation ID", mutate: func(o *Options) { o.InstallationID = "prod-eu.1" }},
 		{name: "a slash would split the owner stamp", mutate: func(o *Options) { o.InstallationID = "prod/eu" }, wantErr: "--installation-id"},
 		{name: "an installation ID too long for a label", mutate: func(o *Options) { o.InstallationID = strings.Repeat("a", 64) }, wantErr: "--installation-id"},
@@ -77,6 +79,8 @@ func TestDefaults(t *testing.T) {
 	o := DefaultOptions()
 	assert.Equal(t, 5*time.Minute, o.ResyncPeriod, "the documented resync default")
 	assert.Equal(t, 30*time.Second, o.LiteLLMTimeout, "the documented LiteLLM timeout default")
+	assert.InDelta(t, 0.9, o.MemoryLimitRatio, 1e-9, "the documented memory limit default: 90% of the container's")
+	assert.Empty(t, o.PprofBindAddress, "profiling is off unless asked for")
 }
 
 func TestKeyValuesFlag(t *testing.T) {

@@ -54,6 +54,7 @@ func TestSmallRun(t *testing.T) {
 	assert.Equal(t, keys, run.Ready, "every VirtualKey Ready")
 	assert.Equal(t, keys, run.SimulatorKeys, "exactly one LiteLLM key per VirtualKey")
 	assert.Zero(t, run.ReconcileErrors, "no failed reconcile while creating")
+	t.Logf("reads of key Secrets per key %.2f, of Secrets %.2f", run.KeySecretReadsPerKey, run.SecretReadsPerKey)
 
 	require.NotNil(t, rep.Steady)
 	objects := float64(rep.Steady.Keys)

@@ -18,7 +18,16 @@ var (
 	colorBound    = color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}
 	colorTarget   = color.RGBA{R: 0x55, G: 0x55, B: 0x55, A: 0xff}
 	colorCPU      = color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}
+	colorPeer     = color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff}
 )
+
+// peerRun is the side-by-side peer's create run, if there is one.
+func peerRun(rep *Report) (*SideRun, bool) {
+	if rep.SideBySide == nil || len(rep.SideBySide.Operators) < 2 || rep.SideBySide.Operators[1].Create == nil {
+		return nil, false
+	}
+	return &rep.SideBySide.Operators[1], rep.SideBySide.Operators[1].Create.KeysPerSecond > 0
+}
 
 // writeChart draws keys/s against workers (both axes logarithmic) with the bound, the band the
 // target allows (the bound ÷ 1.5) and the 100 keys/s target, as a PNG.
@@ -54,6 +63,10 @@ func writeChart(path string, rep *Report) error {
 		xTicks[i] = plot.Tick{Value: x, Label: strconv.Itoa(r.Workers)}
 		lo = min(lo, r.KeysPerSecond, r.Bound.KeysPerSecond/targetBoundRatio)
 		hi = max(hi, r.KeysPerSecond, r.Bound.KeysPerSecond)
+	}
+	peer, hasPeer := peerRun(rep)
+	if hasPeer {
+		lo = min(lo, peer.Create.KeysPerSecond)
 	}
 	if lo <= 0 || math.IsInf(lo, 1) {
 		return errors.New("a sweep point has no throughput to draw on a log scale")
@@ -108,12 +121,34 @@ func writeChart(path string, rep *Report) error {
 		cpuLine.Dashes = []vg.Length{vg.Points(4), vg.Points(2), vg.Points(1), vg.Points(2)}
 		p.Add(cpuLine)
 	}
+	var peerLine *plotter.Line
+	var peerPoint *plotter.Scatter
+	if hasPeer {
+		// The peer has one setting (its workers are not configurable): a level line across the
+		// chart, and its point at the workers it runs with.
+		y := peer.Create.KeysPerSecond
+		if peerLine, err = plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: y}, {X: p.X.Max, Y: y}}); err != nil {
+			return err
+		}
+		peerLine.Color, peerLine.Width = colorPeer, vg.Points(1.5)
+		peerLine.Dashes = []vg.Length{vg.Points(3), vg.Points(3)}
+		x := min(max(float64(peer.Workers), p.X.Min), p.X.Max)
+		if peerPoint, err = plotter.NewScatter(plotter.XYs{{X: x, Y: y}}); err != nil {
+			return err
+		}
+		peerPoint.Color, peerPoint.Shape, peerPoint.Radius = colorPeer, draw.BoxGlyph{}, vg.Points(4)
+		p.Add(peerLine, peerPoint)
+	}
 	p.Add(line, points, valueLabels)
 	p.Legend.Add("measured (keys/s, measured ÷ bound)", line, points)
 	p.Legend.Add("bound: workers ÷ (calls × latency + writes × write latency)", boundLine)
 	p.Legend.Add("bound ÷ 1.5 (the target's allowance)", allowedLine)
 	if cpuLine != nil {
 		p.Legend.Add(fmt.Sprintf("CPU bound: %d CPUs ÷ CPU time per key (all processes)", rep.Machine.CPUs), cpuLine)
+	}
+	if hasPeer {
+		p.Legend.Add(fmt.Sprintf("%s: %.1f keys/s (%d worker(s), side by side, %d keys)", peer.Operator.Name, peer.Create.KeysPerSecond,
+			peer.Workers, peer.Create.Keys), peerLine, peerPoint)
 	}
 	p.Legend.Add("target: 100 keys/s with ≤ 32 workers", target)
 	return p.Save(8*vg.Inch, 5*vg.Inch, path)

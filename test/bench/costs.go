@@ -37,8 +37,8 @@ func (r *runner) costWatchers(ctx context.Context) (stop func(), err error) {
 	var caches []cache.Cache
 	stop = func() { cancel() }
 	for _, watchSecrets := range []bool{true, false} {
-		c, err := cache.New(r.k8s.cfg, cache.Options{
-			Scheme: r.k8s.scheme, DefaultTransform: cache.TransformStripManagedFields(),
+		c, err := cache.New(r.plane.k8s.cfg, cache.Options{
+			Scheme: r.plane.k8s.scheme, DefaultTransform: cache.TransformStripManagedFields(),
 			ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {
 				Label: labels.SelectorFromSet(labels.Set{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue}),
 			}},
@@ -72,7 +72,7 @@ func (r *runner) costWatchers(ctx context.Context) (stop func(), err error) {
 func (r *runner) requestCosts(ctx context.Context, n int, readsPerKey float64) ([]RequestCost, error) {
 	const ns = "bench-request-costs"
 	r.phase = "request costs"
-	if err := r.k8s.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+	if err := r.plane.k8s.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		return nil, err
 	}
 	stop, err := r.costWatchers(ctx)
@@ -88,7 +88,7 @@ func (r *runner) requestCosts(ctx context.Context, n int, readsPerKey float64) (
 		}
 		return st.CPUSecs
 	}
-	c := r.k8s.client
+	c := r.plane.k8s.client
 	vks := make([]*v1alpha1.VirtualKey, n)
 	steps := []struct {
 		request string

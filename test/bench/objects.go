@@ -46,19 +46,21 @@ func newCluster(cfg *rest.Config, scheme *runtime.Scheme, qps float64) (*cluster
 	return &cluster{cfg: cfg, scheme: scheme, client: c}, nil
 }
 
+// Data keys of the connection Secret, named in every VirtualKey: the replaced operator's API
+// requires them, so the objects are the same for both operators.
+const (
+	masterKeyDataKey = "masterKey"
+	urlDataKey       = "url"
+)
+
 // prepareNamespace creates a namespace with the connection Secret to a simulator.
 func (k *cluster) prepareNamespace(ctx context.Context, ns, simURL, masterKey string) error {
 	if err := k.client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		return fmt.Errorf("creating namespace %s: %w", ns, err)
 	}
-	return k.createConnection(ctx, ns, connectionSecret, simURL, masterKey)
-}
-
-// createConnection creates a connection Secret in the default data keys.
-func (k *cluster) createConnection(ctx context.Context, ns, name, simURL, masterKey string) error {
 	return k.client.Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		StringData: map[string]string{"masterKey": masterKey, "url": simURL},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: connectionSecret},
+		StringData: map[string]string{masterKeyDataKey: masterKey, urlDataKey: simURL},
 	})
 }
 
@@ -67,18 +69,21 @@ func newVirtualKey(ns, name string) *v1alpha1.VirtualKey {
 	return &v1alpha1.VirtualKey{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: v1alpha1.VirtualKeySpec{
-			KeyAlias:      ns + "-" + name,
-			Models:        []string{"gpt-4o"},
-			MaxBudget:     ptr.To("10"),
-			ConnectionRef: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: connectionSecret}},
+			KeyAlias:  ns + "-" + name,
+			Models:    []string{"gpt-4o"},
+			MaxBudget: ptr.To("10"),
+			ConnectionRef: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{
+				Name: connectionSecret, Keys: &v1alpha1.SecretKeys{MasterKey: masterKeyDataKey, URL: urlDataKey},
+			}},
 		},
 	}
 }
 
-func keyNames(n int) []string {
+// keyNames names the VirtualKeys from..from+n-1 of a phase.
+func keyNames(from, n int) []string {
 	names := make([]string, n)
 	for i := range names {
-		names[i] = fmt.Sprintf("vk-%05d", i)
+		names[i] = fmt.Sprintf("vk-%06d", from+i)
 	}
 	return names
 }
@@ -250,15 +255,11 @@ func (t *tracker) markSent(name string) {
 	t.sent[name] = now
 }
 
-// isReady: Ready and Synced are True for the object's current generation.
+// isReady: the Ready condition is True for the object's current generation. Only Ready: it is
+// the condition every operator of these CRDs sets (this repository's sets Synced together with it).
 func isReady(vk *v1alpha1.VirtualKey) bool {
-	for _, condType := range []string{v1alpha1.ConditionTypeReady, v1alpha1.ConditionTypeSynced} {
-		c := meta.FindStatusCondition(vk.Status.Conditions, condType)
-		if c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != vk.Generation {
-			return false
-		}
-	}
-	return true
+	c := meta.FindStatusCondition(vk.Status.Conditions, v1alpha1.ConditionTypeReady)
+	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == vk.Generation
 }
 
 func (t *tracker) countReady(names []string) int {

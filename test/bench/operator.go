@@ -2,56 +2,36 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
-	"strconv"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/litellm-operator/litellm-operator/test/harness"
 )
 
-// operatorArgs are the manager flags a phase chooses.
-type operatorArgs struct {
-	Namespace string
-	Workers   int
-	Resync    time.Duration
-	QPS       float64
-	Burst     int
-}
-
-func (a operatorArgs) flags(metricsAddr, probeAddr string) []string {
-	return []string{
-		"--metrics-bind-address=" + metricsAddr,
-		"--metrics-secure=false",
-		"--health-probe-bind-address=" + probeAddr,
-		// Only the phase's namespace: the objects of earlier phases stay in the cluster but are
-		// not reconciled again.
-		"--watch-namespaces=" + a.Namespace,
-		"--max-concurrent-reconciles=" + strconv.Itoa(a.Workers),
-		"--resync-period=" + a.Resync.String(),
-		"--kube-api-qps=" + strconv.FormatFloat(a.QPS, 'f', -1, 64),
-		"--kube-api-burst=" + strconv.Itoa(a.Burst),
-		"--litellm-timeout=30s",
-		"--graceful-shutdown-timeout=5s",
-		"--zap-log-level=info",
-	}
-}
-
-// operatorProcess is the manager binary running as a child of the benchmark: its memory must be
+// operatorProcess is an operator binary running as a child of the benchmark: its memory must be
 // its own to be measured.
 type operatorProcess struct {
+	op         Operator
 	proc       *harness.Process
 	metricsURL string
+	pprofURL   string // empty when the operator has no profiling endpoint
 	http       *http.Client
+	// controller is the VirtualKey controller's name in the metrics, found at the first scrape.
+	controller string
 }
 
-// operatorMetricFamilies are the metric families the benchmark reads from the manager. The
-// scrape asks for these only (name[]): the manager's per-object series are many at 10,000 keys.
+// operatorMetricFamilies are the metric families the benchmark reads from an operator. The
+// scrape asks for these only (name[]): per-object series are many at 10,000 keys.
 var operatorMetricFamilies = []string{
 	"controller_runtime_reconcile_total", "controller_runtime_reconcile_time_seconds",
-	"controller_runtime_active_workers", "workqueue_depth", "workqueue_queue_duration_seconds",
+	"controller_runtime_active_workers", "controller_runtime_max_concurrent_reconciles",
+	"workqueue_depth", "workqueue_queue_duration_seconds",
 	"rest_client_requests_total", "litellm_client_requests_total", "litellm_client_request_duration_seconds",
 	"go_memstats_heap_inuse_bytes", "go_gc_heap_live_bytes", "process_resident_memory_bytes",
 }
@@ -70,38 +50,94 @@ func operatorMetricsURL(addr string) string {
 	return "http://" + addr + "/metrics?" + q.Encode()
 }
 
-// startOperator runs binary with KUBECONFIG set and its output in logPath, and waits until its
-// probe endpoint answers.
-func startOperator(ctx context.Context, binary, kubeconfig, logPath string, a operatorArgs) (*operatorProcess, error) {
-	addrs, err := harness.FreeAddresses(2)
+// startOperator runs op with KUBECONFIG set and its output in logPath, and waits until its probe
+// endpoint answers. s gives the placeholders but the addresses, which are chosen here.
+func startOperator(ctx context.Context, op Operator, kubeconfig, logPath string, s startSettings) (*operatorProcess, error) {
+	addrs, err := harness.FreeAddresses(3)
 	if err != nil {
 		return nil, err
 	}
-	metricsAddr, probeAddr := addrs[0], addrs[1]
+	s.Metrics, s.Probe, s.Pprof = addrs[0], addrs[1], addrs[2]
 	proc, err := harness.Start(harness.Command{
-		Name: "the operator", Path: binary, Args: a.flags(metricsAddr, probeAddr),
-		Env: []string{"KUBECONFIG=" + kubeconfig}, LogPath: logPath,
+		Name: op.Name, Path: op.Binary, Args: expand(op.Args, s),
+		Env: append([]string{"KUBECONFIG=" + kubeconfig}, op.Env...), LogPath: logPath,
 	})
 	if err != nil {
 		return nil, err
 	}
-	o := &operatorProcess{proc: proc, metricsURL: operatorMetricsURL(metricsAddr), http: &http.Client{Timeout: 10 * time.Second}}
+	o := &operatorProcess{op: op, proc: proc, metricsURL: operatorMetricsURL(s.Metrics), http: &http.Client{Timeout: 30 * time.Second}}
+	if op.uses("{pprof}") {
+		o.pprofURL = "http://" + s.Pprof + "/debug/pprof/"
+	}
 	readyCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := harness.WaitHTTP(readyCtx, o.http, "http://"+probeAddr+"/readyz", proc); err != nil {
+	if err := harness.WaitHTTP(readyCtx, o.http, "http://"+s.Probe+"/readyz", proc); err != nil {
 		_ = o.stop()
-		return nil, fmt.Errorf("the operator was not ready (log: %s): %w", logPath, err)
+		return nil, fmt.Errorf("%s was not ready (log: %s): %w", op.Name, logPath, err)
 	}
 	return o, nil
 }
 
 func (o *operatorProcess) pid() int { return o.proc.Pid() }
 
+// errNoController: the operator serves metrics but has not started its VirtualKey controller yet
+// (it starts controllers once its caches are filled, which may be after it reports ready).
+var errNoController = errors.New("no VirtualKey controller in its controller_runtime_reconcile_total series")
+
+// metrics scrapes the operator; the first scrape finds its VirtualKey controller.
 func (o *operatorProcess) metrics(ctx context.Context) (metricSet, error) {
 	if o.proc.Exited() {
-		return nil, fmt.Errorf("the operator exited (%s; see %s)", o.proc.ExitStatus(), o.proc.LogPath())
+		return nil, fmt.Errorf("%s exited (%s; see %s)", o.op.Name, o.proc.ExitStatus(), o.proc.LogPath())
 	}
-	return scrape(ctx, o.http, o.metricsURL, keepOperatorMetric)
+	m, err := scrape(ctx, o.http, o.metricsURL, keepOperatorMetric)
+	if err != nil {
+		return nil, err
+	}
+	if o.controller == "" {
+		if o.controller = virtualKeyController(m); o.controller == "" {
+			return nil, fmt.Errorf("%s: %w", o.op.Name, errNoController)
+		}
+	}
+	return m, nil
+}
+
+// virtualKeyController is the name of the controller whose name contains "virtualkey" (this
+// repository calls it "virtualkey", a kubebuilder scaffold may call it "litellm-virtualkey").
+func virtualKeyController(m metricSet) string {
+	for _, s := range m {
+		if s.Name == "controller_runtime_reconcile_total" && strings.Contains(strings.ToLower(s.Labels["controller"]), "virtualkey") {
+			return s.Labels["controller"]
+		}
+	}
+	return ""
+}
+
+func (o *operatorProcess) label() map[string]string {
+	return map[string]string{"controller": o.controller}
+}
+
+// reconciles counts the VirtualKey controller's reconciles.
+func (o *operatorProcess) reconciles(m metricSet) float64 {
+	return m.Sum("controller_runtime_reconcile_total", o.label())
+}
+
+// reconcileResults counts the VirtualKey controller's reconciles by result (success, error,
+// requeue, requeue_after).
+func (o *operatorProcess) reconcileResults(m metricSet) map[string]float64 {
+	return m.GroupBy("controller_runtime_reconcile_total",
+		func(l map[string]string) bool { return l["controller"] == o.controller },
+		func(l map[string]string) string { return l["result"] })
+}
+
+// idle: the VirtualKey controller's queue is empty and no worker is busy.
+func (o *operatorProcess) idle(m metricSet) bool {
+	return m.Sum("controller_runtime_active_workers", o.label()) == 0 &&
+		m.Sum("workqueue_depth", map[string]string{"name": o.controller}) == 0
+}
+
+// workers is the VirtualKey controller's --max-concurrent-reconciles, as it reports it.
+func (o *operatorProcess) workers(m metricSet) int {
+	return int(m.Sum("controller_runtime_max_concurrent_reconciles", o.label()))
 }
 
 func (o *operatorProcess) memory() (memory, error) { return readMemory(o.pid()) }
@@ -122,13 +158,14 @@ func (o *operatorProcess) waitIdle(ctx context.Context, minReconciles float64, t
 	quiet := 0
 	for {
 		m, err := o.metrics(ctx)
-		if err != nil {
+		switch {
+		case errors.Is(err, errNoController) && ctx.Err() == nil:
+			quiet = 0
+		case err != nil:
 			return nil, err
-		}
-		if reconciles(m) >= minReconciles && m.Sum("workqueue_depth", controllerLabel) == 0 &&
-			m.Sum("controller_runtime_active_workers", controllerLabel) == 0 {
+		case o.reconciles(m) >= minReconciles && o.idle(m):
 			quiet++
-		} else {
+		default:
 			quiet = 0
 		}
 		if quiet >= 2 {
@@ -136,33 +173,53 @@ func (o *operatorProcess) waitIdle(ctx context.Context, minReconciles float64, t
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("the operator did not become idle within %s (reconciles %.0f of at least %.0f, queue %.0f): %w",
-				timeout, reconciles(m), minReconciles, m.Sum("workqueue_depth", controllerLabel), ctx.Err())
+			return nil, fmt.Errorf("%s did not become idle within %s (reconciles %.0f of at least %.0f, queue %.0f): %w",
+				o.op.Name, timeout, o.reconciles(m), minReconciles, m.Sum("workqueue_depth", map[string]string{"name": o.controller}), ctx.Err())
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
 }
 
+// writeHeapProfile saves the operator's heap profile (after a collection, so it shows what is
+// live) to path; an operator without a profiling endpoint writes none.
+func (o *operatorProcess) writeHeapProfile(ctx context.Context, path string) error {
+	return o.saveProfile(ctx, "heap?gc=1", path, 30*time.Second)
+}
+
+func (o *operatorProcess) saveProfile(ctx context.Context, query, path string, timeout time.Duration) error {
+	if o.pprofURL == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.pprofURL+query, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req) //nolint:gosec // the operator's own loopback endpoint
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("heap profile: %s", resp.Status)
+	}
+	f, err := os.Create(path) //nolint:gosec // the benchmark's own work folder
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, resp.Body)
+	return errors.Join(err, f.Close())
+}
+
+// writeCPUProfile saves a CPU profile of the next d (whole seconds) to path; an operator without
+// a profiling endpoint writes none.
+func (o *operatorProcess) writeCPUProfile(ctx context.Context, path string, d time.Duration) error {
+	return o.saveProfile(ctx, fmt.Sprintf("profile?seconds=%d", max(1, int(d.Round(time.Second).Seconds()))), path, d+30*time.Second)
+}
+
 // stop sends SIGTERM to the operator's process group and SIGKILL after a grace period.
 func (o *operatorProcess) stop() error { return o.proc.Stop(15 * time.Second) }
-
-// controllerName is the VirtualKey controller's name in the manager's metrics.
-const controllerName = "virtualkey"
-
-// controllerLabel selects the VirtualKey controller's series.
-var controllerLabel = map[string]string{"controller": controllerName}
-
-func reconciles(m metricSet) float64 {
-	return m.Sum("controller_runtime_reconcile_total", controllerLabel)
-}
-
-// reconcileResults counts the VirtualKey controller's reconciles by result (success, error,
-// requeue, requeue_after).
-func reconcileResults(m metricSet) map[string]float64 {
-	return m.GroupBy("controller_runtime_reconcile_total",
-		func(l map[string]string) bool { return l["controller"] == controllerName },
-		func(l map[string]string) string { return l["result"] })
-}
 
 // kubeRequests counts the operator's requests to the API server by HTTP method.
 func kubeRequests(m metricSet) map[string]float64 {

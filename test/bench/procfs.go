@@ -10,9 +10,10 @@ import (
 // Figures from Linux's /proc, read with prometheus/procfs. The benchmark runs on Linux only (so do
 // the control-plane binaries).
 
-// memory is a process's resident set now and at its peak, in bytes.
+// memory is a process's resident set now and at its peak, in bytes; Anon is the part that is its
+// own memory (heap, stacks), File the pages of its binary and other mapped files.
 type memory struct {
-	RSS, Peak uint64
+	RSS, Peak, Anon, File uint64
 }
 
 // readMemory reads VmRSS and VmHWM (the peak RSS) of pid.
@@ -28,7 +29,7 @@ func readMemory(pid int) (memory, error) {
 	if st.VmRSS == 0 {
 		return memory{}, errors.New("no VmRSS in /proc status (a kernel thread?)")
 	}
-	return memory{RSS: st.VmRSS, Peak: st.VmHWM}, nil
+	return memory{RSS: st.VmRSS, Peak: st.VmHWM, Anon: st.RssAnon, File: st.RssFile}, nil
 }
 
 // procStat is what the benchmark reads from /proc/<pid>/stat.

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -35,6 +36,8 @@ type Report struct {
 	RequestCosts []RequestCost `json:"requestCosts,omitempty"`
 	Steady       *SteadyState  `json:"steadyState,omitempty"`
 	Memory       *MemoryResult `json:"memory,omitempty"`
+	Scale        *ScaleResult  `json:"scale,omitempty"`
+	SideBySide   *SideBySide   `json:"sideBySide,omitempty"`
 	Targets      []Target      `json:"targets"`
 }
 
@@ -48,23 +51,29 @@ type Machine struct {
 }
 
 type Settings struct {
-	Keys             int     `json:"keys"`
-	Latency          Seconds `json:"latency"`
-	Concurrency      []int   `json:"concurrency"`
-	Workers          int     `json:"workers"`
-	ResyncPeriod     Seconds `json:"resyncPeriod"`
-	SteadyWindow     Seconds `json:"steadyWindow"`
-	MemoryKeys       int     `json:"memoryKeys"`
-	UnrelatedSecrets int     `json:"unrelatedSecrets"`
-	SecretBytes      int     `json:"secretBytes"`
-	KubeAPIQPS       float64 `json:"kubeAPIQPS"`
-	KubeAPIBurst     int     `json:"kubeAPIBurst"`
-	CreateQPS        float64 `json:"createQPS"`
-	Creators         int     `json:"creators"`
+	Keys             int      `json:"keys"`
+	Latency          Seconds  `json:"latency"`
+	Concurrency      []int    `json:"concurrency"`
+	Workers          int      `json:"workers"`
+	ResyncPeriod     Seconds  `json:"resyncPeriod"`
+	SteadyWindow     Seconds  `json:"steadyWindow"`
+	MemoryKeys       int      `json:"memoryKeys"`
+	UnrelatedSecrets int      `json:"unrelatedSecrets"`
+	SecretBytes      int      `json:"secretBytes"`
+	KubeAPIQPS       float64  `json:"kubeAPIQPS"`
+	KubeAPIBurst     int      `json:"kubeAPIBurst"`
+	CreateQPS        float64  `json:"createQPS"`
+	Creators         int      `json:"creators"`
+	ManagerArgs      []string `json:"managerArgs"`
+	ManagerEnv       []string `json:"managerEnv,omitempty"`
+	ScaleKeys        int      `json:"scaleKeys,omitempty"`
+	ScaleStep        int      `json:"scaleStep,omitempty"`
 }
 
 // CreateRun is one timed creation of Keys VirtualKeys. Per-key figures are averages over the keys.
 type CreateRun struct {
+	// Operator names the operator that ran (this repository's unless side by side).
+	Operator  string `json:"operator"`
 	Label     string `json:"label"`
 	Namespace string `json:"namespace"`
 	Keys      int    `json:"keys"`
@@ -93,8 +102,12 @@ type CreateRun struct {
 	// KubeWritesPerKey and KubeReadsPerKey are the operator's own client requests.
 	KubeWritesPerKey float64 `json:"kubeWritesPerKey"`
 	KubeReadsPerKey  float64 `json:"kubeReadsPerKey"`
-	ReconcilesPerKey float64 `json:"reconcilesPerKey"`
-	ReconcileErrors  float64 `json:"reconcileErrors"`
+	// SecretReadsPerKey are the direct reads of single Secrets the API server logged (the
+	// connection Secret's included); KeySecretReadsPerKey those of the keys' own Secrets.
+	SecretReadsPerKey    float64 `json:"secretReadsPerKey"`
+	KeySecretReadsPerKey float64 `json:"keySecretReadsPerKey"`
+	ReconcilesPerKey     float64 `json:"reconcilesPerKey"`
+	ReconcileErrors      float64 `json:"reconcileErrors"`
 	// MeanReconcileTime and MeanQueueTime come from the operator's histograms.
 	MeanReconcileTime Seconds `json:"meanReconcileTime"`
 	MeanQueueTime     Seconds `json:"meanQueueTime"`
@@ -112,6 +125,11 @@ type CreateRun struct {
 	// machine could do if nothing but those processes ran and no CPU stood idle.
 	CPUPerKey             Seconds `json:"cpuPerKey"`
 	CPUBoundKeysPerSecond float64 `json:"cpuBoundKeysPerSecond"`
+	// CPUBoundRatio is the measured rate over the CPU bound: 1 means CPU was the limit.
+	CPUBoundRatio float64 `json:"measuredOverCPUBound"`
+	// Idle is false when the operator still had work queued at the last reading (its counters
+	// then include some of that work).
+	Idle bool `json:"idleAtEnd"`
 	// ClientRateLimitKeysPerSecond is the ceiling the operator's --kube-api-qps sets:
 	// QPS ÷ API requests per key.
 	ClientRateLimitKeysPerSecond float64 `json:"clientRateLimitKeysPerSecond"`
@@ -170,7 +188,10 @@ type MemoryPoint struct {
 	UnrelatedSecrets int     `json:"unrelatedSecrets"`
 	RSSMiB           float64 `json:"rssMiB"`
 	PeakMiB          float64 `json:"peakMiB"`
-	HeapInuseMiB     float64 `json:"heapInuseMiB"`
+	// AnonMiB and FileMiB split RSS: the process's own memory, and the mapped pages of its binary.
+	AnonMiB      float64 `json:"rssAnonMiB"`
+	FileMiB      float64 `json:"rssFileMiB"`
+	HeapInuseMiB float64 `json:"heapInuseMiB"`
 	// LiveHeapMiB is the heap the last garbage collection found reachable: what the objects the
 	// operator holds take, without the garbage RSS also carries.
 	LiveHeapMiB float64 `json:"liveHeapMiB"`
@@ -228,6 +249,10 @@ const (
 	targetCPUs          = 2
 	targetMemoryKeys    = 10000
 	targetRSSMiB        = 100.0
+	targetPeakMiB       = 130.0
+	targetCPUWorkers    = 32
+	targetCPUPerKey     = 15 * time.Millisecond
+	targetOperatorCPU   = 2 * time.Millisecond
 )
 
 func evaluateTargets(rep *Report) []Target {
@@ -249,9 +274,11 @@ func evaluateTargets(rep *Report) []Target {
 			best = run
 		}
 	}
-	if best == nil {
+	switch {
+	case len(rep.Sweep) == 0: // the sweep was skipped
+	case best == nil:
 		out = append(out, Target{Name: "throughput", Goal: "≥ 100 VirtualKeys/s to Ready with ≤ 32 workers", Measured: "no sweep point with ≤ 32 workers"})
-	} else {
+	default:
 		out = append(out,
 			Target{
 				Name: "throughput", Goal: "≥ 100 VirtualKeys/s to Ready against 20 ms latency, 2 cores, ≤ 32 workers",
@@ -262,6 +289,21 @@ func evaluateTargets(rep *Report) []Target {
 				Name: "bound", Goal: "within 1.5× of the bound at that concurrency (API-server writes included)",
 				Measured: fmt.Sprintf("%.2f× the bound (%.0f keys/s) with %d workers", best.Bound.MeasuredRatio, best.Bound.KeysPerSecond, best.Workers),
 				Met:      best.Bound.MeasuredRatio <= targetBoundRatio,
+			})
+	}
+	for _, run := range rep.Sweep {
+		if run.Workers != targetCPUWorkers {
+			continue
+		}
+		operatorCPU := time.Duration(run.CPUSeconds["operator"] / float64(run.Keys) * float64(time.Second))
+		out = append(out,
+			Target{
+				Name: "cpu per key", Goal: "total CPU per key ≤ 15 ms at 32 workers",
+				Measured: fmt.Sprintf("%s (%s)", fmtDur(run.CPUPerKey.D()), fmtCPUSplit(run)), Met: run.CPUPerKey.D() <= targetCPUPerKey,
+			},
+			Target{
+				Name: "operator cpu per key", Goal: "the operator's own CPU per key ≤ 2 ms at 32 workers",
+				Measured: fmtDur(operatorCPU), Met: operatorCPU <= targetOperatorCPU,
 			})
 	}
 	if st := rep.Steady; st != nil {
@@ -284,10 +326,19 @@ func evaluateTargets(rep *Report) []Target {
 		if m.Keys != targetMemoryKeys {
 			note = fmt.Sprintf("measured at %d keys, not 10,000", m.Keys)
 		}
-		out = append(out, Target{
-			Name: "memory", Goal: "operator RSS ≤ 100 MiB at 10,000 keys",
-			Measured: fmt.Sprintf("peak %.1f MiB at %d keys", m.PeakMiB, m.Keys), Met: m.PeakMiB <= targetRSSMiB, Note: note,
-		})
+		rss := 0.0
+		for _, p := range m.Points {
+			rss = max(rss, p.RSSMiB)
+		}
+		out = append(out,
+			Target{
+				Name: "memory", Goal: "operator RSS ≤ 100 MiB at 10,000 keys",
+				Measured: fmt.Sprintf("%.1f MiB at most over %d readings at %d keys", rss, len(m.Points), m.Keys), Met: rss <= targetRSSMiB, Note: note,
+			},
+			Target{
+				Name: "memory peak", Goal: "operator peak RSS ≤ 130 MiB at 10,000 keys",
+				Measured: fmt.Sprintf("peak %.1f MiB at %d keys", m.PeakMiB, m.Keys), Met: m.PeakMiB <= targetPeakMiB, Note: note,
+			})
 		if m.UnrelatedSecrets > 0 {
 			out = append(out, Target{
 				Name: "memory flat", Goal: "RSS flat in the number of unrelated Secrets",
@@ -306,7 +357,19 @@ func settingsOf(c Config) Settings {
 		ResyncPeriod: Seconds(c.ResyncPeriod), SteadyWindow: Seconds(c.SteadyWindow),
 		MemoryKeys: c.MemoryKeys, UnrelatedSecrets: c.UnrelatedSecrets, SecretBytes: c.SecretBytes,
 		KubeAPIQPS: c.KubeAPIQPS, KubeAPIBurst: c.KubeAPIBurst, CreateQPS: c.CreateQPS, Creators: c.Creators,
+		ManagerArgs: c.ManagerArgs, ManagerEnv: c.ManagerEnv, ScaleKeys: c.ScaleKeys, ScaleStep: c.ScaleStep,
 	}
+}
+
+// fmtCPUSplit is a run's CPU per key by process, largest first.
+func fmtCPUSplit(run CreateRun) string {
+	names := slices.Collect(maps.Keys(run.CPUSeconds))
+	slices.SortFunc(names, func(a, b string) int { return cmp.Compare(run.CPUSeconds[b], run.CPUSeconds[a]) })
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %.1f ms", n, run.CPUSeconds[n]/float64(run.Keys)*1000))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func describeMachine() Machine {
@@ -360,7 +423,8 @@ func (r *runner) writeOutputs() error {
 			return err
 		}
 	}
-	if p := r.cfg.ChartPath; p != "" {
+	// The chart draws the sweep: a run without one (-skip sweep) has none.
+	if p := r.cfg.ChartPath; p != "" && len(r.report.Sweep) > 0 {
 		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
 			return err
 		}
@@ -388,25 +452,19 @@ func (rep *Report) WriteText(out io.Writer) error {
 	if len(runs) > 0 {
 		ew.printf("Creates: time from the first create request to the last key Ready\n")
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-		ew.fprintf(tw, "workers\tkeys\ttime\tkeys/s\tbound keys/s\tmeasured/bound\tp50\tp95\tp99\tLiteLLM calls/key\tK8s writes/key\treconciles/key\tCPU/key\tCPU bound keys/s\tCPU busy\t\n")
+		ew.fprintf(tw, "workers\tkeys\ttime\tkeys/s\tbound keys/s\tmeasured/bound\tp50\tp95\tp99\tLiteLLM calls/key\tK8s writes/key\treconciles/key\tCPU/key\tCPU bound keys/s\tmeasured/CPU bound\tCPU busy\t\n")
 		for _, r := range runs {
-			ew.fprintf(tw, "%d\t%d\t%s\t%.1f\t%.1f\t%.2f\t%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%s\t%.0f\t%.0f%%\t\n",
+			ew.fprintf(tw, "%d\t%d\t%s\t%.1f\t%.1f\t%.2f\t%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%s\t%.0f\t%.2f\t%.0f%%\t\n",
 				r.Workers, r.Keys, fmtDur(r.Time.D()), r.KeysPerSecond, r.Bound.KeysPerSecond, r.Bound.MeasuredRatio,
 				fmtDur(r.P50.D()), fmtDur(r.P95.D()), fmtDur(r.P99.D()), r.LiteLLMCallsPerKey, r.KubeReconcileWritesPerKey,
-				r.ReconcilesPerKey, fmtDur(r.CPUPerKey.D()), r.CPUBoundKeysPerSecond, 100*r.MachineCPUBusy)
+				r.ReconcilesPerKey, fmtDur(r.CPUPerKey.D()), r.CPUBoundKeysPerSecond, r.CPUBoundRatio, 100*r.MachineCPUBusy)
 		}
 		ew.flush(tw)
 		ew.printf("\nBound = keys × (LiteLLM calls/key × %s + K8s writes/key × %s) ÷ workers; K8s writes/key excludes events (sent in the background).\n",
 			s.Latency.D(), fmtDur(rep.WriteLatency.D()))
 		ew.printf("CPU bound = %d CPUs ÷ CPU/key, the CPU time of the API server, etcd, the operator and the benchmark with its simulator per key.\n", m.CPUs)
 		for _, r := range runs {
-			ew.printf("\n%s (%d keys, %d workers)\n", r.Label, r.Keys, r.Workers)
-			ew.printf("  LiteLLM calls/key:  %s\n", fmtCounts(r.LiteLLMCalls))
-			ew.printf("  K8s writes/key:     %s (operator client: %.2f writes, %.2f reads per key)\n", fmtCounts(r.KubeWrites), r.KubeWritesPerKey, r.KubeReadsPerKey)
-			ew.printf("  reconcile:          mean %s (LiteLLM call %s, API-server write %s), queue wait mean %s, %.0f errors\n",
-				fmtDur(r.MeanReconcileTime.D()), fmtDur(r.MeanLiteLLMCallTime.D()), fmtDur(r.MeanAPIWriteTime.D()), fmtDur(r.MeanQueueTime.D()), r.ReconcileErrors)
-			ew.printf("  ceilings:           client rate limit %.0f keys/s; creates sent in %s\n", r.ClientRateLimitKeysPerSecond, fmtDur(r.CreateTime.D()))
-			ew.printf("  CPU seconds:        %s; other processes on the machine %.2f\n", fmtCounts(r.CPUSeconds), r.OtherCPUSeconds)
+			ew.writeRunDetails(r)
 		}
 	}
 	if len(rep.RequestCosts) > 0 {
@@ -440,11 +498,24 @@ func (rep *Report) WriteText(out io.Writer) error {
 	if mem := rep.Memory; mem != nil {
 		ew.printf("\nMemory: %d keys; %d unrelated Secrets of %d bytes\n", mem.Keys, mem.UnrelatedSecrets, mem.SecretBytes)
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-		ew.fprintf(tw, "point\tunrelated Secrets\tRSS MiB\tpeak RSS MiB\theap in use MiB\tlive heap MiB\t\n")
+		ew.fprintf(tw, "point\tunrelated Secrets\tRSS MiB\t(anon + file)\tpeak RSS MiB\theap in use MiB\tlive heap MiB\t\n")
 		for _, p := range mem.Points {
-			ew.fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t\n", p.Label, p.UnrelatedSecrets, p.RSSMiB, p.PeakMiB, p.HeapInuseMiB, p.LiveHeapMiB)
+			ew.fprintf(tw, "%s\t%d\t%.1f\t%.1f + %.1f\t%.1f\t%.1f\t%.1f\t\n", p.Label, p.UnrelatedSecrets, p.RSSMiB, p.AnonMiB, p.FileMiB, p.PeakMiB, p.HeapInuseMiB, p.LiveHeapMiB)
 		}
 		ew.flush(tw)
+	}
+	if sc := rep.Scale; sc != nil {
+		ew.printf("\nScale: %d keys in steps of %d, %d workers: %s (%.0f keys/s); RSS grows %.1f MiB and the live heap %.1f MiB per 10,000 keys, peak %.1f MiB\n",
+			sc.Keys, sc.Step, sc.Workers, fmtDur(sc.Time.D()), sc.KeysPerSecond, sc.RSSPer10kMiB, sc.LiveHeapPer10kMiB, sc.PeakMiB)
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
+		ew.fprintf(tw, "keys\tstep time\tkeys/s\tRSS MiB\tpeak RSS MiB\tlive heap MiB\t\n")
+		for _, p := range sc.Points {
+			ew.fprintf(tw, "%d\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t\n", p.Keys, fmtDur(p.StepTime.D()), p.KeysPerSecond, p.RSSMiB, p.PeakMiB, p.LiveHeapMiB)
+		}
+		ew.flush(tw)
+	}
+	if sb := rep.SideBySide; sb != nil {
+		ew.writeSideBySide(sb)
 	}
 	if len(rep.Targets) > 0 {
 		ew.printf("\nTargets\n")
@@ -464,6 +535,74 @@ func (rep *Report) WriteText(out io.Writer) error {
 	return ew.err
 }
 
+func (ew *errWriter) writeRunDetails(r CreateRun) {
+	ew.printf("\n%s (%d keys, %d workers)\n", r.Label, r.Keys, r.Workers)
+	ew.printf("  LiteLLM calls/key:  %s\n", fmtCounts(r.LiteLLMCalls))
+	ew.printf("  K8s writes/key:     %s (operator client: %.2f writes, %.2f reads per key)\n", fmtCounts(r.KubeWrites), r.KubeWritesPerKey, r.KubeReadsPerKey)
+	ew.printf("  Secret reads/key:   %.2f of the key's own Secret, %.2f in all\n", r.KeySecretReadsPerKey, r.SecretReadsPerKey)
+	ew.printf("  reconcile:          mean %s (LiteLLM call %s, API-server write %s), queue wait mean %s, %.0f errors\n",
+		fmtDur(r.MeanReconcileTime.D()), fmtOptionalDur(r.MeanLiteLLMCallTime.D()), fmtDur(r.MeanAPIWriteTime.D()), fmtDur(r.MeanQueueTime.D()), r.ReconcileErrors)
+	limit := "none set by the benchmark"
+	if r.ClientRateLimitKeysPerSecond > 0 {
+		limit = fmt.Sprintf("%.0f keys/s", r.ClientRateLimitKeysPerSecond)
+	}
+	ew.printf("  ceilings:           client rate limit %s; creates sent in %s\n", limit, fmtDur(r.CreateTime.D()))
+	ew.printf("  CPU per key:        %s (%s); measured ÷ CPU bound %.2f; other processes on the machine %.2f s\n",
+		fmtDur(r.CPUPerKey.D()), fmtCPUSplit(r), r.CPUBoundRatio, r.OtherCPUSeconds)
+	if !r.Idle {
+		ew.printf("  (the operator still had work queued at the last reading: its counters include some of it)\n")
+	}
+}
+
+func (ew *errWriter) writeSideBySide(sb *SideBySide) {
+	ew.printf("\nSide by side: %d keys, then %d; %d keys with the first /key/generate response lost; resyncs counted for %s\n",
+		sb.Keys, sb.MemoryKeys, sb.DropKeys, sb.SteadyWindow.D())
+	for _, run := range sb.Operators {
+		op := run.Operator
+		ew.printf("\n%s", op.Name)
+		if op.Version != "" {
+			ew.printf(" (%s)", op.Version)
+		}
+		ew.printf(": %s %s; %d workers\n", op.Binary, strings.Join(op.Args, " "), run.Workers)
+		if c := run.Create; c != nil {
+			ew.printf("  %d keys: %s, %.1f keys/s, %d Ready, %d keys in LiteLLM, %d usable key Secrets\n",
+				c.Keys, fmtDur(c.Time.D()), c.KeysPerSecond, c.Ready, c.SimulatorKeys, run.UsableKeySecrets)
+			ew.writeRunDetails(*c)
+		}
+		if st := run.Steady; st != nil {
+			ew.printf("  steady: restart wave %s (%.2f LiteLLM calls, %.2f K8s writes per object); window %s: %.0f reconciles, LiteLLM %s, K8s writes per resync %s\n",
+				fmtDur(st.Restart.Duration.D()), ratio(st.Restart.LiteLLMReads+st.Restart.LiteLLMWrites, float64(st.Objects)), ratio(st.Restart.KubeWrites, float64(st.Objects)),
+				fmtDur(st.Window.Duration.D()), st.Window.Reconciles, fmtCounts(st.Window.LiteLLMCalls), fmtCounts(st.KubeWrites))
+			ew.printf("  per object per hour: %.1f resyncs, %.1f LiteLLM calls, %.1f K8s writes; %d usable key Secrets after the window\n",
+				st.ResyncsPerObjectPerHour, st.LiteLLMCallsPerObjectPerHour, st.KubeWritesPerObjectPerHour, st.UsableKeySecrets)
+		}
+		for _, p := range run.Memory {
+			ew.printf("  memory at %d keys: RSS %.1f MiB, peak %.1f MiB, live heap %.1f MiB\n", p.Keys, p.RSSMiB, p.PeakMiB, p.LiveHeapMiB)
+		}
+		if d := run.Drop; d != nil {
+			ew.printf("  lost responses: %d dropped, %d of %d Ready in %s, %d keys in LiteLLM (%.2f per VirtualKey; %d without, %d with several), %d usable key Secrets\n",
+				d.DroppedResponses, d.Ready, d.Keys, fmtDur(d.Time.D()), d.KeysInLiteLLM, d.KeysPerVirtualKey, d.WithoutKey, d.WithSeveralKeys, d.UsableKeySecrets)
+		}
+		for _, e := range run.Errors {
+			ew.printf("  failed: %s\n", e)
+		}
+	}
+	if len(sb.Operators) < 2 {
+		return
+	}
+	ew.printf("\n")
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	ew.fprintf(tw, "\t%s\t%s\tratio (how many times better %s is)\t\n", sb.Operators[0].Operator.Name, sb.Operators[1].Operator.Name, sb.Operators[0].Operator.Name)
+	for _, c := range sb.Comparison {
+		r := "-"
+		if c.Ratio > 0 {
+			r = fmt.Sprintf("%.2f×", c.Ratio)
+		}
+		ew.fprintf(tw, "%s\t%.4g\t%.4g\t%s\t\n", c.Name, c.Ours, c.Peer, r)
+	}
+	ew.flush(tw)
+}
+
 func fmtCounts(m map[string]float64) string {
 	if len(m) == 0 {
 		return "none"
@@ -474,6 +613,15 @@ func fmtCounts(m map[string]float64) string {
 		parts[i] = fmt.Sprintf("%s %.2f", k, m[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// fmtOptionalDur shows a duration an operator may not report (another operator has no LiteLLM
+// client metrics) as "-".
+func fmtOptionalDur(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return fmtDur(d)
 }
 
 func fmtDur(d time.Duration) string {

@@ -33,16 +33,28 @@ const (
 
 // runner holds what every phase shares.
 type runner struct {
-	cfg       Config
-	cp        *controlplane.ControlPlane
-	k8s       *cluster
-	apiHTTP   *http.Client
-	apiHost   string
-	workDir   string
+	cfg  Config
+	ours Operator
+	// plane is the control plane the current phases run on.
+	plane   *plane
+	workDir string
+	// sims and operators were started on the current plane; stopping it stops them.
 	sims      []*litellmsim.Simulator
 	operators []*operatorProcess
 	report    *Report
 	phase     string
+	// profiles and planes count the heap profiles kept and the control planes started, for file names.
+	profiles, planes int
+}
+
+// plane is a running control plane and the benchmark's clients of it.
+type plane struct {
+	cp      *controlplane.ControlPlane
+	k8s     *cluster
+	apiHTTP *http.Client
+	apiHost string
+	// audit is the API server's log of Secret reads.
+	audit *auditLog
 }
 
 // Run starts a local control plane and runs every phase of the benchmark against the operator
@@ -61,13 +73,15 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 			return nil, err
 		}
 	}
-	if cfg.ManagerBinary, err = filepath.Abs(cfg.ManagerBinary); err != nil {
+	r := &runner{cfg: cfg, workDir: cfg.WorkDir}
+	if r.ours, err = cfg.ourOperator(root); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(cfg.ManagerBinary); err != nil {
-		return nil, fmt.Errorf("operator binary: %w (run `make build`)", err)
+	if cfg.Peer.Binary != "" {
+		if r.cfg.Peer, err = resolveOperator(cfg.Peer); err != nil {
+			return nil, err
+		}
 	}
-	r := &runner{cfg: cfg, workDir: cfg.WorkDir}
 	if r.workDir == "" {
 		if r.workDir, err = os.MkdirTemp("", "litellm-bench-"); err != nil {
 			return nil, err
@@ -78,53 +92,57 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	}
 	// Stop the operators (their shutdown talks to the API server) and simulators first, then the
 	// control plane.
-	defer func() { err = errors.Join(err, r.cleanup()) }()
-
-	r.progress("starting the control plane")
-	r.cp, err = controlplane.Start(controlplane.Options{
-		CRDDirectoryPaths: []string{filepath.Join(root, "config", "crd", "bases")},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("starting the control plane: %w", err)
-	}
-	if r.k8s, err = newCluster(r.cp.Config(), operator.NewScheme(v1alpha1.AddToScheme), cfg.CreateQPS); err != nil {
-		return nil, err
-	}
-	apiCfg := r.cp.Config()
-	r.apiHost = apiCfg.Host
-	if r.apiHTTP, err = rest.HTTPClientFor(apiCfg); err != nil {
-		return nil, err
-	}
+	defer func() { err = errors.Join(err, r.stopPlane()) }()
 
 	r.report = &Report{Started: started.UTC(), Revision: revision(ctx, root), Machine: describeMachine(), Settings: settingsOf(cfg)}
+	if err := r.startPlane(r.ours.CRDDir); err != nil {
+		return nil, err
+	}
 	r.progress("measuring the API server's write latency")
-	wl, err := r.k8s.writeLatency(ctx, "bench-calibration", calibrationRounds)
+	wl, err := r.plane.k8s.writeLatency(ctx, "bench-calibration", calibrationRounds)
 	if err != nil {
 		return nil, fmt.Errorf("calibrating write latency: %w", err)
 	}
 	r.report.WriteLatency = Seconds(wl)
 
-	for _, workers := range cfg.Concurrency {
-		run, env, err := r.createPhase(ctx, fmt.Sprintf("sweep w=%d", workers), fmt.Sprintf("bench-w%d", workers), cfg.Keys, workers)
-		if err != nil {
-			return nil, err
+	if !cfg.skips(phaseSweep) {
+		for _, workers := range cfg.Concurrency {
+			run, env, err := r.createPhase(ctx, fmt.Sprintf("sweep w=%d", workers), fmt.Sprintf("bench-w%d", workers), cfg.Keys, workers)
+			if err != nil {
+				return nil, err
+			}
+			if err := r.closePhase(env); err != nil {
+				return nil, err
+			}
+			r.report.Sweep = append(r.report.Sweep, run)
 		}
-		if err := r.stopOperator(env.op); err != nil {
-			return nil, err
-		}
-		r.report.Sweep = append(r.report.Sweep, run)
 	}
-	if cfg.RequestCosts > 0 {
-		reads := r.report.Sweep[len(r.report.Sweep)-1].KubeReadsPerKey
+	if cfg.RequestCosts > 0 && !cfg.skips(phaseCosts) {
+		reads := 0.0
+		if n := len(r.report.Sweep); n > 0 {
+			reads = r.report.Sweep[n-1].KubeReadsPerKey
+		}
 		if r.report.RequestCosts, err = r.requestCosts(ctx, cfg.RequestCosts, reads); err != nil {
 			return nil, err
 		}
 	}
-	if r.report.Steady, err = r.steadyState(ctx); err != nil {
-		return nil, err
+	if !cfg.skips(phaseSteady) {
+		if r.report.Steady, err = r.steadyState(ctx); err != nil {
+			return nil, err
+		}
 	}
-	if cfg.MemoryKeys > 0 {
+	if cfg.MemoryKeys > 0 && !cfg.skips(phaseMemory) {
 		if r.report.Memory, err = r.memoryPhase(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.ScaleKeys > 0 {
+		if r.report.Scale, err = r.scalePhase(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Peer.Binary != "" {
+		if r.report.SideBySide, err = r.sideBySide(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -136,7 +154,42 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	return r.report, nil
 }
 
-func (r *runner) cleanup() error {
+// startPlane stops the current control plane, if any, and starts a new one with the CRDs of
+// crdDir: each operator of a side-by-side run gets its own, as both claim the same CRD names.
+func (r *runner) startPlane(crdDir string) error {
+	if err := r.stopPlane(); err != nil {
+		return err
+	}
+	r.progress("starting a control plane")
+	r.planes++
+	dir := filepath.Join(r.workDir, fmt.Sprintf("control-plane-%02d", r.planes))
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	flags, auditPath, err := auditFlags(dir)
+	if err != nil {
+		return err
+	}
+	cp, err := controlplane.Start(controlplane.Options{CRDDirectoryPaths: []string{crdDir}, APIServerFlags: flags})
+	if err != nil {
+		return fmt.Errorf("starting the control plane: %w", err)
+	}
+	p := &plane{cp: cp, audit: &auditLog{path: auditPath}}
+	r.plane = p
+	apiCfg := cp.Config()
+	p.apiHost = apiCfg.Host
+	if p.k8s, err = newCluster(apiCfg, operator.NewScheme(v1alpha1.AddToScheme), r.cfg.CreateQPS); err != nil {
+		return err
+	}
+	if p.apiHTTP, err = rest.HTTPClientFor(apiCfg); err != nil {
+		return err
+	}
+	return nil
+}
+
+// stopPlane stops every operator and simulator started on the current control plane, then the
+// control plane.
+func (r *runner) stopPlane() error {
 	var errs []error
 	for _, op := range r.operators {
 		errs = append(errs, op.stop())
@@ -144,9 +197,11 @@ func (r *runner) cleanup() error {
 	for _, s := range r.sims {
 		errs = append(errs, s.Close())
 	}
-	if r.cp != nil {
+	r.operators, r.sims = nil, nil
+	if r.plane != nil {
 		r.progress("stopping the control plane")
-		errs = append(errs, r.cp.Stop())
+		errs = append(errs, r.plane.cp.Stop())
+		r.plane = nil
 	}
 	return errors.Join(errs...)
 }
@@ -177,17 +232,28 @@ func (r *runner) newSimulator() (*litellmsim.Simulator, error) {
 	return sim, nil
 }
 
-func (r *runner) startOperator(ctx context.Context, ns string, workers int, resync time.Duration) (*operatorProcess, error) {
+// startOperator starts op for namespace ns; its log is kept in the work folder.
+func (r *runner) startOperator(ctx context.Context, op Operator, ns string, workers int, resync time.Duration) (*operatorProcess, error) {
 	n := len(r.operators)
-	log := filepath.Join(r.workDir, fmt.Sprintf("operator-%02d-%s.log", n, ns))
-	op, err := startOperator(ctx, r.cfg.ManagerBinary, r.cp.KubeconfigPath(), log, operatorArgs{
+	log := filepath.Join(r.workDir, fmt.Sprintf("%s-%02d-%s.log", fileName(r.phase), n, ns))
+	proc, err := startOperator(ctx, op, r.plane.cp.KubeconfigPath(), log, startSettings{
 		Namespace: ns, Workers: workers, Resync: resync, QPS: r.cfg.KubeAPIQPS, Burst: r.cfg.KubeAPIBurst,
 	})
 	if err != nil {
 		return nil, err
 	}
-	r.operators = append(r.operators, op)
-	return op, nil
+	r.operators = append(r.operators, proc)
+	return proc, nil
+}
+
+// fileName turns a phase label into a file name.
+func fileName(label string) string {
+	return strings.Map(func(c rune) rune {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' {
+			return c
+		}
+		return '_'
+	}, label)
 }
 
 func (r *runner) stopOperator(op *operatorProcess) error {
@@ -197,61 +263,92 @@ func (r *runner) stopOperator(op *operatorProcess) error {
 	return op.stop()
 }
 
-// phaseEnv is what a create phase leaves running for the phases that build on it.
+// phaseEnv is a namespace with its simulator, an operator and the benchmark's watch of its
+// VirtualKeys: what a create phase leaves for the phases that build on it.
 type phaseEnv struct {
+	op      Operator
 	ns      string
+	workers int
 	sim     *litellmsim.Simulator
-	warmSim *litellmsim.Simulator
-	op      *operatorProcess
-	names   []string
+	proc    *operatorProcess
+	tracker *tracker
+	// names are the measured VirtualKeys created so far (the warm-up key is not one).
+	names []string
 }
 
-// warmupKey is reconciled before the timed creates start, against its own simulator (so the
-// measured simulator holds exactly the phase's keys): it proves the operator's caches are synced
-// and its workers running.
+// warmupKey is reconciled before the timed creates start: it proves the operator's caches are
+// synced and its workers running. It uses the phase's own simulator and connection, as an
+// operator may bind itself to the first connection it sees.
 const warmupKey = "warmup"
 
-// createPhase creates keys VirtualKeys against an operator with the given workers and measures
-// the time until all are Ready, and what it cost.
-func (r *runner) createPhase(ctx context.Context, label, ns string, keys, workers int) (CreateRun, *phaseEnv, error) {
+// setupPhase prepares namespace ns with a simulator and its connection Secret, starts op there
+// and waits for the warm-up key to be Ready.
+func (r *runner) setupPhase(ctx context.Context, op Operator, label, ns string, workers int) (*phaseEnv, error) {
 	r.phase = label
-	env := &phaseEnv{ns: ns, names: keyNames(keys)}
+	env := &phaseEnv{op: op, ns: ns, workers: workers}
 	var err error
 	if env.sim, err = r.newSimulator(); err != nil {
-		return CreateRun{}, nil, err
+		return nil, err
 	}
-	if env.warmSim, err = r.newSimulator(); err != nil {
-		return CreateRun{}, nil, err
+	if err := r.plane.k8s.prepareNamespace(ctx, ns, env.sim.URL(), simMasterKey); err != nil {
+		return nil, err
 	}
-	if err := r.k8s.prepareNamespace(ctx, ns, env.sim.URL(), simMasterKey); err != nil {
-		return CreateRun{}, nil, err
+	r.progress("%s: starting %s", label, op.Name)
+	if env.proc, err = r.startOperator(ctx, op, ns, workers, longResync); err != nil {
+		return nil, err
 	}
-	if err := r.k8s.createConnection(ctx, ns, warmupConnection, env.warmSim.URL(), simMasterKey); err != nil {
-		return CreateRun{}, nil, err
+	if env.tracker, err = startTracker(ctx, r.plane.k8s, ns); err != nil {
+		return nil, err
 	}
-	r.progress("%s: starting the operator", label)
-	if env.op, err = r.startOperator(ctx, ns, workers, longResync); err != nil {
-		return CreateRun{}, nil, err
+	if err := r.plane.k8s.client.Create(ctx, newVirtualKey(ns, warmupKey)); err != nil {
+		return env, err
 	}
-	tr, err := startTracker(ctx, r.k8s, ns)
-	if err != nil {
-		return CreateRun{}, nil, err
+	if err := env.tracker.waitReady(ctx, []string{warmupKey}, 2*time.Minute, nil); err != nil {
+		return env, fmt.Errorf("%s: warm-up: %w", label, err)
 	}
-	defer tr.close()
+	return env, nil
+}
 
-	warm := newVirtualKey(ns, warmupKey)
-	warm.Spec.ConnectionRef.SecretRef.Name = warmupConnection
-	if err := r.k8s.client.Create(ctx, warm); err != nil {
-		return CreateRun{}, nil, err
+// closePhase stops the phase's operator and its watch.
+func (r *runner) closePhase(env *phaseEnv) error {
+	if env == nil {
+		return nil
 	}
-	if err := tr.waitReady(ctx, []string{warmupKey}, 2*time.Minute, nil); err != nil {
-		return CreateRun{}, nil, fmt.Errorf("%s: warm-up: %w", label, err)
+	if env.tracker != nil {
+		env.tracker.close()
+		env.tracker = nil
 	}
-	before, err := r.snapshot(ctx, env.op, 1)
+	return r.stopOperator(env.proc)
+}
+
+// createPhase creates keys VirtualKeys against this repository's operator with the given workers
+// and measures the time until all are Ready, and what it cost.
+func (r *runner) createPhase(ctx context.Context, label, ns string, keys, workers int) (CreateRun, *phaseEnv, error) {
+	env, err := r.setupPhase(ctx, r.ours, label, ns, workers)
 	if err != nil {
-		return CreateRun{}, nil, err
+		return CreateRun{}, env, err
+	}
+	run, err := r.timedCreate(ctx, env, label, keyNames(0, keys), r.cfg.ReadyTimeout, true)
+	return run, env, err
+}
+
+// timedCreate creates the named VirtualKeys in env and measures the time until all are Ready, and
+// what it cost. The counters are read when the operator has nothing left to do, so every call
+// counted belongs to these keys; without mustIdle, an operator that is not idle within
+// sideIdleWait (one that requeues every object every minute may never be) is read as it is.
+func (r *runner) timedCreate(ctx context.Context, env *phaseEnv, label string, names []string, timeout time.Duration, mustIdle bool) (CreateRun, error) {
+	r.phase = label
+	keys := len(names)
+	before, err := r.snapshot(ctx, env.proc, 1, mustIdle)
+	if err != nil {
+		return CreateRun{}, err
 	}
 	env.sim.ResetCalls()
+	if r.cfg.CPUProfiles {
+		// Expected time at the target's 100 keys/s; the profile covers the creates' busiest part.
+		path := filepath.Join(r.workDir, fmt.Sprintf("cpu-%s.pb.gz", fileName(label)))
+		go func() { _ = env.proc.writeCPUProfile(ctx, path, time.Duration(keys)*10*time.Millisecond) }()
+	}
 
 	var created atomic.Int64
 	createDone := make(chan error, 1)
@@ -261,34 +358,32 @@ func (r *runner) createPhase(ctx context.Context, label, ns string, keys, worker
 	waitCtx, stopWaiting := context.WithCancelCause(ctx)
 	defer stopWaiting(nil)
 	go func() {
-		err := r.k8s.createKeys(ctx, ns, env.names, r.cfg.Creators, tr.markSent, &created)
+		err := r.plane.k8s.createKeys(ctx, env.ns, names, r.cfg.Creators, env.tracker.markSent, &created)
 		createTime = time.Since(createStart)
 		if err != nil {
 			stopWaiting(err)
 		}
 		createDone <- err
 	}()
-	waitErr := tr.waitReady(waitCtx, env.names, r.cfg.ReadyTimeout, func(ready int) {
+	waitErr := env.tracker.waitReady(waitCtx, names, timeout, func(ready int) {
 		r.progress("%s: created %d/%d, Ready %d/%d, %.1fs", label, created.Load(), keys, ready, keys, time.Since(createStart).Seconds())
 	})
 	if err := <-createDone; err != nil {
-		return CreateRun{}, nil, fmt.Errorf("%s: %w", label, err)
+		return CreateRun{}, fmt.Errorf("%s: %w", label, err)
 	}
 	if waitErr != nil {
-		return CreateRun{}, nil, fmt.Errorf("%s: %w", label, waitErr)
+		return CreateRun{}, fmt.Errorf("%s: %w", label, waitErr)
 	}
-	after, err := r.snapshot(ctx, env.op, before.reconciles+float64(keys))
+	env.names = append(env.names, names...)
+	after, err := r.snapshot(ctx, env.proc, before.reconciles+float64(keys), mustIdle)
 	if err != nil {
-		return CreateRun{}, nil, err
+		return CreateRun{}, err
 	}
-	lat, span := tr.latencies(env.names)
-	run := r.createRun(label, ns, keys, workers, lat, span, createTime, before, after, env.sim)
+	lat, span := env.tracker.latencies(names)
+	run := r.createRun(label, env, names, lat, span, createTime, before, after)
 	r.milestone("%s: %d keys Ready in %.1fs (%.0f keys/s)", label, keys, span.Seconds(), run.KeysPerSecond)
-	return run, env, nil
+	return run, nil
 }
-
-// warmupConnection is the connection Secret of the warm-up key.
-const warmupConnection = "litellm-warmup"
 
 // snapshot is every counter a phase compares before and after.
 type snapshot struct {
@@ -301,18 +396,33 @@ type snapshot struct {
 	cpu                            map[string]float64 // CPU seconds by process
 	machine                        cpuTotals
 	reconciles                     float64
+	// idle is false when the operator still had work queued when the counters were read.
+	idle bool
+	// secretReads are the direct reads of single Secrets since the previous snapshot, by name.
+	secretReads map[string]float64
 }
 
 // snapshot waits for the operator to be idle with at least minReconciles reconciles done, then
-// reads every counter.
-func (r *runner) snapshot(ctx context.Context, op *operatorProcess, minReconciles float64) (snapshot, error) {
-	m, err := op.waitIdle(ctx, minReconciles, 2*time.Minute)
+// reads every counter. Without mustIdle it waits sideIdleWait at most and reads the counters as
+// they are.
+func (r *runner) snapshot(ctx context.Context, op *operatorProcess, minReconciles float64, mustIdle bool) (snapshot, error) {
+	wait := 2 * time.Minute
+	if !mustIdle {
+		wait = sideIdleWait
+	}
+	m, err := op.waitIdle(ctx, minReconciles, wait)
+	if err != nil && !mustIdle && ctx.Err() == nil {
+		m, err = op.metrics(ctx)
+	}
 	if err != nil {
 		return snapshot{}, fmt.Errorf("%s: %w", r.phase, err)
 	}
-	s := snapshot{at: time.Now(), operator: m, reconciles: reconciles(m)}
+	s := snapshot{at: time.Now(), operator: m, reconciles: op.reconciles(m), idle: op.idle(m)}
 	if err := r.readAPIServer(ctx, &s); err != nil {
 		return snapshot{}, err
+	}
+	if s.secretReads, err = r.plane.audit.secretReads(); err != nil {
+		return snapshot{}, fmt.Errorf("reading the API server's audit log: %w", err)
 	}
 	s.cpu = r.cpuByProcess(op)
 	s.machine, _ = readCPUTotals()
@@ -322,7 +432,7 @@ func (r *runner) snapshot(ctx context.Context, op *operatorProcess, minReconcile
 // readAPIServer counts the API server's write requests by verb and resource (leases left out:
 // the API server renews its own) and their handling time.
 func (r *runner) readAPIServer(ctx context.Context, s *snapshot) error {
-	m, err := scrape(ctx, r.apiHTTP, r.apiHost+"/metrics", func(name string) bool {
+	m, err := scrape(ctx, r.plane.apiHTTP, r.plane.apiHost+"/metrics", func(name string) bool {
 		return name == "apiserver_request_total" || name == "apiserver_request_duration_seconds_sum" ||
 			name == "apiserver_request_duration_seconds_count"
 	})
@@ -361,19 +471,24 @@ func (r *runner) cpuByProcess(op *operatorProcess) map[string]float64 {
 	return out
 }
 
-func (r *runner) createRun(label, ns string, keys, workers int, lat []time.Duration, span, createTime time.Duration,
-	before, after snapshot, sim *litellmsim.Simulator) CreateRun {
+func (r *runner) createRun(label string, env *phaseEnv, names []string, lat []time.Duration, span, createTime time.Duration,
+	before, after snapshot) CreateRun {
+	keys := len(names)
+	workers := env.workers
+	if w := env.proc.workers(after.operator); w > 0 {
+		workers = w // what the operator says it runs with
+	}
 	run := CreateRun{
-		Label: label, Namespace: ns, Keys: keys, Workers: workers, Ready: len(lat),
+		Operator: env.op.Name, Label: label, Namespace: env.ns, Keys: keys, Workers: workers, Ready: len(lat),
 		CreateTime: Seconds(createTime), Time: Seconds(span),
 		P50: Seconds(percentile(lat, 50)), P95: Seconds(percentile(lat, 95)), P99: Seconds(percentile(lat, 99)),
-		SimulatorKeys: len(sim.Keys()),
+		SimulatorKeys: keysFor(env.sim, env.ns, names), Idle: after.idle,
 	}
 	if span > 0 {
 		run.KeysPerSecond = float64(len(lat)) / span.Seconds()
 	}
 	calls := map[string]float64{}
-	for k, v := range sim.AllCalls() {
+	for k, v := range env.sim.AllCalls() {
 		calls[k] = float64(v)
 	}
 	run.LiteLLMCalls = perKey(calls, keys)
@@ -394,6 +509,8 @@ func (r *runner) createRun(label, ns string, keys, workers int, lat []time.Durat
 	}
 	run.KubeReconcileWritesPerKey = reconcileWrites / float64(keys)
 
+	run.SecretReadsPerKey = total(after.secretReads) / float64(keys)
+	run.KeySecretReadsPerKey = keySecretReads(after.secretReads, env.ns, names) / float64(keys)
 	kube := subtractCounts(kubeRequests(after.operator), kubeRequests(before.operator))
 	for method, v := range kube {
 		if isWrite(method) {
@@ -403,12 +520,12 @@ func (r *runner) createRun(label, ns string, keys, workers int, lat []time.Durat
 		}
 	}
 	run.ReconcilesPerKey = (after.reconciles - before.reconciles) / float64(keys)
-	run.ReconcileErrors = reconcileResults(after.operator)["error"] - reconcileResults(before.operator)["error"]
-	run.MeanReconcileTime = Seconds(meanOf(before.operator, after.operator, "controller_runtime_reconcile_time_seconds", controllerLabel))
+	run.ReconcileErrors = env.proc.reconcileResults(after.operator)["error"] - env.proc.reconcileResults(before.operator)["error"]
+	run.MeanReconcileTime = Seconds(meanOf(before.operator, after.operator, "controller_runtime_reconcile_time_seconds", env.proc.label()))
 	run.MeanAPIWriteTime = Seconds(time.Duration(ratio(after.apiWriteSeconds-before.apiWriteSeconds,
 		after.apiWriteCount-before.apiWriteCount) * float64(time.Second)))
 	run.MeanLiteLLMCallTime = Seconds(meanOf(before.operator, after.operator, "litellm_client_request_duration_seconds", nil))
-	run.MeanQueueTime = Seconds(meanOf(before.operator, after.operator, "workqueue_queue_duration_seconds", map[string]string{"name": controllerName}))
+	run.MeanQueueTime = Seconds(meanOf(before.operator, after.operator, "workqueue_queue_duration_seconds", map[string]string{"name": env.proc.controller}))
 
 	run.CPUSeconds = subtractCounts(after.cpu, before.cpu)
 	busy := after.machine.Busy - before.machine.Busy
@@ -419,11 +536,28 @@ func (r *runner) createRun(label, ns string, keys, workers int, lat []time.Durat
 	run.CPUPerKey = Seconds(time.Duration(total(run.CPUSeconds) / float64(keys) * float64(time.Second)))
 	if perKey := run.CPUPerKey.D().Seconds(); perKey > 0 {
 		run.CPUBoundKeysPerSecond = float64(runtime.NumCPU()) / perKey
+		run.CPUBoundRatio = run.KeysPerSecond / run.CPUBoundKeysPerSecond
 	}
-	requestsPerKey := run.KubeWritesPerKey + run.KubeReadsPerKey
-	run.ClientRateLimitKeysPerSecond = ratio(r.cfg.KubeAPIQPS, requestsPerKey)
+	if env.op.uses("{qps}") {
+		run.ClientRateLimitKeysPerSecond = ratio(r.cfg.KubeAPIQPS, run.KubeWritesPerKey+run.KubeReadsPerKey)
+	}
 	run.Bound = newBound(keys, run.LiteLLMCallsPerKey, r.cfg.Latency, run.KubeReconcileWritesPerKey, r.report.WriteLatency.D(), workers, span)
 	return run
+}
+
+// keysFor counts the simulator's keys that belong to the named VirtualKeys of ns (by alias).
+func keysFor(sim *litellmsim.Simulator, ns string, names []string) int {
+	want := make(map[string]bool, len(names))
+	for _, n := range names {
+		want[newVirtualKey(ns, n).Spec.KeyAlias] = true
+	}
+	n := 0
+	for _, k := range sim.Keys() {
+		if want[k.KeyAlias] {
+			n++
+		}
+	}
+	return n
 }
 
 // meanOf is the mean of a histogram's observations between two scrapes.

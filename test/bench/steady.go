@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -23,18 +24,15 @@ func (r *runner) steadyState(ctx context.Context) (*SteadyState, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := r.stopOperator(env.op); err != nil {
+	if err := r.closePhase(env); err != nil {
 		return nil, err
 	}
 	r.phase = "steady"
 	objects := len(env.names) + 1 // the warm-up key is resynced too
-	sims := []*litellmsim.Simulator{env.sim, env.warmSim}
-	for _, s := range sims {
-		s.ResetCalls()
-	}
+	env.sim.ResetCalls()
 	r.progress("steady: restarting the operator with --resync-period=%s", r.cfg.ResyncPeriod)
 	start := time.Now()
-	op, err := r.startOperator(ctx, env.ns, r.cfg.Workers, r.cfg.ResyncPeriod)
+	op, err := r.startOperator(ctx, r.ours, env.ns, r.cfg.Workers, r.cfg.ResyncPeriod)
 	if err != nil {
 		return nil, err
 	}
@@ -43,31 +41,38 @@ func (r *runner) steadyState(ctx context.Context) (*SteadyState, error) {
 	if _, err := op.waitIdle(ctx, float64(objects), 2*time.Minute); err != nil {
 		return nil, fmt.Errorf("steady: restart wave: %w", err)
 	}
-	m1, calls1, err := quietSnapshot(ctx, op, sims)
+	m1, calls1, err := quietSnapshot(ctx, op, env.sim)
 	if err != nil {
 		return nil, fmt.Errorf("steady: %w", err)
 	}
 	restartEnd := time.Now()
 
-	deadline := restartEnd.Add(r.cfg.SteadyWindow)
-	for time.Now().Before(deadline) {
-		r.progress("steady: counting periodic resyncs, %.0fs left", time.Until(deadline).Seconds())
-		if err := sleep(ctx, min(time.Second, time.Until(deadline))); err != nil {
-			return nil, err
-		}
+	if err := r.countDown(ctx, "steady: counting periodic resyncs", restartEnd.Add(r.cfg.SteadyWindow)); err != nil {
+		return nil, err
 	}
-	m2, calls2, err := quietSnapshot(ctx, op, sims)
+	m2, calls2, err := quietSnapshot(ctx, op, env.sim)
 	if err != nil {
 		return nil, fmt.Errorf("steady: %w", err)
 	}
 	periodicEnd := time.Now()
 
 	st := &SteadyState{Keys: objects, Workers: r.cfg.Workers, ResyncPeriod: Seconds(r.cfg.ResyncPeriod)}
-	st.Restart = newResyncWindow(restartEnd.Sub(start), objects, 0, nil, m1, nil, calls1)
-	st.Periodic = newResyncWindow(periodicEnd.Sub(restartEnd), objects, r.cfg.ResyncPeriod, m1, m2, calls1, calls2)
+	st.Restart = newResyncWindow(op, restartEnd.Sub(start), objects, 0, nil, m1, nil, calls1)
+	st.Periodic = newResyncWindow(op, periodicEnd.Sub(restartEnd), objects, r.cfg.ResyncPeriod, m1, m2, calls1, calls2)
 	r.milestone("steady: %.2f LiteLLM reads, %.0f LiteLLM writes, %.0f Kubernetes writes per object per resync",
 		st.Periodic.LiteLLMReadsPerResync, st.Periodic.LiteLLMWrites, st.Periodic.KubeWrites)
 	return st, nil
+}
+
+// countDown waits until deadline, showing the seconds left.
+func (r *runner) countDown(ctx context.Context, what string, deadline time.Time) error {
+	for time.Now().Before(deadline) {
+		r.progress("%s, %.0fs left", what, time.Until(deadline).Seconds())
+		if err := sleep(ctx, min(time.Second, time.Until(deadline))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // quietSnapshot reads the operator's counters and the simulators' together at a moment when no
@@ -75,24 +80,21 @@ func (r *runner) steadyState(ctx context.Context) (*SteadyState, error) {
 // the same reconcile count. A reconcile that started in between shows in the second scrape (the
 // simulator counts a call when it arrives, and answers only after its latency), so the attempt
 // is repeated.
-func quietSnapshot(ctx context.Context, op *operatorProcess, sims []*litellmsim.Simulator) (metricSet, map[string]float64, error) {
+func quietSnapshot(ctx context.Context, op *operatorProcess, sim *litellmsim.Simulator) (metricSet, map[string]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	idle := func(m metricSet) bool {
-		return m.Sum("controller_runtime_active_workers", controllerLabel) == 0 && m.Sum("workqueue_depth", controllerLabel) == 0
-	}
 	for {
 		first, err := op.metrics(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
-		if idle(first) {
-			calls := simCalls(sims)
+		if op.idle(first) {
+			calls := simCalls(sim)
 			second, err := op.metrics(ctx)
 			if err != nil {
 				return nil, nil, err
 			}
-			if idle(second) && reconciles(second) == reconciles(first) {
+			if op.idle(second) && op.reconciles(second) == op.reconciles(first) {
 				return second, calls, nil
 			}
 		}
@@ -102,10 +104,10 @@ func quietSnapshot(ctx context.Context, op *operatorProcess, sims []*litellmsim.
 	}
 }
 
-func newResyncWindow(d time.Duration, objects int, period time.Duration, before, after metricSet, callsBefore, callsAfter map[string]float64) ResyncWindow {
+func newResyncWindow(op *operatorProcess, d time.Duration, objects int, period time.Duration, before, after metricSet, callsBefore, callsAfter map[string]float64) ResyncWindow {
 	w := ResyncWindow{Duration: Seconds(d)}
-	w.Reconciles = reconciles(after) - reconciles(before)
-	w.ReconcileResults = subtractCounts(reconcileResults(after), reconcileResults(before))
+	w.Reconciles = op.reconciles(after) - op.reconciles(before)
+	w.ReconcileResults = subtractCounts(op.reconcileResults(after), op.reconcileResults(before))
 	w.ReconcilesPerKey = w.Reconciles / float64(objects)
 	if period > 0 && d > 0 {
 		w.ResyncsPerKeyExpected = d.Seconds() / period.Seconds()
@@ -132,13 +134,11 @@ func newResyncWindow(d time.Duration, objects int, period time.Duration, before,
 	return w
 }
 
-// simCalls adds the call counters of several simulators.
-func simCalls(sims []*litellmsim.Simulator) map[string]float64 {
+// simCalls reads the simulator's call counters.
+func simCalls(sim *litellmsim.Simulator) map[string]float64 {
 	out := map[string]float64{}
-	for _, s := range sims {
-		for k, v := range s.AllCalls() {
-			out[k] += float64(v)
-		}
+	for k, v := range sim.AllCalls() {
+		out[k] += float64(v)
 	}
 	return out
 }
@@ -169,27 +169,24 @@ func (r *runner) memoryPhase(ctx context.Context) (*MemoryResult, error) {
 	res := &MemoryResult{Keys: keys, UnrelatedSecrets: r.cfg.UnrelatedSecrets, SecretBytes: r.cfg.SecretBytes, Create: run}
 	objects := float64(keys + 1)
 	read := func(op *operatorProcess, label string, secrets int) error {
-		if err := sleep(ctx, memorySettle); err != nil {
-			return err
-		}
-		p, err := memoryPoint(ctx, op, label, keys, secrets)
+		p, err := r.readMemory(ctx, op, "memory: "+label, keys, secrets)
 		if err != nil {
 			return err
 		}
+		p.Label = label
 		res.Points = append(res.Points, p)
-		r.milestone("memory: %s: RSS %.1f MiB (peak %.1f MiB)", label, p.RSSMiB, p.PeakMiB)
 		return nil
 	}
-	if err := read(env.op, "after creating the keys", 0); err != nil {
+	if err := read(env.proc, "after creating the keys", 0); err != nil {
 		return nil, err
 	}
-	if err := r.stopOperator(env.op); err != nil {
+	if err := r.closePhase(env); err != nil {
 		return nil, err
 	}
 
 	restart := func(label string, secrets int) (*operatorProcess, error) {
 		r.progress("memory: restarting the operator (%s)", label)
-		op, err := r.startOperator(ctx, env.ns, r.cfg.Workers, longResync)
+		op, err := r.startOperator(ctx, r.ours, env.ns, r.cfg.Workers, longResync)
 		if err != nil {
 			return nil, err
 		}
@@ -223,11 +220,30 @@ func (r *runner) memoryPhase(ctx context.Context) (*MemoryResult, error) {
 	return res, nil
 }
 
+// readMemory lets the operator's memory settle, reads it, and keeps a heap profile in the work
+// folder when the operator serves one.
+func (r *runner) readMemory(ctx context.Context, op *operatorProcess, label string, keys, secrets int) (MemoryPoint, error) {
+	if err := sleep(ctx, memorySettle); err != nil {
+		return MemoryPoint{}, err
+	}
+	p, err := memoryPoint(ctx, op, label, keys, secrets)
+	if err != nil {
+		return MemoryPoint{}, err
+	}
+	r.milestone("%s: RSS %.1f MiB (peak %.1f MiB, live heap %.1f MiB)", label, p.RSSMiB, p.PeakMiB, p.LiveHeapMiB)
+	r.profiles++
+	profile := filepath.Join(r.workDir, fmt.Sprintf("heap-%02d-%s.pb.gz", r.profiles, fileName(label)))
+	if err := op.writeHeapProfile(ctx, profile); err != nil {
+		r.milestone("%s: no heap profile: %v", label, err)
+	}
+	return p, nil
+}
+
 func (r *runner) addUnrelatedSecrets(ctx context.Context, ns string) error {
 	var created atomic.Int64
 	done := make(chan error, 1)
 	go func() {
-		done <- r.k8s.createUnrelatedSecrets(ctx, ns, r.cfg.UnrelatedSecrets, r.cfg.SecretBytes, r.cfg.Creators, &created)
+		done <- r.plane.k8s.createUnrelatedSecrets(ctx, ns, r.cfg.UnrelatedSecrets, r.cfg.SecretBytes, r.cfg.Creators, &created)
 	}()
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
@@ -254,7 +270,7 @@ func memoryPoint(ctx context.Context, op *operatorProcess, label string, keys, s
 	}
 	p := MemoryPoint{
 		Label: label, Keys: keys, UnrelatedSecrets: secrets,
-		RSSMiB: mib(float64(mem.RSS)), PeakMiB: mib(float64(mem.Peak)),
+		RSSMiB: mib(float64(mem.RSS)), PeakMiB: mib(float64(mem.Peak)), AnonMiB: mib(float64(mem.Anon)), FileMiB: mib(float64(mem.File)),
 	}
 	for i := range liveHeapReadings {
 		if i > 0 {

@@ -229,6 +229,32 @@ func TestParseFlags(t *testing.T) {
 				assert.Equal(t, 1000, c.UnrelatedSecrets)
 			},
 		},
+		{
+			reason: "a peer with its own arguments and CRDs; phases skipped",
+			args:   []string{"-peer=/bin/peer", "-peer-crds=/crds", "-peer-args=--metrics-bind-address={metrics} --health-probe-bind-address={probe} --zap-devel", "-skip=sweep,costs"},
+			check: func(t *testing.T, c Config) {
+				assert.Equal(t, "/bin/peer", c.Peer.Binary)
+				assert.Equal(t, []string{"--metrics-bind-address={metrics}", "--health-probe-bind-address={probe}", "--zap-devel"}, c.Peer.Args)
+				assert.Equal(t, []string{"sweep", "costs"}, c.Skip)
+				assert.True(t, c.skips(phaseSweep))
+				assert.False(t, c.skips(phaseMemory))
+				assert.Equal(t, DefaultManagerArgs, c.ManagerArgs, "the manager keeps its own arguments")
+			},
+		},
+		{
+			reason: "quick shortens the side-by-side phases too",
+			args:   []string{"-quick", "-drop-keys=7"},
+			check: func(t *testing.T, c Config) {
+				assert.Equal(t, 200, c.SideKeys)
+				assert.Equal(t, 1000, c.SideMemoryKeys)
+				assert.Equal(t, 7, c.DropKeys)
+			},
+		},
+		{reason: "a peer needs its CRDs", args: []string{"-peer=/bin/peer"}, wantErr: "-peer-crds is required"},
+		{reason: "the benchmark must find the peer's metrics", args: []string{"-peer=/bin/peer", "-peer-crds=/c", "-peer-args=--probe={probe}"}, wantErr: "-peer-args must contain {metrics}"},
+		{reason: "manager arguments without a probe", args: []string{"-manager-args=--metrics={metrics}"}, wantErr: "-manager-args must contain {probe}"},
+		{reason: "an unknown phase", args: []string{"-skip=sweep,nap"}, wantErr: `unknown phase "nap"`},
+		{reason: "a scale point smaller than one step", args: []string{"-scale-keys=5000"}, wantErr: "-scale-keys must be 0 or at least -scale-step"},
 		{reason: "a concurrency must be a number", args: []string{"-concurrency=1,x"}, wantErr: `"x" is not a number`},
 		{reason: "zero workers cannot run", args: []string{"-concurrency=0"}, wantErr: "at least 1"},
 		{reason: "no keys", args: []string{"-n=0"}, wantErr: "-n must be at least 1"},
@@ -252,7 +278,8 @@ func TestParseFlags(t *testing.T) {
 
 func TestEvaluateTargets(t *testing.T) {
 	point := func(workers int, keysS, ratio float64) CreateRun {
-		return CreateRun{Workers: workers, KeysPerSecond: keysS, Bound: Bound{MeasuredRatio: ratio, KeysPerSecond: keysS * ratio}}
+		return CreateRun{Workers: workers, Keys: 1000, KeysPerSecond: keysS, Bound: Bound{MeasuredRatio: ratio, KeysPerSecond: keysS * ratio},
+			CPUPerKey: Seconds(14 * time.Millisecond), CPUSeconds: map[string]float64{"operator": 1.5, "kube-apiserver": 10}}
 	}
 	base := func() *Report {
 		return &Report{
@@ -262,7 +289,8 @@ func TestEvaluateTargets(t *testing.T) {
 				Restart:  ResyncWindow{Reconciles: 10, LiteLLMReads: 10, LiteLLMReadsPerResync: 1},
 				Periodic: ResyncWindow{Reconciles: 20, LiteLLMReads: 20, LiteLLMReadsPerResync: 1},
 			},
-			Memory: &MemoryResult{Keys: 10000, UnrelatedSecrets: 10000, PeakMiB: 80, Flat: true},
+			Memory: &MemoryResult{Keys: 10000, UnrelatedSecrets: 10000, PeakMiB: 120, Flat: true,
+				Points: []MemoryPoint{{RSSMiB: 95}, {RSSMiB: 90}}},
 		}
 	}
 	verdicts := func(ts []Target) map[string]bool {
@@ -272,36 +300,54 @@ func TestEvaluateTargets(t *testing.T) {
 		}
 		return out
 	}
+	allMet := func(changes map[string]bool) map[string]bool {
+		out := map[string]bool{"throughput": true, "bound": true, "resync writes": true, "resync reads": true,
+			"memory": true, "memory peak": true, "memory flat": true}
+		for k, v := range changes {
+			out[k] = v
+		}
+		return out
+	}
 	cases := []struct {
 		reason string
 		mutate func(r *Report)
 		want   map[string]bool
 	}{
 		{
-			reason: "a point within 32 workers meets both throughput and bound",
+			reason: "a point within 32 workers meets both throughput and bound; its CPU is judged at 32 workers",
 			mutate: func(r *Report) { r.Sweep = []CreateRun{point(4, 50, 1.2), point(32, 120, 1.4), point(64, 200, 1.1)} },
-			want:   map[string]bool{"throughput": true, "bound": true, "resync writes": true, "resync reads": true, "memory": true, "memory flat": true},
+			want:   allMet(map[string]bool{"cpu per key": true, "operator cpu per key": true}),
 		},
 		{
-			reason: "64 workers do not count for the target",
+			reason: "64 workers do not count for the target, and without a 32-worker point there is no CPU verdict",
 			mutate: func(r *Report) { r.Sweep = []CreateRun{point(16, 80, 1.2), point(64, 300, 1.1)} },
-			want:   map[string]bool{"throughput": false, "bound": true, "resync writes": true, "resync reads": true, "memory": true, "memory flat": true},
+			want:   allMet(map[string]bool{"throughput": false}),
 		},
 		{
 			reason: "fast but far from the bound",
-			mutate: func(r *Report) { r.Sweep = []CreateRun{point(32, 150, 3)} },
-			want:   map[string]bool{"throughput": true, "bound": false, "resync writes": true, "resync reads": true, "memory": true, "memory flat": true},
+			mutate: func(r *Report) { r.Sweep = []CreateRun{point(16, 150, 3)} },
+			want:   allMet(map[string]bool{"bound": false}),
 		},
 		{
-			reason: "a write on resync, two reads, too much memory, growth with Secrets",
+			reason: "too much CPU per key in total and in the operator",
 			mutate: func(r *Report) {
-				r.Sweep = []CreateRun{point(32, 150, 1.2)}
+				p := point(32, 120, 1.4)
+				p.CPUPerKey, p.CPUSeconds["operator"] = Seconds(16*time.Millisecond), 2.5
+				r.Sweep = []CreateRun{p}
+			},
+			want: allMet(map[string]bool{"cpu per key": false, "operator cpu per key": false}),
+		},
+		{
+			reason: "a write on resync, two reads, one reading above 100 MiB, a peak above 130 MiB, growth with Secrets",
+			mutate: func(r *Report) {
+				r.Sweep = []CreateRun{point(16, 150, 1.2)}
 				r.Steady.Periodic.KubeWrites = 1
 				r.Steady.Periodic.LiteLLMReadsPerResync = 2
-				r.Memory.PeakMiB = 120
+				r.Memory.Points[1].RSSMiB = 101
+				r.Memory.PeakMiB = 131
 				r.Memory.Flat = false
 			},
-			want: map[string]bool{"throughput": true, "bound": true, "resync writes": false, "resync reads": false, "memory": false, "memory flat": false},
+			want: allMet(map[string]bool{"resync writes": false, "resync reads": false, "memory": false, "memory peak": false, "memory flat": false}),
 		},
 	}
 	for _, tc := range cases {
@@ -352,12 +398,20 @@ func TestOutputs(t *testing.T) {
 		},
 		Steady: &SteadyState{Keys: 101, ResyncPeriod: Seconds(10 * time.Second)},
 		Memory: &MemoryResult{Keys: 10000, Points: []MemoryPoint{{Label: "fresh start, no unrelated Secrets", RSSMiB: 60}}},
+		Scale:  &ScaleResult{Keys: 20000, Step: 10000, Points: []ScalePoint{{Keys: 10000, RSSMiB: 80}, {Keys: 20000, RSSMiB: 95}}},
+		SideBySide: &SideBySide{Keys: 100, MemoryKeys: 1000, Operators: []SideRun{
+			{Operator: Operator{Name: "litellm-operator"}, Workers: 32, Create: &CreateRun{Keys: 100, KeysPerSecond: 90}},
+			{Operator: Operator{Name: "peer", Version: "1.1.1"}, Workers: 1, Create: &CreateRun{Keys: 100, KeysPerSecond: 15},
+				Errors: []string{"1000 keys: 900 of 1000 VirtualKeys not Ready after 1h0m0s"}},
+		}},
 	}
+	rep.SideBySide.Comparison = rep.SideBySide.compare()
 	rep.Targets = evaluateTargets(rep)
 
 	var text bytes.Buffer
 	require.NoError(t, rep.WriteText(&text))
-	for _, want := range []string{"workers", "POST /key/generate 1.00", "Steady state", "Memory: 10000 keys", "Targets"} {
+	for _, want := range []string{"workers", "POST /key/generate 1.00", "Steady state", "Memory: 10000 keys", "Targets",
+		"Scale: 20000 keys", "peer (1.1.1)", "failed: 1000 keys: 900 of 1000", "keys per second to Ready (100 keys)", "6.00×"} {
 		assert.Contains(t, text.String(), want)
 	}
 
@@ -371,4 +425,137 @@ func TestOutputs(t *testing.T) {
 	assert.Positive(t, img.Bounds().Dx())
 
 	assert.Error(t, writeChart(path, &Report{}), "nothing to draw")
+}
+
+func TestExpand(t *testing.T) {
+	s := startSettings{Metrics: "127.0.0.1:1", Probe: "127.0.0.1:2", Pprof: "127.0.0.1:3", Namespace: "ns", Workers: 32,
+		Resync: 10 * time.Second, QPS: 2000, Burst: 4000}
+	assert.Equal(t, []string{
+		"--metrics-bind-address=127.0.0.1:1", "--metrics-secure=false", "--health-probe-bind-address=127.0.0.1:2",
+		"--pprof-bind-address=127.0.0.1:3", "--watch-namespaces=ns", "--max-concurrent-reconciles=32",
+		"--resync-period=10s", "--kube-api-qps=2000", "--kube-api-burst=4000",
+		"--litellm-timeout=30s", "--graceful-shutdown-timeout=5s", "--zap-log-level=info",
+	}, expand(DefaultManagerArgs, s), "every placeholder of the manager's arguments is filled")
+	assert.Equal(t, []string{"--metrics-bind-address=127.0.0.1:1", "--health-probe-bind-address=127.0.0.1:2"}, expand(DefaultPeerArgs, s),
+		"an operator without the other flags gets only its own")
+	assert.True(t, Operator{Args: DefaultManagerArgs}.uses("{resync}"))
+	assert.False(t, Operator{Args: DefaultPeerArgs}.uses("{resync}"), "the peer resyncs on its own schedule")
+}
+
+func TestVirtualKeyController(t *testing.T) {
+	cases := []struct {
+		reason string
+		text   string
+		want   string
+	}{
+		{reason: "this repository's controller", want: "virtualkey",
+			text: "controller_runtime_reconcile_total{controller=\"user\",result=\"success\"} 1\ncontroller_runtime_reconcile_total{controller=\"virtualkey\",result=\"success\"} 3\n"},
+		{reason: "a scaffold's name for it", want: "litellm-virtualkey",
+			text: "controller_runtime_reconcile_total{controller=\"litellm-team\",result=\"error\"} 0\ncontroller_runtime_reconcile_total{controller=\"litellm-virtualkey\",result=\"error\"} 0\n"},
+		{reason: "no such controller", want: "", text: "controller_runtime_reconcile_total{controller=\"team\",result=\"error\"} 0\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			m, err := parseMetrics(strings.NewReader(tc.text), nil)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, virtualKeyController(m))
+		})
+	}
+}
+
+func TestScaleGrowth(t *testing.T) {
+	s := &ScaleResult{Points: []ScalePoint{
+		{Keys: 10000, RSSMiB: 100, LiveHeapMiB: 40},
+		{Keys: 20000, RSSMiB: 130, LiveHeapMiB: 55},
+		{Keys: 30000, RSSMiB: 160, LiveHeapMiB: 70},
+	}}
+	rss, live := s.growth()
+	assert.InDelta(t, 30, rss, 1e-9, "RSS grows 30 MiB per 10,000 keys")
+	assert.InDelta(t, 15, live, 1e-9)
+	assert.Zero(t, slope([]float64{1}, []float64{5}), "one point has no slope")
+	assert.Zero(t, slope([]float64{2, 2}, []float64{5, 9}), "one key count has no slope")
+}
+
+func TestSteadyHourly(t *testing.T) {
+	cases := []struct {
+		reason                           string
+		st                               SideSteady
+		window                           time.Duration
+		wantResyncs, wantCalls, wantKube float64
+	}{
+		{
+			reason: "a resync setting: its per-resync cost at the default period (5 min: 12 per hour)",
+			st: SideSteady{ResyncPeriod: Seconds(10 * time.Second), DefaultResync: Seconds(5 * time.Minute),
+				Window: ResyncWindow{Reconciles: 15000, LiteLLMReads: 15000}},
+			window: 150 * time.Second, wantResyncs: 12, wantCalls: 12, wantKube: 0,
+		},
+		{
+			reason: "its own schedule: the rate measured in the window (2 resyncs per object in 150 s)",
+			st:     SideSteady{Window: ResyncWindow{Reconciles: 2000, LiteLLMReads: 4000, KubeWrites: 4000}},
+			window: 150 * time.Second, wantResyncs: 48, wantCalls: 96, wantKube: 96,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			tc.st.setHourly(1000, tc.window)
+			assert.InDelta(t, tc.wantResyncs, tc.st.ResyncsPerObjectPerHour, 1e-9)
+			assert.InDelta(t, tc.wantCalls, tc.st.LiteLLMCallsPerObjectPerHour, 1e-9)
+			assert.InDelta(t, tc.wantKube, tc.st.KubeWritesPerObjectPerHour, 1e-9)
+		})
+	}
+}
+
+func TestCompare(t *testing.T) {
+	sb := &SideBySide{Keys: 1000, MemoryKeys: 10000, Operators: []SideRun{
+		{Create: &CreateRun{Keys: 1000, KeysPerSecond: 100}, Memory: []MemoryPoint{{RSSMiB: 50}, {RSSMiB: 90, PeakMiB: 120}},
+			Steady: &SideSteady{KubeWritesPerObjectPerHour: 0, LiteLLMCallsPerObjectPerHour: 12}},
+		{Create: &CreateRun{Keys: 1000, KeysPerSecond: 20}, Memory: []MemoryPoint{{RSSMiB: 100}},
+			Steady: &SideSteady{KubeWritesPerObjectPerHour: 120, LiteLLMCallsPerObjectPerHour: 120}},
+	}}
+	byName := map[string]Comparison{}
+	for _, c := range sb.compare() {
+		byName[c.Name] = c
+	}
+	assert.InDelta(t, 5, byName["keys per second to Ready (1000 keys)"].Ratio, 1e-9, "more is better: ours ÷ peer")
+	assert.InDelta(t, 2, byName["RSS at 1000 keys (MiB)"].Ratio, 1e-9, "less is better: peer ÷ ours")
+	assert.InDelta(t, 10, byName["LiteLLM calls per object per hour, unchanged objects"].Ratio, 1e-9)
+	assert.Zero(t, byName["Kubernetes writes per object per hour, unchanged objects"].Ratio, "no ratio to zero writes")
+	assert.Zero(t, byName["RSS at 10000 keys (MiB)"].Ratio, "no ratio when the peer has no figure")
+	assert.InDelta(t, 90, byName["RSS at 10000 keys (MiB)"].Ours, 1e-9, "the figure that exists is kept")
+}
+
+func TestAuditSecretReads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	event := func(verb, ns, name string) string {
+		return `{"kind":"Event","level":"Metadata","verb":"` + verb + `","objectRef":{"resource":"secrets","namespace":"` + ns + `","name":"` + name + `"}}` + "\n"
+	}
+	write := func(s string) {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		require.NoError(t, err)
+		_, err = f.WriteString(s)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+	}
+	a := &auditLog{path: path}
+	reads, err := a.secretReads()
+	require.NoError(t, err)
+	assert.Empty(t, reads, "no log yet: nothing read")
+
+	write(event("get", "side", "vk-000000-key") + event("get", "side", "litellm") + event("list", "side", ""))
+	reads, err = a.secretReads()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"side/vk-000000-key": 1, "side/litellm": 1}, reads, "gets only")
+
+	write(event("get", "side", "vk-000001-key") + `{"verb":"get","objectRef":{"resource":"secrets","namespace":"side","name":"litellm-key-side-vk-000002"}}`)
+	reads, err = a.secretReads()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"side/vk-000001-key": 1}, reads, "each call returns what is new; a line still being written waits")
+	write("\n")
+	reads, err = a.secretReads()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"side/litellm-key-side-vk-000002": 1}, reads)
+
+	all := map[string]float64{"side/vk-000001-key": 2, "side/litellm": 5, "side/litellm-key-side-vk-000002": 1, "other/vk-000001-key": 7, "side/vk-000009-key": 3}
+	assert.InDelta(t, 3, keySecretReads(all, "side", keyNames(0, 3)), 1e-9,
+		"this operator's and the replaced operator's key Secrets of these keys; not the connection, not other namespaces or keys")
 }

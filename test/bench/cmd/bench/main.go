@@ -45,7 +45,7 @@ func run(args []string) int {
 			fmt.Fprintln(os.Stderr, "bench:", werr)
 		}
 		for _, p := range []string{cfg.JSONPath, cfg.ChartPath} {
-			if p != "" && err == nil {
+			if st, serr := os.Stat(p); p != "" && err == nil && serr == nil && !st.ModTime().Before(rep.Started) {
 				fmt.Printf("wrote %s\n", p)
 			}
 		}
