@@ -6,6 +6,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -17,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
+	"github.com/litellm-operator/litellm-operator/controllers/keyvalues"
 	"github.com/litellm-operator/litellm-operator/controllers/managed"
 	"github.com/litellm-operator/litellm-operator/controllers/metrics"
 	"github.com/litellm-operator/litellm-operator/controllers/ownership"
@@ -41,8 +43,19 @@ type Options struct {
 	// InstallationID names this installation in the owner stamps it writes into LiteLLM; empty
 	// means ownership.Installation(IDPrefix). Installations sharing a proxy need distinct ones.
 	InstallationID string
+	// KeyValues says who chooses key values ("" is keyvalues.Auto: learned per proxy).
+	KeyValues keyvalues.Mode
 	// Now is the clock (tests may fix it).
 	Now func() time.Time
+}
+
+// lastChooser is the key value chooser of the latest Setup, so that tests can simulate a restart.
+var lastChooser atomic.Pointer[keyvalues.Chooser]
+
+func newChooser(m keyvalues.Mode) *keyvalues.Chooser {
+	c := keyvalues.NewChooser(m)
+	lastChooser.Store(c)
+	return c
 }
 
 // Setup registers every controller with the manager.
@@ -82,7 +95,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	vkCfg.Observer = withBudgetEvents(vkCfg.Observer, vkCfg.Recorder, o.Now)
 	vk := managed.NewReconciler(vkCfg, func() *v1alpha1.VirtualKey { return &v1alpha1.VirtualKey{} },
 		&virtualKeyConnector{client: k8s, apiReader: mgr.GetAPIReader(), recorder: vkCfg.Recorder, now: o.Now,
-			installation: o.InstallationID, idPrefix: o.IDPrefix})
+			installation: o.InstallationID, idPrefix: o.IDPrefix, keyValues: newChooser(o.KeyValues)})
 	if err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.VirtualKey{}, builder.WithPredicates(managed.ForPredicates())).
 		// The key Secret: deleting it rotates the key. The operator's own writes to it start no

@@ -153,12 +153,19 @@ func createConnectionSecret(t *testing.T, ns, name, url string, annotations map[
 // newSimulator starts a LiteLLM simulator for one test, with a connection Secret to it in ns.
 func newSimulator(t *testing.T, ns, secretName string, opts litellmsim.Options) *litellmsim.Simulator {
 	t.Helper()
+	sim := startSimulator(t, opts)
+	createConnectionSecret(t, ns, secretName, sim.URL(), nil)
+	return sim
+}
+
+// startSimulator starts a LiteLLM simulator with the suite's master key for one test.
+func startSimulator(t *testing.T, opts litellmsim.Options) *litellmsim.Simulator {
+	t.Helper()
 	opts.MasterKey = masterKey
 	sim, err := litellmsim.New(opts)
 	require.NoError(t, err)
 	_, err = sim.Start("127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sim.Close() })
-	createConnectionSecret(t, ns, secretName, sim.URL(), nil)
 	return sim
 }

@@ -69,7 +69,9 @@ func (e *teamExternal) Observe(ctx context.Context, t *v1alpha1.Team) (managed.O
 	if e.id == derivedID(e.tenancy.idPrefix, t.Namespace, t.Name) {
 		proof = "its ID is derived from this object's namespace and name"
 	}
-	v := e.tenancy.ownership(fmt.Sprintf("team %q", e.id), info.TeamInfo.Metadata, proof, info.TeamInfo.TeamAlias == t.Spec.TeamAlias)
+	what := fmt.Sprintf("team %q", e.id)
+	v := e.tenancy.takeOver(e.tenancy.ownership(what, info.TeamInfo.Metadata, proof, info.TeamInfo.TeamAlias == t.Spec.TeamAlias),
+		kindTeam, e.id, what, "")
 	if v.refused() {
 		return v.observation(), nil
 	}

@@ -77,13 +77,15 @@ func (c *membershipConnector) resolveTeam(ctx context.Context, t tenancy, lc *li
 			return t.Status.TeamID, nil
 		}
 	}
-	all, err := lc.ListTeams(ctx, litellm.TeamListOptions{})
+	// Only the teams with the alias, page by page: never every team with its key rows
+	// (compat: Listing teams).
+	found, err := lc.TeamsByAlias(ctx, m.Spec.TeamAlias)
 	if err != nil {
 		return "", err
 	}
 	var ids []string
-	for _, team := range all {
-		if team.TeamAlias == m.Spec.TeamAlias && t.mayReference(kindTeam, team.TeamID, team.Metadata) {
+	for _, team := range found {
+		if t.mayReference(kindTeam, team.TeamID, team.Metadata) {
 			ids = append(ids, team.TeamID)
 		}
 	}
@@ -184,6 +186,18 @@ func (e *membershipExternal) Observe(ctx context.Context, m *v1alpha1.TeamMember
 		}
 		return managed.Observation{}, err
 	}
+	shared, err := e.sharedOnly(ctx, info.TeamInfo.Metadata)
+	switch {
+	case err != nil:
+		return managed.Observation{}, err
+	case shared && deleting:
+		return managed.Observation{NotOurs: managed.Terminalf(v1alpha1.ReasonNotOwned,
+			"team %q and user %q are both shared by the grant policy: their membership is not this object's to remove", e.teamID, e.userID)}, nil
+	case shared:
+		return managed.Observation{}, e.tenancy.notPermitted(
+			fmt.Sprintf("a membership of team %q and user %q, which the grant policy shares with every granted namespace", e.teamID, e.userID),
+			"make the team or the user one of this namespace's, or ask the instance's owner to manage that membership")
+	}
 	i := slices.IndexFunc(info.TeamInfo.MembersWithRoles, func(mem litellm.TeamMember) bool { return mem.UserID == e.userID })
 	if i < 0 {
 		return managed.Observation{}, nil
@@ -201,6 +215,21 @@ func (e *membershipExternal) Observe(ctx context.Context, m *v1alpha1.TeamMember
 	return managed.Observation{Exists: true, UpToDate: e.plan.Empty(), Diff: e.plan.Diff()}, nil
 }
 
+// sharedOnly reports a membership whose team and user the namespace may use only because the
+// grant policy lists both: it belongs to no granted namespace (the platform may have made it, or
+// another namespace's association), so no association of this one adds, counts or removes it.
+func (e *membershipExternal) sharedOnly(ctx context.Context, teamMetadata map[string]any) (bool, error) {
+	t := e.tenancy
+	if t.grant == nil || !t.lists(kindTeam, e.teamID) || !t.lists(kindUser, e.userID) || t.owner.InNamespace(teamMetadata, kindTeam) {
+		return false, nil
+	}
+	md, found, err := lookup(e.lc, kindUser, e.userID)(ctx)
+	if err != nil {
+		return false, err
+	}
+	return !found || !t.owner.InNamespace(md, kindUser), nil
+}
+
 func (e *membershipExternal) Create(ctx context.Context, m *v1alpha1.TeamMemberAssociation) error {
 	req := litellm.TeamMemberAddRequest{TeamID: e.teamID,
 		Member: litellm.TeamMember{UserID: e.userID, UserEmail: m.Spec.UserEmail, Role: m.Spec.Role}}
@@ -216,8 +245,13 @@ func (e *membershipExternal) Update(ctx context.Context, m *v1alpha1.TeamMemberA
 	if e.plan.Writes() {
 		req := litellm.TeamMemberUpdateRequest{TeamID: e.teamID, UserID: e.userID}
 		fields.Members.Apply(e.plan, m, &e.observed, &req)
-		if _, err := e.lc.UpdateTeamMember(ctx, req); err != nil {
+		resp, err := e.lc.UpdateTeamMember(ctx, req)
+		if err != nil {
 			return err
+		}
+		if req.RemoveMaxBudgetInTeam && resp.MaxBudgetInTeam != nil {
+			// A release that ignores the null keeps the budget (compat: Team members).
+			e.plan.NotCleared = append(e.plan.NotCleared, "max_budget_in_team")
 		}
 	}
 	warnNotCleared(e.recorder, m, e.plan.NotCleared)

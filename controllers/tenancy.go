@@ -98,6 +98,26 @@ func (t tenancy) ownership(what string, metadata map[string]any, proof string, s
 		what, t.grant.Instance, v1alpha1.AnnotationGrantPolicy, t.grant.Secret))
 }
 
+// takeOver limits what a granted object takes over without a stamp (v says whether and why it
+// would): never a team or user the policy shares with every granted namespace (teams, users),
+// which all may reference and none may own, and never a user whose role the grant does not allow
+// (an admin the platform made outside the operator), which would give the namespace that user's
+// rights and keys. role is the LiteLLM user's ("" for a team).
+func (t tenancy) takeOver(v verdict, kind, id, what, role string) verdict {
+	switch {
+	case v.stamp == "" || t.grant == nil:
+		return v
+	case t.lists(kind, id):
+		return refusal(managed.Terminalf(v1alpha1.ReasonNotOwned,
+			"%s is shared with granted namespaces by the grant policy of instance %s: it may be referenced, not taken over; give this object another ID",
+			what, t.grant.Instance))
+	case kind == kindUser && !t.grant.Policy.AllowsUserRole(role):
+		return refusal(t.notPermitted(fmt.Sprintf("taking over %s, which has no owner stamp and the role %s", what, role),
+			fmt.Sprintf("give this object another ID, or ask the instance's owner to add %s to userRoles", role)))
+	}
+	return v
+}
+
 // verdict is what the owner stamp rules decide about an existing LiteLLM object.
 type verdict struct {
 	// stamp says why an unstamped object is taken over (and stamped); "" when it is ours already.

@@ -98,6 +98,39 @@ func TestOwnershipRules(t *testing.T) {
 	}
 }
 
+// TestTakeOverLimits: what a granted object never takes over, whichever rule would let it.
+func TestTakeOverLimits(t *testing.T) {
+	adopt := connection.Policy{AdoptUnstamped: true, Teams: []string{"sandbox"}, Users: []string{"ci-bot"}}
+	cases := []struct {
+		reason   string
+		policy   *connection.Policy
+		kind, id string
+		role     string
+		want     string
+	}{
+		{"an internal user", &adopt, kindUser, "bob", "internal_user", ""},
+		{"a user without a role (LiteLLM's default)", &adopt, kindUser, "bob", "", ""},
+		{"an admin", &adopt, kindUser, "root", "proxy_admin", v1alpha1.ReasonNotPermitted},
+		{"an admin viewer", &adopt, kindUser, "auditor", "proxy_admin_viewer", v1alpha1.ReasonNotPermitted},
+		{"an admin the policy's userRoles allow", &connection.Policy{AdoptUnstamped: true, UserRoles: []string{"proxy_admin"}}, kindUser, "root", "proxy_admin", ""},
+		{"an admin, with full rights", nil, kindUser, "root", "proxy_admin", ""},
+		{"a team the policy shares", &adopt, kindTeam, "sandbox", "", v1alpha1.ReasonNotOwned},
+		{"a user the policy shares", &adopt, kindUser, "ci-bot", "internal_user", v1alpha1.ReasonNotOwned},
+		{"a team of the same ID as a shared user", &adopt, kindTeam, "ci-bot", "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			v := testTenancy("", tc.policy).takeOver(verdict{stamp: "the rule"}, tc.kind, tc.id, "it", tc.role)
+			assert.Equal(t, tc.want, reasonOf(v.notOurs))
+		})
+	}
+	t.Run("a verdict that takes nothing over is left as it is", func(t *testing.T) {
+		refused := refusal(errors.New("no"))
+		assert.Equal(t, refused, testTenancy("", &adopt).takeOver(refused, kindUser, "root", "it", "proxy_admin"))
+		assert.Equal(t, verdict{}, testTenancy("", &adopt).takeOver(verdict{}, kindTeam, "sandbox", "it", ""))
+	})
+}
+
 func TestReferenceRules(t *testing.T) {
 	own := map[string]any{ownership.Key: "prod/Team/team-a/research"}
 	other := map[string]any{ownership.Key: "prod/Team/team-b/research"}

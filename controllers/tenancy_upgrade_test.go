@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -154,4 +155,82 @@ func TestAdoptUnstampedNeedsTheSameEmailOrAlias(t *testing.T) {
 	user, _ := env.sim.User(id)
 	assert.Equal(t, "someone@example.com", user.UserEmail, "unchanged")
 	assert.NotContains(t, user.Metadata, ownerStampKey)
+}
+
+// TestAdoptUnstampedNeverAnAdmin: adoptUnstamped lets a granted User take over an unstamped user
+// with its email, but never one whose role the grant does not allow (the platform's own admins,
+// made outside the operator): taking it over would hand the namespace an admin user, and with
+// autoCreateKey an admin key, and deleting the object would delete the admin.
+func TestAdoptUnstampedNeverAnAdmin(t *testing.T) {
+	ns, conn := grantedTenant(t, "adoptUnstamped: true", nil)
+	lc := adminClient(t)
+	id, email := uniqueID("platform-admin"), uniqueID("admin")+"@example.com"
+	_, err := lc.NewUser(context.Background(), litellm.UserNewRequest{UserID: id, UserEmail: email, UserRole: "proxy_admin", AutoCreateKey: new(bool)})
+	require.NoError(t, err)
+	u := newUser(ns, "claimer", func(u *v1alpha1.User) {
+		u.Spec.ConnectionRef, u.Spec.UserID, u.Spec.UserEmail = conn, id, email
+		u.Spec.AutoCreateKey, u.Spec.KeyAlias = ptr.To(true), uniqueID("admin-key")
+	})
+	create(t, u)
+	waitUntil(t, u, "refused", syncedReason[*v1alpha1.User](reasonNotPermitted))
+	assert.Contains(t, condition(u, v1alpha1.ConditionTypeSynced).Message, "proxy_admin", "the message names the role")
+	user, _ := env.sim.User(id)
+	assert.Equal(t, "proxy_admin", user.UserRole, "unchanged")
+	assert.NotContains(t, user.Metadata, ownerStampKey, "not taken over")
+	for _, k := range env.sim.Keys() {
+		assert.NotEqual(t, id, k.UserID, "no key of the admin user (%s)", k.KeyAlias)
+	}
+	deleteAndWait(t, u)
+	_, found := env.sim.User(id)
+	assert.True(t, found, "deleting the object leaves the admin in place")
+}
+
+// TestAdoptUnstampedNeverASharedTeam: a team the grant policy shares with granted namespaces
+// (teams) may be referenced by all of them, so adoptUnstamped never lets one of them take it
+// over: that namespace could rewrite it and, by deleting its object, delete it with every key
+// bound to it, other namespaces' included.
+func TestAdoptUnstampedNeverASharedTeam(t *testing.T) {
+	id := uniqueID("sandbox")
+	ns, conn := grantedTenant(t, "adoptUnstamped: true\nteams: ["+id+"]", nil)
+	lc := adminClient(t)
+	_, err := lc.NewTeam(context.Background(), litellm.TeamNewRequest{TeamID: id, TeamAlias: id})
+	require.NoError(t, err)
+	tm := newTeam(ns, "grab", func(tm *v1alpha1.Team) {
+		tm.Spec.ConnectionRef, tm.Spec.TeamID, tm.Spec.TeamAlias = conn, id, id
+		tm.Spec.MaxBudget = ptr.To("0.01")
+	})
+	create(t, tm)
+	waitUntil(t, tm, "refused", syncedReason[*v1alpha1.Team](reasonNotOwned))
+	team, _ := env.sim.Team(id)
+	assert.NotContains(t, team.Metadata, ownerStampKey, "not taken over")
+	assert.Nil(t, team.MaxBudget, "not written to")
+	deleteAndWait(t, tm)
+	_, found := env.sim.Team(id)
+	assert.True(t, found, "deleting the object leaves the shared team in place")
+}
+
+// TestSharedMembershipIsNoNamespacesOwn: when the grant policy shares both a team and a user,
+// their membership belongs to no granted namespace: an association of one namespace neither
+// counts it as its own nor removes it on deletion (which would also delete that user's keys in
+// the team, whoever made them).
+func TestSharedMembershipIsNoNamespacesOwn(t *testing.T) {
+	teamID, userID := uniqueID("sandbox"), uniqueID("ci-bot")
+	email := userID + "@example.com"
+	ns, conn := grantedTenant(t, "teams: ["+teamID+"]\nusers: ["+userID+"]", nil)
+	lc := adminClient(t)
+	ctx := context.Background()
+	_, err := lc.NewTeam(ctx, litellm.TeamNewRequest{TeamID: teamID, TeamAlias: teamID})
+	require.NoError(t, err)
+	_, err = lc.NewUser(ctx, litellm.UserNewRequest{UserID: userID, UserEmail: email, AutoCreateKey: new(bool)})
+	require.NoError(t, err)
+	_, err = lc.AddTeamMember(ctx, litellm.TeamMemberAddRequest{TeamID: teamID, Member: litellm.TeamMember{UserID: userID, Role: "user"}})
+	require.NoError(t, err)
+	m := newMembership(ns, "claim", teamID, email)
+	m.Spec.ConnectionRef, m.Spec.MaxBudgetInTeam = conn, nil
+	create(t, m)
+	refused(t, m, reasonNotPermitted)() // goes on when it never comes: the deletion is the harm
+	deleteAndWait(t, m)
+	team, _ := env.sim.Team(teamID)
+	assert.True(t, slices.ContainsFunc(team.MembersWithRoles, func(m litellmsim.Member) bool { return m.UserID == userID }),
+		"the shared user is still in the shared team")
 }

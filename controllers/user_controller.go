@@ -94,7 +94,7 @@ func (e *userExternal) Check(_ context.Context, u *v1alpha1.User) error {
 func (e *userExternal) Observe(ctx context.Context, u *v1alpha1.User) (managed.Observation, error) {
 	info, err := e.lc.UserInfo(ctx, e.id)
 	if litellm.IsNotFound(err) {
-		return managed.Observation{}, e.checkTeams(ctx, u)
+		return managed.Observation{Ignored: fields.UserIgnored(u, nil)}, e.checkTeams(ctx, u)
 	}
 	if err != nil {
 		return managed.Observation{}, err
@@ -103,8 +103,9 @@ func (e *userExternal) Observe(ctx context.Context, u *v1alpha1.User) (managed.O
 	if e.id == derivedID(e.tenancy.idPrefix, u.Namespace, u.Name) {
 		proof = "its ID is derived from this object's namespace and name"
 	}
-	v := e.tenancy.ownership(fmt.Sprintf("user %q", e.id), info.UserInfo.Metadata, proof,
-		strings.EqualFold(info.UserInfo.UserEmail, u.Spec.UserEmail))
+	what := fmt.Sprintf("user %q", e.id)
+	v := e.tenancy.takeOver(e.tenancy.ownership(what, info.UserInfo.Metadata, proof,
+		strings.EqualFold(info.UserInfo.UserEmail, u.Spec.UserEmail)), kindUser, e.id, what, info.UserInfo.UserRole)
 	if v.refused() {
 		return v.observation(), nil
 	}
@@ -122,7 +123,8 @@ func (e *userExternal) Observe(ctx context.Context, u *v1alpha1.User) (managed.O
 		}
 	}
 	upToDate := e.plan.Empty() && len(missing) == 0 && e.stamp == ""
-	return managed.Observation{Exists: true, UpToDate: upToDate, Diff: append(e.plan.Diff(), missing...)}, nil
+	return managed.Observation{Exists: true, UpToDate: upToDate, Diff: append(e.plan.Diff(), missing...),
+		Ignored: fields.UserIgnored(u, info.UserInfo)}, nil
 }
 
 // checkTeams refuses spec.teams that a granted User may not join, before the user is created or

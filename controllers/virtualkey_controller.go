@@ -13,8 +13,10 @@ import (
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/controllers/fields"
+	"github.com/litellm-operator/litellm-operator/controllers/keyvalues"
 	"github.com/litellm-operator/litellm-operator/controllers/managed"
 	"github.com/litellm-operator/litellm-operator/controllers/ownership"
+	"github.com/litellm-operator/litellm-operator/pkg/connection"
 	"github.com/litellm-operator/litellm-operator/pkg/litellm"
 )
 
@@ -46,6 +48,8 @@ type virtualKeyConnector struct {
 	idPrefix     string
 	// secrets tells key Secrets unchanged since the operator last saw their data.
 	secrets keySecretMemory
+	// keyValues says, per proxy, whether the operator or LiteLLM chooses key values.
+	keyValues *keyvalues.Chooser
 }
 
 func (c *virtualKeyConnector) Connect(ctx context.Context, p managed.Proxy, vk *v1alpha1.VirtualKey) (managed.External[*v1alpha1.VirtualKey], error) {
@@ -57,7 +61,7 @@ func (c *virtualKeyConnector) Connect(ctx context.Context, p managed.Proxy, vk *
 			return nil, err
 		}
 	}
-	ks, err := c.ensureKeySecret(ctx, vk, lc.BaseURL(), func(token string) (bool, error) {
+	ks, err := c.ensureKeySecret(ctx, vk, lc.BaseURL(), c.keyValues.Generates(lc.BaseURL()), func(token string) (bool, error) {
 		info, err := lc.KeyInfo(ctx, token)
 		if litellm.IsNotFound(err) {
 			return true, nil // nothing to stamp: the rotation recreates the key
@@ -79,7 +83,7 @@ func (c *virtualKeyConnector) Connect(ctx context.Context, p managed.Proxy, vk *
 		}
 	}
 	setNextRotation(vk)
-	return &virtualKeyExternal{connector: c, lc: lc, secret: ks, tenancy: t}, nil
+	return &virtualKeyExternal{connector: c, lc: lc, secret: ks, tenancy: t, enterprise: p.Enterprise}, nil
 }
 
 // virtualKeyExternal is one reconcile of one VirtualKey against LiteLLM.
@@ -88,6 +92,8 @@ type virtualKeyExternal struct {
 	lc        *litellm.Client
 	secret    *keySecret
 	tenancy   tenancy
+	// enterprise reports that the connection declares the proxy licensed for Enterprise.
+	enterprise bool
 
 	// Found by Observe, used by Create and Update.
 	observed *litellm.Key
@@ -102,6 +108,8 @@ type virtualKeyExternal struct {
 	previousName string
 	// deletable are the keys Delete deletes: those LiteLLM records as this object's.
 	deletable []string
+	// aliasChecked reports that checkAliasHolders ran (Observe skips it for a key just chosen).
+	aliasChecked bool
 }
 
 // hash is the token of the key in the Secret.
@@ -122,9 +130,9 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		// /key/generate. If LiteLLM refuses it because its alias is taken, the loop observes
 		// again, for real this time, and reports AliasInUse.
 		e.secret.fresh = false
-		return managed.Observation{}, e.checkDependencies(ctx, vk)
+		return managed.Observation{Unavailable: e.enforcedParamsRefused(vk)}, e.checkDependencies(ctx, vk)
 	}
-	info, err := e.lc.KeyInfo(ctx, hash)
+	info, err := e.secretKeyInfo(ctx, hash)
 	switch {
 	case err == nil:
 		key := info.Info
@@ -138,6 +146,13 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		}
 		e.stamp = v.stamp
 		e.observed = &key
+		if e.secret.rotate != "" {
+			// LiteLLM generates the replacement: Create makes it, then retires this key, which
+			// holds the alias.
+			e.previous, e.previousOurs, e.previousName = hash, true, key.KeyName
+			e.aliasChecked = true
+			return managed.Observation{Unavailable: e.enforcedParamsRefused(vk)}, e.checkDependencies(ctx, vk)
+		}
 		if prev != "" && prev != hash {
 			// A rotation that stopped before deleting the old key; status is only a hint.
 			if err := e.checkPrevious(ctx, vk, prev); err != nil {
@@ -165,14 +180,26 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 		}
 		// A renewal is not a spec change: it has its own Event, not in diff.
 		upToDate := len(diff) == 0 && e.plan.Empty() && !renewRequested(vk) && e.stamp == ""
-		return managed.Observation{Exists: true, UpToDate: upToDate, Diff: diff, Unavailable: unavailable(&key, e.connector.now())}, nil
+		why := strings.Join(slices.DeleteFunc([]string{unavailable(&key, e.connector.now()), e.enforcedParamsRefused(vk)},
+			func(s string) bool { return s == "" }), "; ")
+		return managed.Observation{Exists: true, UpToDate: upToDate, Diff: diff, Unavailable: why,
+			Ignored: fields.KeyIgnored(vk)}, nil
 	case !litellm.IsNotFound(err):
 		return managed.Observation{}, err
 	}
 
+	if err := e.checkAliasHolders(ctx, vk, hash, prev); err != nil {
+		return managed.Observation{}, err
+	}
+	return managed.Observation{Unavailable: e.enforcedParamsRefused(vk)}, e.checkDependencies(ctx, vk)
+}
+
+// checkAliasHolders finds the keys holding spec.keyAlias that are not the Secret's key (hash):
+// this object's earlier key becomes the previous key of a rotation; another key is AliasInUse.
+func (e *virtualKeyExternal) checkAliasHolders(ctx context.Context, vk *v1alpha1.VirtualKey, hash, prev string) error {
 	holders, err := e.lc.ListKeys(ctx, litellm.KeyListOptions{KeyAlias: vk.Spec.KeyAlias, ReturnFullObject: true, Size: 100})
 	if err != nil {
-		return managed.Observation{}, err
+		return err
 	}
 	for _, k := range holders.Keys {
 		if k.Token != hash && e.tenancy.owner.Claim(k.Metadata) == ownership.Ours {
@@ -183,12 +210,18 @@ func (e *virtualKeyExternal) Observe(ctx context.Context, vk *v1alpha1.VirtualKe
 			}
 			continue
 		}
-		// The other key is not named: it may be another namespace's.
-		return managed.Observation{}, managed.Terminalf(v1alpha1.ReasonAliasInUse,
-			"key alias %q belongs to another LiteLLM key that this VirtualKey does not own: choose another keyAlias, or ask the proxy's administrator about that key",
-			vk.Spec.KeyAlias)
+		return aliasInUse(vk)
 	}
-	return managed.Observation{}, e.checkDependencies(ctx, vk)
+	e.aliasChecked = true
+	return nil
+}
+
+// aliasInUse reports spec.keyAlias held by a key this object does not own. The other key is not
+// named: it may be another namespace's.
+func aliasInUse(vk *v1alpha1.VirtualKey) error {
+	return managed.Terminalf(v1alpha1.ReasonAliasInUse,
+		"key alias %q belongs to another LiteLLM key that this VirtualKey does not own: choose another keyAlias, or ask the proxy's administrator about that key",
+		vk.Spec.KeyAlias)
 }
 
 // keyOwnership decides whether the key found by the hash of the Secret's key may be managed. The
@@ -282,6 +315,16 @@ func (e *virtualKeyExternal) observeForDeletion(ctx context.Context, vk *v1alpha
 			}
 		}
 	}
+	// Keys LiteLLM generated for this object whose value was never stored (see package keyvalues).
+	unstored, err := e.unstoredKeys(ctx)
+	if err != nil {
+		return managed.Observation{}, err
+	}
+	for _, token := range unstored {
+		if !slices.Contains(e.deletable, token) {
+			e.deletable = append(e.deletable, token)
+		}
+	}
 	if found && len(e.deletable) == 0 {
 		return managed.Observation{NotOurs: managed.Terminalf(v1alpha1.ReasonNotOwned,
 			"the keys this object names are not recorded as this object's in LiteLLM")}, nil
@@ -289,7 +332,35 @@ func (e *virtualKeyExternal) observeForDeletion(ctx context.Context, vk *v1alpha
 	return managed.Observation{Exists: len(e.deletable) > 0}, nil
 }
 
+// Create makes the key: with the value in the Secret, or, on a proxy that refuses chosen values,
+// with a value LiteLLM generates (createGenerated).
 func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey) error {
+	chooser := e.connector.keyValues
+	switch {
+	case e.secret.generate:
+		return e.createGenerated(ctx, vk)
+	case userChosenKey(vk) != "" && chooser.Mode() == keyvalues.LiteLLM:
+		return customKeysDisabled(vk, "the operator runs with --key-values=litellm, so LiteLLM generates every key value")
+	}
+	err := e.createChosen(ctx, vk)
+	if !litellm.IsCustomKeyRefused(err) {
+		return err
+	}
+	const refused = "this LiteLLM proxy refuses chosen key values (its disable_custom_api_keys setting) and generates every key itself"
+	learned := chooser.Refused(e.lc.BaseURL())
+	switch {
+	case userChosenKey(vk) != "":
+		return customKeysDisabled(vk, refused)
+	case !learned:
+		return managed.Terminalf(v1alpha1.ReasonCustomKeysDisabled,
+			"%s, but the operator runs with --key-values=operator: run it with --key-values=auto, or allow custom key values on the proxy", refused)
+	}
+	return e.createGenerated(ctx, vk)
+}
+
+// createChosen makes the key with the value the Secret holds (read from it if this reconcile has
+// not read it yet).
+func (e *virtualKeyExternal) createChosen(ctx context.Context, vk *v1alpha1.VirtualKey) error {
 	raw, err := e.connector.rawKey(ctx, e.secret)
 	if err != nil {
 		return err
@@ -303,6 +374,9 @@ func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey
 		req.KeyAlias = ""
 	}
 	resp, err := e.lc.GenerateKey(ctx, req)
+	if litellm.IsUnknownBudget(err) {
+		return unknownBudget(vk.Spec.BudgetID, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -313,11 +387,17 @@ func (e *virtualKeyExternal) Create(ctx context.Context, vk *v1alpha1.VirtualKey
 			return err
 		}
 	}
-	e.copyStatus(vk, &key)
+	e.created(vk, &key)
+	return nil
+}
+
+// created records a new key in status.
+func (e *virtualKeyExternal) created(vk *v1alpha1.VirtualKey, key *litellm.Key) {
+	e.copyStatus(vk, key)
 	e.recordApplied(vk)
+	recordCreated(vk)
 	// A new key gets its expiry from spec.duration: a pending renewal is done with it.
 	vk.Status.RenewRequest = vk.Annotations[v1alpha1.AnnotationRenew]
-	return nil
 }
 
 // finishRotation gives the alias to the new key and deletes the previous one: at once, or, with
@@ -336,21 +416,14 @@ func (e *virtualKeyExternal) finishRotation(ctx context.Context, vk *v1alpha1.Vi
 			return err
 		}
 	}
-	if key.KeyAlias != vk.Spec.KeyAlias {
-		updated, err := e.lc.UpdateKey(ctx, litellm.KeyUpdateRequest{Key: e.hash(), KeyAlias: litellm.Set(vk.Spec.KeyAlias)})
-		if err != nil {
-			return err
-		}
-		*key = *updated
-		key.Token = e.hash()
+	if err := e.giveAlias(ctx, vk, key); err != nil {
+		return err
 	}
 	oldName := e.previousName
 	e.previous = ""
 	vk.Status.KeyID, vk.Status.Token, vk.Status.TokenID = e.hash(), e.hash(), e.hash()
 	vk.Status.KeyName = e.secret.keyName
-	vk.Status.LastRotation = e.connector.now().UTC().Format(time.RFC3339)
-	vk.Status.RotationRequest = vk.Annotations[v1alpha1.AnnotationRotate]
-	setNextRotation(vk)
+	e.recordRotation(vk)
 	switch {
 	case !e.previousOurs:
 		e.connector.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotated, "Rotate",
@@ -366,6 +439,34 @@ func (e *virtualKeyExternal) finishRotation(ctx context.Context, vk *v1alpha1.Vi
 	return nil
 }
 
+// giveAlias moves spec.keyAlias to the Secret's key, which was made without it.
+func (e *virtualKeyExternal) giveAlias(ctx context.Context, vk *v1alpha1.VirtualKey, key *litellm.Key) error {
+	if key.KeyAlias == vk.Spec.KeyAlias {
+		return nil
+	}
+	req := litellm.KeyUpdateRequest{KeyAlias: litellm.Set(vk.Spec.KeyAlias)}
+	if err := e.addressUpdate(ctx, vk, &req); err != nil {
+		return err
+	}
+	updated, err := e.lc.UpdateKey(ctx, req)
+	if litellm.IsAlreadyExists(err) {
+		return aliasInUse(vk) // taken since it was checked
+	}
+	if err != nil {
+		return err
+	}
+	*key = *updated
+	key.Token = e.hash()
+	return nil
+}
+
+// recordRotation records in status that the rotation asked for is done.
+func (e *virtualKeyExternal) recordRotation(vk *v1alpha1.VirtualKey) {
+	vk.Status.LastRotation = e.connector.now().UTC().Format(time.RFC3339)
+	vk.Status.RotationRequest = vk.Annotations[v1alpha1.AnnotationRotate]
+	setNextRotation(vk)
+}
+
 func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey, _ managed.Observation) error {
 	key := e.observed
 	if e.previous != "" {
@@ -374,7 +475,7 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 		}
 		e.plan = fields.Keys.Plan(vk, key, vk.Status.ManagedFields)
 	}
-	req := litellm.KeyUpdateRequest{Key: e.hash()}
+	var req litellm.KeyUpdateRequest
 	renewBefore := vk.Status.RenewRequest
 	renewing := e.renew(vk, &req)
 	fields.Keys.Apply(e.plan, vk, key, &req)
@@ -385,7 +486,11 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 		req.Metadata = litellm.Set(e.tenancy.owner.Stamp(md))
 	}
 	if e.plan.Writes() || renewing || e.stamp != "" {
-		updated, err := e.lc.UpdateKey(ctx, req)
+		err := e.addressUpdate(ctx, vk, &req)
+		var updated *litellm.Key
+		if err == nil {
+			updated, err = e.lc.UpdateKey(ctx, req)
+		}
 		if err != nil {
 			if renewing {
 				vk.Status.RenewRequest = renewBefore // not honoured: try again
@@ -418,6 +523,26 @@ func (e *virtualKeyExternal) Update(ctx context.Context, vk *v1alpha1.VirtualKey
 	warnNotCleared(e.connector.recorder, vk, e.plan.NotCleared)
 	e.copyStatus(vk, key)
 	e.recordApplied(vk)
+	return nil
+}
+
+// addressUpdate addresses /key/update by the raw key from the Secret: LiteLLM then drops its cached
+// copy of the key, and the change is enforced at once; addressed by hash, the old limits may stay
+// in force until the cache entry expires (compat: Auth cache; read in LiteLLM's source, unverified
+// on a live proxy, so the safe choice is taken either way). The raw key is read from the Secret
+// only here, when an update is sent (the cache holds key Secrets' metadata only); it travels only
+// in the request body, and the client redacts it from errors. Without a key in the Secret (no
+// Secret, or none valid) the key is addressed by the hash status names, with that delay.
+func (e *virtualKeyExternal) addressUpdate(ctx context.Context, vk *v1alpha1.VirtualKey, req *litellm.KeyUpdateRequest) error {
+	if e.secret.token == "" {
+		req.Key, req.AddressByRawKey = vk.Status.TokenID, false
+		return nil
+	}
+	raw, err := e.connector.rawKey(ctx, e.secret)
+	if err != nil {
+		return err
+	}
+	req.Key, req.AddressByRawKey = raw, true
 	return nil
 }
 
@@ -498,6 +623,16 @@ func (e *virtualKeyExternal) checkDependencies(ctx context.Context, vk *v1alpha1
 	return nil
 }
 
+// unknownBudget reports a budgetID that LiteLLM does not have. LiteLLM answers it with a generic
+// 500 that looks transient (compat: Key budgets): the client confirmed it with /budget/info. It is
+// a missing dependency rather than an invalid spec: budgets are made outside Kubernetes
+// (/budget/new), and the key is created once the budget exists. Until then the loop comes back at
+// the next resync or spec change, never in a hot loop.
+func unknownBudget(id string, err error) error {
+	return managed.Terminal(v1alpha1.ReasonDependencyMissing, fmt.Errorf(
+		"spec.budgetID: the key is created once LiteLLM has budget %q (make it with /budget/new, or correct spec.budgetID): %w", id, err))
+}
+
 // known is a reference lookup whose answer was read already.
 func known(found bool, metadata func() map[string]any) func(context.Context) (map[string]any, bool, error) {
 	return func(context.Context) (map[string]any, bool, error) {
@@ -512,11 +647,15 @@ func known(found bool, metadata func() map[string]any) func(context.Context) (ma
 // fields that are later removed from the spec.
 func (e *virtualKeyExternal) recordApplied(vk *v1alpha1.VirtualKey) {
 	vk.Status.Duration = vk.Spec.Duration
+	vk.Status.ManagedFields = fields.KeyManaged(vk)
+}
+
+// recordCreated remembers what only a new key takes: its soft budget (see fields.KeyIgnored).
+func recordCreated(vk *v1alpha1.VirtualKey) {
 	vk.Status.SoftBudget = ""
 	if vk.Spec.SoftBudget != nil {
 		vk.Status.SoftBudget = *vk.Spec.SoftBudget
 	}
-	vk.Status.ManagedFields = fields.KeyManaged(vk)
 }
 
 // copyStatus copies LiteLLM's view of the key into the status. Never the raw key: token fields
@@ -555,7 +694,20 @@ func (e *virtualKeyExternal) copyStatus(vk *v1alpha1.VirtualKey, k *litellm.Key)
 	if k.LiteLLMBudgetTable != nil {
 		st.LiteLLMBudgetTable = budgetTableJSON(k.LiteLLMBudgetTable)
 	}
-	st.IsActive = unavailable(k, e.connector.now()) == ""
+	st.IsActive = unavailable(k, e.connector.now()) == "" && e.enforcedParamsRefused(vk) == ""
+}
+
+// enforcedParamsRefused says why a key with enforcedParams cannot be used, or "" when it can. A
+// proxy without Enterprise accepts enforced_params when the key is made, then refuses every
+// request made with the key (compat: Enforced params). LiteLLM offers no way to ask whether it is
+// licensed, so the proxy is taken to be free unless its connection Secret says otherwise: the key
+// is reported unusable (Ready=False) before the first request fails, not after.
+func (e *virtualKeyExternal) enforcedParamsRefused(vk *v1alpha1.VirtualKey) string {
+	if len(vk.Spec.EnforcedParams) == 0 || e.enterprise {
+		return ""
+	}
+	return fmt.Sprintf("enforcedParams needs LiteLLM Enterprise: a proxy without it refuses every request made with this key; "+
+		"remove enforcedParams, or, if the proxy is licensed, set %q to \"true\" in its connection Secret", connection.EnterpriseDataKey)
 }
 
 // unavailable says why the key cannot be used now, or "" when it can.

@@ -26,7 +26,8 @@ type keySecret struct {
 	// secret is the Secret; its data holds the raw key only when this reconcile read or wrote it
 	// (a Secret known from the metadata cache carries the data spec.secretTemplate put there).
 	secret *corev1.Secret
-	// raw is the raw key when this reconcile read or wrote it; see virtualKeyConnector.rawKey.
+	// raw is the raw key when this reconcile read or wrote it (a valid key only); see
+	// virtualKeyConnector.rawKey.
 	raw string
 	// token is the hash of the key (LiteLLM's token) and keyName its redacted form; "" when
 	// there is no Secret (only while deleting) or it holds no valid key.
@@ -38,15 +39,25 @@ type keySecret struct {
 	// rotationDeferred reports a rotation put off until the current key carries this object's owner
 	// stamp: the previous key of a rotation is deleted only when LiteLLM records it as this object's.
 	rotationDeferred bool
+	// generate reports that LiteLLM generates the key's value (see package keyvalues): nothing is
+	// written before the call. rotate says why the key is replaced by a generated one ("": it is not).
+	generate bool
+	rotate   string
 }
 
 // withKey returns a keySecret of secret holding raw.
 func withKey(secret *corev1.Secret, raw string) *keySecret {
-	ks := &keySecret{secret: secret, raw: raw}
-	if validKey(raw) {
-		ks.token, ks.keyName = litellm.HashKey(raw), litellm.KeyName(raw)
-	}
+	ks := &keySecret{secret: secret}
+	ks.setKey(raw)
 	return ks
+}
+
+// setKey records raw as the key the Secret holds; a value that is no valid key is no key.
+func (k *keySecret) setKey(raw string) {
+	k.raw, k.token, k.keyName = "", "", ""
+	if validKey(raw) {
+		k.raw, k.token, k.keyName = raw, litellm.HashKey(raw), litellm.KeyName(raw)
+	}
 }
 
 func validKey(raw string) bool { return strings.HasPrefix(raw, "sk-") }
@@ -60,10 +71,12 @@ func (k *keySecret) name() string {
 }
 
 // ensureKeySecret returns the key Secret, creating it (or writing a new key into it) when needed.
-// The raw key is always written to the Secret before LiteLLM hears of it, so a crash after
-// /key/generate can never lose the only copy of a key. stamped reports whether LiteLLM records the
-// key with this token as this object's; a rotation waits until it does.
-func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey, baseURL string, stamped func(token string) (bool, error)) (*keySecret, error) {
+// A key the operator chooses is written to the Secret before LiteLLM hears of it, so a crash after
+// /key/generate can never lose the only copy of a key. When LiteLLM generates the value (generate),
+// nothing is written here: a missing Secret or a due rotation is left to Create (see package
+// keyvalues). stamped reports whether LiteLLM records the key with this token as this object's; a
+// rotation waits until it does.
+func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.VirtualKey, baseURL string, generate bool, stamped func(token string) (bool, error)) (*keySecret, error) {
 	scrubLegacyStatus(vk)
 	if vk.Spec.KeyFrom != nil {
 		return c.userKeySecret(ctx, vk)
@@ -83,9 +96,24 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 	if err != nil {
 		return nil, err
 	}
+	generate = generate && vk.Spec.Key == ""
+	if ks == nil && generate && !deleting {
+		// Nothing is created before LiteLLM generates the key, so a Secret missing from the cache
+		// is confirmed with a read: one that is someone else's is reported before a key is made.
+		if ks, err = c.readKeySecret(ctx, vk, name); err != nil {
+			return nil, err
+		}
+	}
 	if ks == nil {
-		if deleting {
+		switch {
+		case deleting:
 			return &keySecret{}, nil
+		case generate:
+			ks := &keySecret{generate: true}
+			if vk.Status.TokenID != "" {
+				ks.rotate = fmt.Sprintf("the key Secret %s was deleted", name.Name)
+			}
+			return ks, nil
 		}
 		if ks, err = c.createKeySecret(ctx, vk, name, baseURL); ks != nil || err != nil {
 			return ks, err
@@ -98,9 +126,16 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 			return nil, fmt.Errorf("key Secret %s was deleted while it was being created", name)
 		}
 	}
+	ks.generate = generate
 	if deleting {
 		return ks, nil
 	}
+	return c.replaceKeyIfDue(ctx, vk, ks, stamped)
+}
+
+// replaceKeyIfDue writes a new key into the Secret when the key it holds must be replaced
+// (rotationReason). When LiteLLM generates the value, it only records why: Create replaces it.
+func (c *virtualKeyConnector) replaceKeyIfDue(ctx context.Context, vk *v1alpha1.VirtualKey, ks *keySecret, stamped func(token string) (bool, error)) (*keySecret, error) {
 	reason := c.rotationReason(vk, ks.token)
 	if reason == "" {
 		return ks, nil
@@ -112,6 +147,10 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 			return ks, err
 		}
 	}
+	if ks.generate {
+		ks.rotate = reason
+		return ks, nil
+	}
 	newRaw, err := c.newRawKey(vk)
 	if err != nil {
 		return nil, err
@@ -119,23 +158,53 @@ func (c *virtualKeyConnector) ensureKeySecret(ctx context.Context, vk *v1alpha1.
 	if litellm.HashKey(newRaw) == ks.token {
 		return ks, nil
 	}
-	secret := ks.secret
+	if err := c.writeKey(ctx, vk, ks.secret, newRaw); err != nil {
+		return nil, err
+	}
+	c.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotating, "Rotate", "%s: issued a new key (%s)", reason, litellm.KeyName(newRaw))
+	ks = withKey(ks.secret, newRaw)
+	ks.rotated, ks.fresh = true, vk.Spec.Key == ""
+	return ks, nil
+}
+
+// writeKey writes raw into the key Secret and the annotations that describe it. Only the key
+// changes: data keys of spec.secretTemplate (or anyone's) stay. The optimistic lock keeps a
+// concurrent writer's key from being overwritten.
+func (c *virtualKeyConnector) writeKey(ctx context.Context, vk *v1alpha1.VirtualKey, secret *corev1.Secret, raw string) error {
 	before := secret.DeepCopy()
-	// Only the key changes: data keys of spec.secretTemplate (or anyone's) stay.
 	secret.Data = maps.Clone(secret.Data)
 	if secret.Data == nil {
 		secret.Data = map[string][]byte{}
 	}
-	secret.Data[v1alpha1.KeySecretDataKey] = []byte(newRaw)
-	describeKey(secret, newRaw)
+	secret.Data[v1alpha1.KeySecretDataKey] = []byte(raw)
+	describeKey(secret, raw)
 	if err := c.client.Patch(ctx, secret, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
-		return nil, fmt.Errorf("writing the new key to Secret %s: %w", name, err)
+		return fmt.Errorf("writing the new key to Secret %s: %w", secret.Name, err)
 	}
 	c.secrets.remember(vk, secret)
-	c.recorder.Eventf(vk, nil, corev1.EventTypeNormal, EventRotating, "Rotate", "%s: issued a new key (%s)", reason, litellm.KeyName(newRaw))
-	ks = withKey(secret, newRaw)
-	ks.rotated, ks.fresh = true, vk.Spec.Key == ""
-	return ks, nil
+	return nil
+}
+
+// storeGeneratedKey writes a key LiteLLM generated into the key Secret, creating the Secret if it
+// does not exist yet (step 3 of the sequence in package keyvalues).
+func (c *virtualKeyConnector) storeGeneratedKey(ctx context.Context, vk *v1alpha1.VirtualKey, ks *keySecret, raw, baseURL string) error {
+	if ks.secret != nil {
+		if err := c.writeKey(ctx, vk, ks.secret, raw); err != nil {
+			return err
+		}
+	} else {
+		name := types.NamespacedName{Namespace: vk.Namespace, Name: keySecretName(vk)}
+		secret := c.desiredKeySecret(vk, name, raw)
+		applySecretTemplate(vk, secret, baseURL)
+		if err := c.client.Create(ctx, secret); err != nil {
+			return fmt.Errorf("creating key Secret %s: %w", name, err)
+		}
+		c.secrets.remember(vk, secret)
+		ks.secret = secret
+	}
+	ks.setKey(raw)
+	vk.Status.KeySecretRef = ks.secret.Name
+	return nil
 }
 
 // createKeySecret creates the key Secret with a new key. It returns nil when a Secret of that name
@@ -249,9 +318,10 @@ func (c *virtualKeyConnector) readKeySecret(ctx context.Context, vk *v1alpha1.Vi
 }
 
 // rawKey returns the raw key of the Secret, read from the API server when this reconcile has not
-// read it yet: only a key LiteLLM does not hold needs it.
+// read it yet: only a create of the key in LiteLLM and a /key/update (addressed by the raw key, see
+// addressUpdate) need it. "" when the Secret holds no valid key.
 func (c *virtualKeyConnector) rawKey(ctx context.Context, ks *keySecret) (string, error) {
-	if ks.raw != "" || ks.secret == nil {
+	if ks.raw != "" || ks.token == "" {
 		return ks.raw, nil
 	}
 	secret := &corev1.Secret{}

@@ -56,6 +56,9 @@ const (
 	// ReasonNotOwned: the LiteLLM object exists and is not this object's (it carries another
 	// owner's stamp, or none and may not be taken over). Nothing was written to it.
 	ReasonNotOwned = "NotOwned"
+	// ReasonCustomKeysDisabled: spec.key or spec.keyFrom chooses the key's value and the proxy
+	// refuses chosen values (LiteLLM's disable_custom_api_keys); not retried until the spec changes.
+	ReasonCustomKeysDisabled = "CustomKeysDisabled"
 )
 
 // FinalizerName is set on every object so the LiteLLM object is deleted before the Kubernetes one.

@@ -360,32 +360,35 @@ func (d *demo) showTable(ctx context.Context) error {
 	return nil
 }
 
-// prove calls LiteLLM with the guide's key (accepted) and the blocked key (refused), reading each
-// key from its Secret as the guide does, then waits for the operator to report the spend.
+// prove calls LiteLLM with every key: the guide's and the User's (accepted) and the blocked one
+// (refused), reading each key from its Secret as the guide does, then waits for the operator to
+// report the spend.
 func (d *demo) prove(ctx context.Context) error {
 	d.ui.printf("\nCalling LiteLLM's /chat/completions with the keys, as an application would:")
-	secret, key, err := readKey(ctx, d.k8s, demoNamespace, "example-service")
+	for _, name := range []string{"example-service", "jane-key"} {
+		secret, key, err := readKey(ctx, d.k8s, demoNamespace, name)
+		if err != nil {
+			return err
+		}
+		res, err := chat(ctx, d.url, key)
+		if err != nil {
+			return err
+		}
+		d.ui.printf("  %s, key from Secret %s:\n    %d OK, the model answered %q", name, secret, res.status, res.reply)
+		if !res.accepted() {
+			hint := ""
+			if d.cfg.external() {
+				hint = " (the demo's keys may use model " + chatModel + " only: your proxy must serve it)"
+			}
+			return fmt.Errorf("LiteLLM refused the %s key: %d %s%s", name, res.status, res.reply, hint)
+		}
+	}
+
+	secret, key, err := readKey(ctx, d.k8s, demoNamespace, "blocked-service")
 	if err != nil {
 		return err
 	}
 	res, err := chat(ctx, d.url, key)
-	if err != nil {
-		return err
-	}
-	d.ui.printf("  example-service, key from Secret %s:\n    %d OK, the model answered %q", secret, res.status, res.reply)
-	if !res.accepted() {
-		hint := ""
-		if d.cfg.external() {
-			hint = " (the guide's key may use model " + chatModel + " only: your proxy must serve it)"
-		}
-		return fmt.Errorf("LiteLLM refused the example-service key: %d %s%s", res.status, res.reply, hint)
-	}
-
-	secret, key, err = readKey(ctx, d.k8s, demoNamespace, "blocked-service")
-	if err != nil {
-		return err
-	}
-	res, err = chat(ctx, d.url, key)
 	if err != nil {
 		return err
 	}

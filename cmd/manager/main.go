@@ -66,6 +66,7 @@ func run(args []string) error {
 		ConnectionCacheTTL:      5 * time.Second,
 		IDPrefix:                opts.IDPrefix,
 		InstallationID:          installation,
+		KeyValues:               opts.KeyValues,
 		Instance: connection.InstanceConvention{
 			SecretNameFormat: opts.InstanceSecretNameFormat,
 			MasterKeyDataKey: opts.InstanceMasterKeyDataKey,
@@ -76,7 +77,7 @@ func run(args []string) error {
 	}
 	log.Info("starting manager", "watchNamespaces", opts.WatchNamespaces, "resyncPeriod", opts.ResyncPeriod,
 		"installationID", installation, "idPrefix", opts.IDPrefix,
-		"maxConcurrentReconciles", opts.MaxConcurrentReconciles)
+		"maxConcurrentReconciles", opts.MaxConcurrentReconciles, "keyValues", opts.KeyValues)
 	// The signal handler cancels the context on SIGTERM/SIGINT; the manager then stops its
 	// controllers, waiting up to --graceful-shutdown-timeout, and releases its leader lease.
 	return mgr.Start(ctrl.SetupSignalHandler())

@@ -10,8 +10,9 @@ type (
 	keyField = Field[*v1alpha1.VirtualKey, *litellm.Key, keyReq]
 )
 
-// Keys maps a VirtualKey to /key/update. spend and sendInviteEmail apply only at creation (see
-// KeyGenerateRequest), and blocked goes through /key/block and /key/unblock (see KeyBlocked).
+// Keys maps a VirtualKey to /key/update. spend, softBudget and sendInviteEmail apply only at
+// creation (see KeyGenerateRequest; KeyIgnored reports a later softBudget change), and blocked goes
+// through /key/block and /key/unblock (see KeyBlocked).
 // LiteLLM's behaviour per field is in docs/litellm-compatibility.md, "POST /key/update".
 var Keys = Table[*v1alpha1.VirtualKey, *litellm.Key, keyReq]{
 	value("key_alias", func(vk *v1alpha1.VirtualKey) (string, bool) { return vk.Spec.KeyAlias, true },
@@ -26,13 +27,6 @@ var Keys = Table[*v1alpha1.VirtualKey, *litellm.Key, keyReq]{
 	value("budget_duration", func(vk *v1alpha1.VirtualKey) (string, bool) { return stringSet(vk.Spec.BudgetDuration) },
 		func(_ *v1alpha1.VirtualKey, k *litellm.Key) string { return k.BudgetDuration }, stringEqual,
 		setTo(func(r *keyReq) *litellm.Optional[string] { return &r.BudgetDuration }), nil),
-	// LiteLLM does not report a key's soft budget: the spec is compared with the value last sent
-	// (status.softBudget). Current LiteLLM also ignores it on /key/update, null included, so a
-	// removed soft budget is reported as not cleared.
-	value("soft_budget", func(vk *v1alpha1.VirtualKey) (*string, bool) { return pointerSet(vk.Spec.SoftBudget) },
-		func(vk *v1alpha1.VirtualKey, _ *litellm.Key) *string { return &vk.Status.SoftBudget },
-		func(spec, applied *string) bool { return *spec == *applied },
-		func(r *keyReq, v *string) { r.SoftBudget = litellm.Set(*Money(v)) }, nil),
 	// duration moves the expiry to now+duration each time it is sent: it is sent only when the
 	// spec's value differs from the one last applied (status.duration), so a resync never resets
 	// the expiry. Null makes the key never expire.
@@ -170,4 +164,24 @@ func KeyManaged(vk *v1alpha1.VirtualKey) []string {
 		names = append(names, "blocked")
 	}
 	return names
+}
+
+// KeyIgnored names what LiteLLM ignores in the spec of an existing key: a softBudget other than the
+// one the key was created with (status.softBudget). /key/update accepts soft_budget and keeps the
+// old value, null included (compat: Key budgets), so it is never sent there; a new key (a
+// rotation) gets the spec's value.
+func KeyIgnored(vk *v1alpha1.VirtualKey) []string {
+	applied, spec := vk.Status.SoftBudget, ""
+	if vk.Spec.SoftBudget != nil {
+		spec = *vk.Spec.SoftBudget
+	}
+	if spec == applied || (spec != "" && applied != "" && floatEqual(Money(&spec), Money(&applied))) {
+		return nil
+	}
+	kept := "no soft budget"
+	if applied != "" {
+		kept = "the soft budget " + applied
+	}
+	return []string{"softBudget: LiteLLM ignores a soft budget change on an existing key and keeps " + kept +
+		" from its creation; the spec's value applies to the next key this object creates (rotate the key to apply it)"}
 }

@@ -1,7 +1,11 @@
 package fields
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"k8s.io/utils/ptr"
 
@@ -41,11 +45,6 @@ func TestKeyFields(t *testing.T) {
 				same:  func(_ vk, k key) { k.BudgetDuration = "30d" },
 				other: func(_ vk, k key) { k.BudgetDuration = "1d" },
 				sent:  "30d"},
-			{field: "soft_budget", reason: "not reported by LiteLLM: compared with the value last sent; ignored on /key/update, so not cleared",
-				set:   func(s vk) { s.Spec.SoftBudget = ptr.To("5") },
-				same:  func(s vk, _ key) { s.Status.SoftBudget = "5" },
-				other: func(s vk, _ key) { s.Status.SoftBudget = "4" },
-				sent:  5.0},
 			{field: "duration", reason: "sent only when the spec changed (it moves the expiry); null: never expires",
 				set:   func(s vk) { s.Spec.Duration = "30d" },
 				same:  func(s vk, _ key) { s.Status.Duration = "30d" },
@@ -262,9 +261,65 @@ func TestMemberFields(t *testing.T) {
 		[]fieldCase[tma, mem]{
 			{field: "role", reason: "required; changed through /team/member_update", required: true,
 				set: func(tma) {}, same: func(tma, mem) {}, other: func(_ tma, o mem) { o.Role = "admin" }, sent: "user"},
-			{field: "max_budget_in_team", reason: "the client sends no explicit null for it: not cleared",
+			{field: "max_budget_in_team", reason: "an explicit null removes the member budget on current releases",
 				set:   func(s tma) { s.Spec.MaxBudgetInTeam = ptr.To("5") },
 				same:  func(_ tma, o mem) { o.MaxBudget = ptr.To(5.0) },
-				other: func(_ tma, o mem) { o.MaxBudget = ptr.To(2.5) }, sent: 5.0},
+				other: func(_ tma, o mem) { o.MaxBudget = ptr.To(2.5) }, sent: 5.0, clears: true, cleared: nil},
 		})
+}
+
+func TestKeyIgnored(t *testing.T) {
+	for _, tc := range []struct {
+		name, reason  string
+		spec, applied *string
+		ignored       bool
+	}{
+		{name: "unchanged", reason: "the key was created with the spec's soft budget", spec: ptr.To("5"), applied: ptr.To("5")},
+		{name: "same number", reason: "compared as amounts, not as text", spec: ptr.To("5.0"), applied: ptr.To("5")},
+		{name: "never set", reason: "nothing to apply", spec: nil, applied: nil},
+		{name: "changed", reason: "/key/update ignores soft_budget", spec: ptr.To("8"), applied: ptr.To("5"), ignored: true},
+		{name: "added", reason: "a key made without one cannot get one by update", spec: ptr.To("8"), applied: nil, ignored: true},
+		{name: "removed", reason: "LiteLLM ignores the null as well", spec: nil, applied: ptr.To("5"), ignored: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := &v1alpha1.VirtualKey{Spec: v1alpha1.VirtualKeySpec{SoftBudget: tc.spec}}
+			if tc.applied != nil {
+				k.Status.SoftBudget = *tc.applied
+			}
+			got := KeyIgnored(k)
+			if !tc.ignored {
+				assert.Empty(t, got, tc.reason)
+				return
+			}
+			require.Len(t, got, 1, tc.reason)
+			assert.Contains(t, got[0], "softBudget", "the note names the field")
+		})
+	}
+}
+
+func TestUserIgnored(t *testing.T) {
+	full := &v1alpha1.User{Spec: v1alpha1.UserSpec{SoftBudget: ptr.To("5"), Aliases: map[string]string{"a": "b"},
+		Permissions: map[string]string{"pii": "false"}, Blocked: ptr.To(false)}}
+	for _, tc := range []struct {
+		name, reason string
+		user         *v1alpha1.User
+		observed     *litellm.User
+		want         []string
+	}{
+		{name: "nothing set", reason: "no note without the fields", user: &v1alpha1.User{}, observed: &litellm.User{}},
+		{name: "before creation", reason: "reported from the first reconcile", user: full,
+			want: []string{"softBudget", "aliases", "permissions", "blocked"}},
+		{name: "soft budget kept", reason: "an older release that stores it applies it", user: full,
+			observed: &litellm.User{SoftBudget: ptr.To(5.0)}, want: []string{"aliases", "permissions", "blocked"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := UserIgnored(tc.user, tc.observed)
+			if tc.want == nil {
+				assert.Empty(t, got, tc.reason)
+				return
+			}
+			require.Len(t, got, 1, tc.reason)
+			assert.True(t, strings.HasPrefix(got[0], strings.Join(tc.want, ", ")+":"), "%s: %s", tc.reason, got[0])
+		})
+	}
 }

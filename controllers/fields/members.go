@@ -14,14 +14,14 @@ type Member struct {
 
 type memberReq = litellm.TeamMemberUpdateRequest
 
-// Members maps a TeamMemberAssociation to /team/member_update. A member budget cannot be removed
-// through the client (it sends no explicit null for it; recent LiteLLM releases would remove it
-// with one, older ones cannot): a removed maxBudgetInTeam is reported as not cleared.
+// Members maps a TeamMemberAssociation to /team/member_update. A removed maxBudgetInTeam is sent
+// as an explicit null, which removes the member budget on current LiteLLM releases; older ones
+// ignore it, which the update's answer shows (compat: Team members).
 var Members = Table[*v1alpha1.TeamMemberAssociation, *Member, memberReq]{
 	value("role", func(m *v1alpha1.TeamMemberAssociation) (string, bool) { return m.Spec.Role, true },
 		func(_ *v1alpha1.TeamMemberAssociation, o *Member) string { return o.Role }, stringEqual,
 		func(r *memberReq, v string) { r.Role = v }, nil),
 	value("max_budget_in_team", func(m *v1alpha1.TeamMemberAssociation) (*float64, bool) { return moneySet(m.Spec.MaxBudgetInTeam) },
 		func(_ *v1alpha1.TeamMemberAssociation, o *Member) *float64 { return o.MaxBudget }, floatEqual,
-		func(r *memberReq, v *float64) { r.MaxBudgetInTeam = v }, nil),
+		func(r *memberReq, v *float64) { r.MaxBudgetInTeam = v }, func(r *memberReq) { r.RemoveMaxBudgetInTeam = true }),
 }

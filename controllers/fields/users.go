@@ -99,3 +99,28 @@ func UserNewRequest(u *v1alpha1.User, id string) litellm.UserNewRequest {
 	req.ModelTPMLimit, _ = v1alpha1.ParseIntStrings(s.ModelTPMLimit)
 	return req
 }
+
+// UserIgnored names the fields of the spec that LiteLLM accepts on /user/new but does not keep in
+// the user row, so they have no effect (compat: POST /user/new): aliases, permissions and blocked
+// always (the operator cannot read them back), softBudget unless LiteLLM reports one (an older
+// release that keeps it). observed is nil before the user exists.
+func UserIgnored(u *v1alpha1.User, observed *litellm.User) []string {
+	var names []string
+	if u.Spec.SoftBudget != nil && (observed == nil || observed.SoftBudget == nil) {
+		names = append(names, "softBudget")
+	}
+	if len(u.Spec.Aliases) > 0 {
+		names = append(names, "aliases")
+	}
+	if len(u.Spec.Permissions) > 0 {
+		names = append(names, "permissions")
+	}
+	if u.Spec.Blocked != nil {
+		names = append(names, "blocked")
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return []string{strings.Join(names, ", ") + ": LiteLLM accepts these for a user but does not store them, so they have no effect " +
+		"(set them on the user's VirtualKeys instead)"}
+}

@@ -38,6 +38,10 @@ type Observation struct {
 	// Unavailable explains why an existing object cannot be used now (blocked, expired, over
 	// budget); empty when it can. It sets Ready=False without failing the reconcile.
 	Unavailable string
+	// Ignored lists what LiteLLM accepts but does not apply or keep, one sentence per spec field,
+	// naming it. It is not a failure: the Synced condition's message lists it, and one Warning
+	// Event reports it each time the list changes, so a resync does not repeat it.
+	Ignored []string
 	// NotOurs, when set, says that the LiteLLM object exists but belongs to someone else: the loop
 	// writes nothing to it, neither an update nor a delete, and reports NotOurs (use an *Error to
 	// choose the reason). While the object is being deleted, it lets go and leaves it in LiteLLM.
@@ -63,6 +67,8 @@ type Proxy struct {
 	// Grant is set when the object uses an instance of another namespace: the policy its spec must
 	// keep to, and whose teams and users it may reference. nil means full rights.
 	Grant *connection.Grant
+	// Enterprise reports that the connection declares the proxy licensed for LiteLLM Enterprise.
+	Enterprise bool
 }
 
 // Connector starts one reconcile of one object: given the object's proxy, it returns the External

@@ -54,7 +54,8 @@ func Waiting(reason, message string, after time.Duration) error {
 
 // refusedForGeneration lists the Synced reasons of a spec that LiteLLM refused for good: the loop
 // does not send that generation again (it keeps observing at each resync) until the spec changes.
-var refusedForGeneration = []string{v1alpha1.ReasonEnterpriseFeature, v1alpha1.ReasonInvalidSpec, v1alpha1.ReasonEmailInUse}
+var refusedForGeneration = []string{v1alpha1.ReasonEnterpriseFeature, v1alpha1.ReasonInvalidSpec, v1alpha1.ReasonEmailInUse,
+	v1alpha1.ReasonCustomKeysDisabled}
 
 // classification is what the loop does with an error.
 type classification struct {

@@ -40,6 +40,8 @@ const (
 	EventAdopted        = "Adopted"
 	// EventNotDeleted: the LiteLLM object belongs to someone else and is left in place.
 	EventNotDeleted = "NotDeleted"
+	// EventFieldIgnored: LiteLLM accepted a spec field but does not apply or keep it.
+	EventFieldIgnored = "FieldIgnored"
 )
 
 // Timing defaults.
@@ -191,7 +193,7 @@ func (s *run[T]) reconcileNormal(ctx context.Context) (ctrl.Result, error) {
 		return ctrl.Result{RequeueAfter: jitter(s.ResyncPeriod)}, nil
 	}
 	if !obs.Exists {
-		if obs, err = s.create(ctx); err != nil {
+		if obs, err = s.create(ctx, obs); err != nil {
 			return s.fail(ctx, err, false)
 		}
 	}
@@ -218,7 +220,7 @@ func (s *run[T]) reconcileNormal(ctx context.Context) (ctrl.Result, error) {
 	} else {
 		setReady(s.obj, metav1.ConditionTrue, v1alpha1.ReasonAvailable, "the object exists in LiteLLM and can be used")
 	}
-	setSynced(s.obj, metav1.ConditionTrue, v1alpha1.ReasonReconcileSuccess, "LiteLLM is in line with the spec")
+	s.reportSynced(obs.Ignored)
 	s.obj.SetObservedGeneration(s.obj.GetGeneration())
 	after := jitter(s.ResyncPeriod)
 	if sc, ok := s.ext.(Scheduler[T]); ok {
@@ -244,16 +246,30 @@ func (s *run[T]) connectAndCheck(ctx context.Context) error {
 	return nil
 }
 
+// reportSynced records a successful reconcile, naming what LiteLLM ignores; a Warning Event says
+// so when that list changes, not at every resync.
+func (s *run[T]) reportSynced(ignored []string) {
+	msg := "LiteLLM is in line with the spec"
+	if len(ignored) > 0 {
+		msg = boundedMessage(msg + ", except what LiteLLM ignores: " + strings.Join(ignored, "; "))
+		if prev := meta.FindStatusCondition(s.snapshot.GetConditions(), v1alpha1.ConditionTypeSynced); prev == nil || prev.Message != msg {
+			s.event(corev1.EventTypeWarning, EventFieldIgnored, "Update", strings.Join(ignored, "; "))
+		}
+	}
+	setSynced(s.obj, metav1.ConditionTrue, v1alpha1.ReasonReconcileSuccess, msg)
+}
+
 // create creates the object in LiteLLM. When LiteLLM answers that it exists already (a create of
 // ours whose answer was lost, a key alias held by another key), the object is observed again at
-// once, so the reconcile goes on from what is really there or reports the true reason.
-func (s *run[T]) create(ctx context.Context) (Observation, error) {
+// once, so the reconcile goes on from what is really there or reports the true reason. What the
+// observation before it found about the spec (Unavailable, Ignored) holds for the new object.
+func (s *run[T]) create(ctx context.Context, before Observation) (Observation, error) {
 	setReady(s.obj, metav1.ConditionFalse, v1alpha1.ReasonCreating, "creating the object in LiteLLM")
 	err := s.ext.Create(ctx, s.obj)
 	if err == nil {
 		s.exists = true
 		s.event(corev1.EventTypeNormal, EventCreated, "Create", "created in LiteLLM")
-		return Observation{Exists: true, UpToDate: true}, nil
+		return Observation{Exists: true, UpToDate: true, Unavailable: before.Unavailable, Ignored: before.Ignored}, nil
 	}
 	if !litellm.IsAlreadyExists(err) {
 		return Observation{}, err
@@ -398,7 +414,7 @@ func (s *run[T]) connect(ctx context.Context) error {
 	if err != nil {
 		return Terminal(v1alpha1.ReasonConnectionError, fmt.Errorf("connection Secret %s: %w: %w", conn.Secret, errUnusableConnection, err))
 	}
-	ext, err := s.connector.Connect(ctx, Proxy{Client: lc, Grant: conn.Grant}, s.obj)
+	ext, err := s.connector.Connect(ctx, Proxy{Client: lc, Grant: conn.Grant, Enterprise: conn.Enterprise}, s.obj)
 	if err != nil {
 		return err
 	}

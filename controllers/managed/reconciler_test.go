@@ -149,6 +149,38 @@ func TestReconcileCreateAndObserve(t *testing.T) {
 				assert.Equal(t, "the team is blocked", condition(team, v1alpha1.ConditionTypeReady).Message)
 				assert.Equal(t, metav1.ConditionTrue, condition(team, v1alpha1.ConditionTypeSynced).Status)
 			}},
+		{name: "ignored fields", reason: "what LiteLLM ignores is in the Synced message and one Warning Event, not one per resync",
+			setup: func(h *harness) {
+				h.ext.observe = func(int) (Observation, error) {
+					return Observation{Exists: true, UpToDate: true, Ignored: []string{"softBudget: ignored"}}, nil
+				}
+				h.update(func(t *v1alpha1.Team) { t.Finalizers = []string{v1alpha1.FinalizerName} })
+			},
+			check: func(t *testing.T, h *harness, _ ctrl.Result, err error) {
+				require.NoError(t, err)
+				synced := condition(h.team(), v1alpha1.ConditionTypeSynced)
+				assert.Equal(t, metav1.ConditionTrue, synced.Status, "not a failure")
+				assert.Equal(t, "LiteLLM is in line with the spec, except what LiteLLM ignores: softBudget: ignored", synced.Message)
+				assert.Equal(t, []event{{corev1.EventTypeWarning, EventFieldIgnored, "softBudget: ignored"}}, h.rec.events)
+				h.rec.events = nil
+				_, err = h.reconcile()
+				require.NoError(t, err)
+				assert.Empty(t, h.rec.events, "the resync reports nothing again")
+			}},
+		{name: "create keeps what the observation found", reason: "a spec problem seen before the create holds for the new object",
+			setup: func(h *harness) {
+				h.ext.observe = func(int) (Observation, error) {
+					return Observation{Unavailable: "refused at request time", Ignored: []string{"aliases: not stored"}}, nil
+				}
+			},
+			check: func(t *testing.T, h *harness, _ ctrl.Result, err error) {
+				require.NoError(t, err)
+				assert.Contains(t, h.ext.calls, "create")
+				team := h.team()
+				assert.Equal(t, "refused at request time", condition(team, v1alpha1.ConditionTypeReady).Message)
+				assert.Contains(t, condition(team, v1alpha1.ConditionTypeSynced).Message, "aliases: not stored")
+				assert.Equal(t, []string{EventCreated, EventFieldIgnored}, h.rec.reasons())
+			}},
 		{name: "take-over", reason: "an object found in LiteLLM before the operator ever wrote to it is reported once",
 			setup: func(h *harness) { h.ext.observe = exists(true) },
 			check: func(t *testing.T, h *harness, _ ctrl.Result, err error) {

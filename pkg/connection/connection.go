@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +36,10 @@ type Connection struct {
 	OwnSecret bool
 	// Held reports that the Secret, as read, carries FinalizerConnectionInUse.
 	Held bool
+	// Enterprise reports that the Secret declares the proxy licensed for LiteLLM Enterprise
+	// (EnterpriseDataKey "true"). LiteLLM offers no way to ask, so without it the proxy is taken
+	// to be free, and features that a free proxy accepts but refuses at request time are reported.
+	Enterprise bool
 }
 
 // String never shows the master key.
@@ -67,6 +72,8 @@ const (
 	DefaultMasterKeyDataKey = "masterKey"
 	LegacyMasterKeyDataKey  = "masterkey"
 	DefaultURLDataKey       = "url"
+	// EnterpriseDataKey, "true", declares the proxy licensed for LiteLLM Enterprise.
+	EnterpriseDataKey = "enterprise"
 )
 
 // Error reasons, matching the Synced condition's reasons.
@@ -135,7 +142,7 @@ func (r *Resolver) resolveSecretRef(ctx context.Context, namespace string, ref *
 		}
 	}
 	conn := Connection{Secret: name, URL: strings.TrimSpace(string(secret.Data[urlKey])), OwnSecret: true,
-		Held: slices.Contains(secret.Finalizers, v1alpha1.FinalizerConnectionInUse)}
+		Held: slices.Contains(secret.Finalizers, v1alpha1.FinalizerConnectionInUse), Enterprise: enterprise(secret)}
 	for _, k := range masterKeyKeys {
 		if v := strings.TrimSpace(string(secret.Data[k])); v != "" {
 			conn.MasterKey = v
@@ -172,10 +179,11 @@ func (r *Resolver) resolveInstanceRef(ctx context.Context, namespace string, ref
 		}
 	}
 	conn := Connection{
-		Grant:     grant,
-		Secret:    name,
-		MasterKey: strings.TrimSpace(string(secret.Data[r.convention.MasterKeyDataKey])),
-		URL:       strings.TrimSpace(string(secret.Data[DefaultURLDataKey])),
+		Grant:      grant,
+		Secret:     name,
+		MasterKey:  strings.TrimSpace(string(secret.Data[r.convention.MasterKeyDataKey])),
+		URL:        strings.TrimSpace(string(secret.Data[DefaultURLDataKey])),
+		Enterprise: enterprise(secret),
 	}
 	if conn.URL == "" {
 		conn.URL = fmt.Sprintf(r.convention.URLFormat, ref.Name, instanceNS)
@@ -185,6 +193,12 @@ func (r *Resolver) resolveInstanceRef(ctx context.Context, namespace string, ref
 			ErrIncomplete, name, r.convention.MasterKeyDataKey)
 	}
 	return conn, nil
+}
+
+// enterprise reads EnterpriseDataKey; anything but a true value means a free proxy.
+func enterprise(secret *corev1.Secret) bool {
+	v, err := strconv.ParseBool(strings.TrimSpace(string(secret.Data[EnterpriseDataKey])))
+	return err == nil && v
 }
 
 func (r *Resolver) secret(ctx context.Context, name types.NamespacedName) (*corev1.Secret, error) {

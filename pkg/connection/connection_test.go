@@ -90,6 +90,36 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// TestResolveEnterprise: the connection Secret's "enterprise" data key declares a licensed proxy;
+// anything but a true value leaves the proxy taken as free (the safe reading).
+func TestResolveEnterprise(t *testing.T) {
+	cases := []struct {
+		reason, value string
+		ref           v1alpha1.ConnectionRef
+		want          bool
+	}{
+		{reason: "absent: a free proxy", ref: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "conn"}}},
+		{reason: "declared licensed", value: "true", ref: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "conn"}}, want: true},
+		{reason: "spaces are trimmed", value: " True\n", ref: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "conn"}}, want: true},
+		{reason: "declared free", value: "false", ref: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "conn"}}},
+		{reason: "unreadable: taken as free", value: "yes please", ref: v1alpha1.ConnectionRef{SecretRef: &v1alpha1.SecretRef{Name: "conn"}}},
+		{reason: "an instance Secret declares it the same way", value: "true",
+			ref: v1alpha1.ConnectionRef{InstanceRef: &v1alpha1.InstanceRef{Name: "example"}}, want: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			data := map[string]string{"masterKey": master, "masterkey": master, "url": "http://proxy"}
+			if tc.value != "" {
+				data[EnterpriseDataKey] = tc.value
+			}
+			reader := fake.NewClientBuilder().WithObjects(secret("team-a", "conn", data, nil), secret("team-a", "example-secrets", data, nil)).Build()
+			conn, err := NewResolver(reader, DefaultInstanceConvention(), 0).Resolve(context.Background(), "team-a", tc.ref)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, conn.Enterprise, tc.reason)
+		})
+	}
+}
+
 func TestResolveCachesBrieflyAndForgets(t *testing.T) {
 	reader := fake.NewClientBuilder().WithObjects(
 		secret("ns", "conn", map[string]string{"masterKey": "sk-old", "url": "http://p"}, nil)).Build()

@@ -11,7 +11,8 @@ import (
 // KeyGenerateRequest is the body of POST /key/generate (compat: POST /key/generate). Unset fields are not sent, so
 // LiteLLM's defaults apply. Empty tags/guardrails are omitted: older proxies refuse even [] (compat: Enterprise-only features).
 type KeyGenerateRequest struct {
-	// Key is the caller-chosen raw key ("sk-..."). The operator always sets it (design.md).
+	// Key is the caller-chosen raw key ("sk-..."). The operator sets it unless the proxy refuses chosen
+	// values (compat: Proxy settings); then it is empty and LiteLLM generates the key.
 	Key                  string                 `json:"key,omitempty"`
 	KeyAlias             string                 `json:"key_alias,omitempty"`
 	Duration             string                 `json:"duration,omitempty"`

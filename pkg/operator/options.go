@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/litellm-operator/litellm-operator/controllers/keyvalues"
 )
 
 // installationPattern is what an installation ID may be: it is one part of a "/"-separated stamp.
@@ -56,6 +58,8 @@ type Options struct {
 	// InstallationID names this installation in the owner stamps it writes into LiteLLM; empty
 	// means the IDPrefix without its trailing separator, or "default".
 	InstallationID string
+	// KeyValues says who chooses the values of virtual keys: auto (learned per proxy), operator or litellm.
+	KeyValues keyvalues.Mode
 }
 
 // DefaultOptions returns the flag defaults.
@@ -75,6 +79,7 @@ func DefaultOptions() Options {
 		InstanceSecretNameFormat: "%s-secrets",
 		InstanceMasterKeyDataKey: "masterkey",
 		InstanceURLFormat:        "http://%s-service.%s.svc",
+		KeyValues:                keyvalues.Auto,
 		MemoryLimitRatio:         DefaultMemoryLimitRatio,
 	}
 }
@@ -116,6 +121,14 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.InstallationID, "installation-id", o.InstallationID,
 		"Names this installation in the owner stamp (metadata auth.litellm.ai/owner) of every key, user and team it creates in LiteLLM; "+
 			"installations sharing one proxy need distinct ones. Default: --id-prefix without its trailing separator, or \"default\".")
+	fs.Func("key-values", fmt.Sprintf("Who chooses the values of virtual keys, one of %v (default %s). auto: the operator, "+
+		"until a proxy refuses chosen values (LiteLLM's disable_custom_api_keys), then LiteLLM for that proxy; operator: always the operator; "+
+		"litellm: always the proxy (spec.key and spec.keyFrom then cannot work).", keyvalues.Modes, o.KeyValues),
+		func(v string) error {
+			m, err := keyvalues.ParseMode(v)
+			o.KeyValues = m
+			return err
+		})
 	fs.DurationVar(&o.GracefulShutdownTimeout, "graceful-shutdown-timeout", o.GracefulShutdownTimeout,
 		"How long running reconciles may take to finish on shutdown.")
 	fs.Float64Var(&o.MemoryLimitRatio, "memory-limit-ratio", o.MemoryLimitRatio,

@@ -2,12 +2,15 @@ package operator
 
 import (
 	"flag"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/litellm-operator/litellm-operator/controllers/keyvalues"
 )
 
 func TestWatchNamespaces(t *testing.T) {
@@ -78,4 +81,34 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 30*time.Second, o.LiteLLMTimeout, "the documented LiteLLM timeout default")
 	assert.InDelta(t, 0.9, o.MemoryLimitRatio, 1e-9, "the documented memory limit default: 90% of the container's")
 	assert.Empty(t, o.PprofBindAddress, "profiling is off unless asked for")
+}
+
+func TestKeyValuesFlag(t *testing.T) {
+	cases := []struct {
+		reason  string
+		args    []string
+		want    keyvalues.Mode
+		wantErr string
+	}{
+		{reason: "learned per proxy unless forced", want: keyvalues.Auto},
+		{reason: "forced to the operator's values", args: []string{"--key-values=operator"}, want: keyvalues.Operator},
+		{reason: "forced to values LiteLLM generates", args: []string{"--key-values=litellm"}, want: keyvalues.LiteLLM},
+		{reason: "an unknown mode is refused, naming the valid ones", args: []string{"--key-values=proxy"}, wantErr: "[auto operator litellm]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			o := DefaultOptions()
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			o.BindFlags(fs)
+			err := fs.Parse(tc.args)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, o.KeyValues)
+		})
+	}
 }
