@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/litellm-operator/litellm-operator/api/v1alpha1"
 	"github.com/litellm-operator/litellm-operator/controllers"
@@ -384,6 +385,25 @@ func TestGeneratedKeyFailuresAreReported(t *testing.T) {
 		createLifecycleKey(t, vk)
 		waitForVK(t, vk, "AliasInUse", hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionFalse, v1alpha1.ReasonAliasInUse))
 		assert.Empty(t, liveKeysIn(proxy.sim, ns), "nothing was generated")
+	})
+	t.Run("the key Secret's name is another's Secret", func(t *testing.T) {
+		// Key Secrets are cached as metadata only, and this one is not the operator's, so it is not
+		// in the cache: it is read before LiteLLM generates a key whose value could not be stored.
+		// The mode is forced: alone, this case would learn it only from a create that never comes.
+		ns := newNamespace(t)
+		proxy.connectTo(t, ns)
+		t.Cleanup(controllers.ForceKeyValues(keyvalues.LiteLLM))
+		vk := generatedKey(ns)
+		require.NoError(t, env.k8s.Create(context.Background(), &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: v1alpha1.KeySecretName(vk.Name)},
+			StringData: map[string]string{"key": "not-a-key"},
+		}))
+		createLifecycleKey(t, vk)
+		waitForVK(t, vk, "SecretConflict", hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionFalse, v1alpha1.ReasonSecretConflict))
+		assert.Empty(t, liveKeysIn(proxy.sim, ns), "nothing was generated")
+		secret := &corev1.Secret{}
+		require.NoError(t, env.k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: v1alpha1.KeySecretName(vk.Name)}, secret))
+		assert.Equal(t, "not-a-key", string(secret.Data["key"]), "never overwritten")
 	})
 	t.Run("the proxy is down, then back", func(t *testing.T) {
 		ns := newNamespace(t)
