@@ -4,6 +4,7 @@ package litellmsim
 import (
 	"math"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -92,42 +93,7 @@ func (s *Simulator) keyList(r *http.Request, _ caller) (any, *apiError) {
 			"Invalid status value. Currently only 'deleted' is supported.")
 	}
 
-	var source []*Key
-	if status == "deleted" {
-		for i := range s.store.deletedKeys {
-			source = append(source, &s.store.deletedKeys[i])
-		}
-	} else {
-		// Unordered: the matches are sorted below.
-		source = make([]*Key, 0, len(s.store.keys))
-		for _, k := range s.store.keys {
-			source = append(source, k)
-		}
-	}
-	query := r.URL.Query()
-	filters := map[string]func(*Key) string{
-		"user_id":         func(k *Key) string { return k.UserID },
-		"team_id":         func(k *Key) string { return k.TeamID },
-		"organization_id": func(k *Key) string { return k.OrganizationID },
-		"key_alias":       func(k *Key) string { return k.KeyAlias },
-		"key_hash":        func(k *Key) string { return k.Token },
-	}
-	var matched []*Key
-	for _, k := range source {
-		if k.TeamID == "litellm-dashboard" {
-			continue // UI session keys are never listed
-		}
-		ok := true
-		for name, field := range filters {
-			if query.Has(name) && field(k) != query.Get(name) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			matched = append(matched, k)
-		}
-	}
+	matched := s.listedKeys(status, r.URL.Query())
 	sortKeys(matched, sortBy, order)
 
 	total := len(matched)
@@ -245,4 +211,45 @@ func (s *Simulator) keyAliases(r *http.Request, _ caller) (any, *apiError) {
 		"aliases": out, "total_count": total, "current_page": page,
 		"total_pages": int(math.Ceil(float64(total) / float64(size))), "size": size,
 	}, nil
+}
+
+// listedKeys are the keys (the deleted ones for status=deleted) that pass the query's filters,
+// unordered.
+func (s *Simulator) listedKeys(status string, query url.Values) []*Key {
+	var source []*Key
+	if status == "deleted" {
+		for i := range s.store.deletedKeys {
+			source = append(source, &s.store.deletedKeys[i])
+		}
+	} else {
+		// Unordered: the matches are sorted below.
+		source = make([]*Key, 0, len(s.store.keys))
+		for _, k := range s.store.keys {
+			source = append(source, k)
+		}
+	}
+	filters := map[string]func(*Key) string{
+		"user_id":         func(k *Key) string { return k.UserID },
+		"team_id":         func(k *Key) string { return k.TeamID },
+		"organization_id": func(k *Key) string { return k.OrganizationID },
+		"key_alias":       func(k *Key) string { return k.KeyAlias },
+		"key_hash":        func(k *Key) string { return k.Token },
+	}
+	var matched []*Key
+	for _, k := range source {
+		if k.TeamID == "litellm-dashboard" {
+			continue // UI session keys are never listed
+		}
+		ok := true
+		for name, field := range filters {
+			if query.Has(name) && field(k) != query.Get(name) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			matched = append(matched, k)
+		}
+	}
+	return matched
 }

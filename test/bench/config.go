@@ -173,26 +173,34 @@ func (c *Config) Validate() error {
 	if c.ScaleKeys < 0 || c.ScaleStep < 1 || c.ScaleKeys > 0 && c.ScaleKeys < c.ScaleStep {
 		errs = append(errs, fmt.Errorf("-scale-keys must be 0 or at least -scale-step (%d), got %d", c.ScaleStep, c.ScaleKeys))
 	}
-	if c.Peer.Binary != "" {
-		if err := c.Peer.validate("peer"); err != nil {
-			errs = append(errs, err)
-		}
-		if c.Peer.CRDDir == "" {
-			errs = append(errs, errors.New("-peer-crds is required with -peer: its control plane installs the peer's own CRDs"))
-		}
-		if c.SideKeys < 1 || c.SideMemoryKeys < c.SideKeys || c.DropKeys < 0 {
-			errs = append(errs, errors.New("-side-keys must be at least 1, -side-memory-keys at least -side-keys, -drop-keys not negative"))
-		}
-		if c.SideSteadyWindow < time.Second || c.SideTimeout < time.Minute {
-			errs = append(errs, errors.New("-side-steady-window must be at least 1s and -side-timeout at least 1m"))
-		}
-	}
+	errs = append(errs, c.validatePeer()...)
 	for _, p := range c.Skip {
 		if !slices.Contains(skippable, p) {
 			errs = append(errs, fmt.Errorf("-skip: unknown phase %q (phases: %s)", p, strings.Join(skippable, ", ")))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validatePeer reports side-by-side settings that cannot work; none without -peer.
+func (c *Config) validatePeer() []error {
+	if c.Peer.Binary == "" {
+		return nil
+	}
+	var errs []error
+	if err := c.Peer.validate("peer"); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Peer.CRDDir == "" {
+		errs = append(errs, errors.New("-peer-crds is required with -peer: its control plane installs the peer's own CRDs"))
+	}
+	if c.SideKeys < 1 || c.SideMemoryKeys < c.SideKeys || c.DropKeys < 0 {
+		errs = append(errs, errors.New("-side-keys must be at least 1, -side-memory-keys at least -side-keys, -drop-keys not negative"))
+	}
+	if c.SideSteadyWindow < time.Second || c.SideTimeout < time.Minute {
+		errs = append(errs, errors.New("-side-steady-window must be at least 1s and -side-timeout at least 1m"))
+	}
+	return errs
 }
 
 // Phases -skip can leave out.

@@ -143,7 +143,7 @@ func keySecretLike(vk *v1alpha1.VirtualKey) *corev1.Secret {
 			Namespace: vk.Namespace, Name: vk.Name + "-key",
 			Labels: map[string]string{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue, v1alpha1.LabelVirtualKey: vk.Name},
 			OwnerReferences: []metav1.OwnerReference{{
-				APIVersion: v1alpha1.GroupVersion.String(), Kind: "VirtualKey", Name: vk.Name, UID: vk.UID,
+				APIVersion: v1alpha1.GroupVersion.String(), Kind: kindVirtualKey, Name: vk.Name, UID: vk.UID,
 				Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
 			}},
 		},
@@ -177,7 +177,7 @@ func eventLike(vk *v1alpha1.VirtualKey) *eventsv1.Event {
 		ReportingController: v1alpha1.ManagedByValue, ReportingInstance: v1alpha1.ManagedByValue + "-" + host,
 		Action: "Create", Reason: "Created", Type: corev1.EventTypeNormal, Note: "created in LiteLLM",
 		Regarding: corev1.ObjectReference{
-			APIVersion: v1alpha1.GroupVersion.String(), Kind: "VirtualKey", Namespace: vk.Namespace, Name: vk.Name, UID: vk.UID,
+			APIVersion: v1alpha1.GroupVersion.String(), Kind: kindVirtualKey, Namespace: vk.Namespace, Name: vk.Name, UID: vk.UID,
 		},
 	}
 }

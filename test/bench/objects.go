@@ -25,7 +25,10 @@ import (
 )
 
 // connectionSecret is the Secret every VirtualKey of a phase points at.
-const connectionSecret = "litellm"
+const (
+	connectionSecret = "litellm"
+	kindVirtualKey   = "VirtualKey"
+)
 
 // cluster is the benchmark's own view of the API server: a client fast enough (QPS 500 by
 // default, creates in parallel) that creating the objects is not the bottleneck being measured.

@@ -116,6 +116,11 @@ func (o *operatorProcess) label() map[string]string {
 	return map[string]string{"controller": o.controller}
 }
 
+// queueLabel selects the VirtualKey controller's work queue.
+func (o *operatorProcess) queueLabel() map[string]string {
+	return map[string]string{"name": o.controller}
+}
+
 // reconciles counts the VirtualKey controller's reconciles.
 func (o *operatorProcess) reconciles(m metricSet) float64 {
 	return m.Sum("controller_runtime_reconcile_total", o.label())
@@ -132,7 +137,7 @@ func (o *operatorProcess) reconcileResults(m metricSet) map[string]float64 {
 // idle: the VirtualKey controller's queue is empty and no worker is busy.
 func (o *operatorProcess) idle(m metricSet) bool {
 	return m.Sum("controller_runtime_active_workers", o.label()) == 0 &&
-		m.Sum("workqueue_depth", map[string]string{"name": o.controller}) == 0
+		m.Sum("workqueue_depth", o.queueLabel()) == 0
 }
 
 // workers is the VirtualKey controller's --max-concurrent-reconciles, as it reports it.
@@ -174,7 +179,7 @@ func (o *operatorProcess) waitIdle(ctx context.Context, minReconciles float64, t
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%s did not become idle within %s (reconciles %.0f of at least %.0f, queue %.0f): %w",
-				o.op.Name, timeout, o.reconciles(m), minReconciles, m.Sum("workqueue_depth", map[string]string{"name": o.controller}), ctx.Err())
+				o.op.Name, timeout, o.reconciles(m), minReconciles, m.Sum("workqueue_depth", o.queueLabel()), ctx.Err())
 		case <-time.After(250 * time.Millisecond):
 		}
 	}

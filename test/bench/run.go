@@ -82,14 +82,11 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 			return nil, err
 		}
 	}
-	if r.workDir == "" {
-		if r.workDir, err = os.MkdirTemp("", "litellm-bench-"); err != nil {
-			return nil, err
-		}
-		defer func() { _ = os.RemoveAll(r.workDir) }()
-	} else if err := os.MkdirAll(r.workDir, 0o750); err != nil {
+	removeWorkDir, err := r.makeWorkDir()
+	if err != nil {
 		return nil, err
 	}
+	defer removeWorkDir()
 	// Stop the operators (their shutdown talks to the API server) and simulators first, then the
 	// control plane.
 	defer func() { err = errors.Join(err, r.stopPlane()) }()
@@ -106,25 +103,12 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	r.report.WriteLatency = Seconds(wl)
 
 	if !cfg.skips(phaseSweep) {
-		for _, workers := range cfg.Concurrency {
-			run, env, err := r.createPhase(ctx, fmt.Sprintf("sweep w=%d", workers), fmt.Sprintf("bench-w%d", workers), cfg.Keys, workers)
-			if err != nil {
-				return nil, err
-			}
-			if err := r.closePhase(env); err != nil {
-				return nil, err
-			}
-			r.report.Sweep = append(r.report.Sweep, run)
-		}
-	}
-	if cfg.RequestCosts > 0 && !cfg.skips(phaseCosts) {
-		reads := 0.0
-		if n := len(r.report.Sweep); n > 0 {
-			reads = r.report.Sweep[n-1].KubeReadsPerKey
-		}
-		if r.report.RequestCosts, err = r.requestCosts(ctx, cfg.RequestCosts, reads); err != nil {
+		if r.report.Sweep, err = r.sweep(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if r.report.RequestCosts, err = r.costsPhase(ctx); err != nil {
+		return nil, err
 	}
 	if !cfg.skips(phaseSteady) {
 		if r.report.Steady, err = r.steadyState(ctx); err != nil {
@@ -152,6 +136,49 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		return r.report, err
 	}
 	return r.report, nil
+}
+
+// costsPhase measures the API server's CPU per request kind, unless -request-costs is 0 or the
+// phase is skipped; the direct reads are counted as many times per key as the last sweep point made.
+func (r *runner) costsPhase(ctx context.Context) ([]RequestCost, error) {
+	if r.cfg.RequestCosts == 0 || r.cfg.skips(phaseCosts) {
+		return nil, nil
+	}
+	reads := 0.0
+	if n := len(r.report.Sweep); n > 0 {
+		reads = r.report.Sweep[n-1].KubeReadsPerKey
+	}
+	return r.requestCosts(ctx, r.cfg.RequestCosts, reads)
+}
+
+// makeWorkDir creates the folder for the operators' logs and profiles: a temporary one, removed
+// by the returned func, unless -work-dir names one to keep.
+func (r *runner) makeWorkDir() (func(), error) {
+	if r.workDir != "" {
+		return func() {}, os.MkdirAll(r.workDir, 0o750)
+	}
+	dir, err := os.MkdirTemp("", "litellm-bench-")
+	if err != nil {
+		return nil, err
+	}
+	r.workDir = dir
+	return func() { _ = os.RemoveAll(dir) }, nil
+}
+
+// sweep creates the configured number of keys at each concurrency, each with a fresh operator.
+func (r *runner) sweep(ctx context.Context) ([]CreateRun, error) {
+	var runs []CreateRun
+	for _, workers := range r.cfg.Concurrency {
+		run, env, err := r.createPhase(ctx, fmt.Sprintf("sweep w=%d", workers), fmt.Sprintf("bench-w%d", workers), r.cfg.Keys, workers)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.closePhase(env); err != nil {
+			return nil, err
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
 }
 
 // startPlane stops the current control plane, if any, and starts a new one with the CRDs of
@@ -525,7 +552,7 @@ func (r *runner) createRun(label string, env *phaseEnv, names []string, lat []ti
 	run.MeanAPIWriteTime = Seconds(time.Duration(ratio(after.apiWriteSeconds-before.apiWriteSeconds,
 		after.apiWriteCount-before.apiWriteCount) * float64(time.Second)))
 	run.MeanLiteLLMCallTime = Seconds(meanOf(before.operator, after.operator, "litellm_client_request_duration_seconds", nil))
-	run.MeanQueueTime = Seconds(meanOf(before.operator, after.operator, "workqueue_queue_duration_seconds", map[string]string{"name": env.proc.controller}))
+	run.MeanQueueTime = Seconds(meanOf(before.operator, after.operator, "workqueue_queue_duration_seconds", env.proc.queueLabel()))
 
 	run.CPUSeconds = subtractCounts(after.cpu, before.cpu)
 	busy := after.machine.Busy - before.machine.Busy

@@ -329,7 +329,7 @@ func (r *runner) usableKeySecrets(ctx context.Context, env *phaseEnv, names []st
 	for _, s := range secrets.Items {
 		for _, ref := range s.OwnerReferences {
 			alias, ok := aliasOf[ref.Name]
-			if ref.Kind != "VirtualKey" || ref.Controller == nil || !*ref.Controller || !ok {
+			if ref.Kind != kindVirtualKey || ref.Controller == nil || !*ref.Controller || !ok {
 				continue
 			}
 			for _, v := range s.Data {
