@@ -139,8 +139,20 @@ func TestUserFieldsLiteLLMDoesNotStore(t *testing.T) {
 // it with /budget/info. The key waits with DependencyMissing, naming the budget, and tries again
 // at resync only (once per reconcile, no retries in between); it is created once the budget exists.
 func TestUnknownBudgetID(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		proxy litellmsim.Options
+	}{
+		{"the operator chooses key values", litellmsim.Options{}},
+		{"LiteLLM generates key values (disable_custom_api_keys)", litellmsim.Options{DisableCustomAPIKeys: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testUnknownBudgetID(t, tc.proxy) })
+	}
+}
+
+func testUnknownBudgetID(t *testing.T, proxy litellmsim.Options) {
 	ns := newNamespace(t)
-	sim := newSimulator(t, ns, "own", litellmsim.Options{})
+	sim := newSimulator(t, ns, "own", proxy)
 	vk := newVirtualKey(ns, "budgeted", func(vk *v1alpha1.VirtualKey) {
 		vk.Spec.BudgetID = "no-such-budget"
 		vk.Spec.ConnectionRef = secretRef("own")

@@ -373,10 +373,7 @@ func (e *virtualKeyExternal) createChosen(ctx context.Context, vk *v1alpha1.Virt
 		// repeat after a crash: re-sending the same key without alias creates nothing new.
 		req.KeyAlias = ""
 	}
-	resp, err := e.lc.GenerateKey(ctx, req)
-	if litellm.IsUnknownBudget(err) {
-		return unknownBudget(vk.Spec.BudgetID, err)
-	}
+	resp, err := e.generateKey(ctx, vk, req)
 	if err != nil {
 		return err
 	}
@@ -398,6 +395,15 @@ func (e *virtualKeyExternal) created(vk *v1alpha1.VirtualKey, key *litellm.Key) 
 	recordCreated(vk)
 	// A new key gets its expiry from spec.duration: a pending renewal is done with it.
 	vk.Status.RenewRequest = vk.Annotations[v1alpha1.AnnotationRenew]
+}
+
+// generateKey sends /key/generate; an unknown spec.budgetID is a missing dependency, not a retry.
+func (e *virtualKeyExternal) generateKey(ctx context.Context, vk *v1alpha1.VirtualKey, req litellm.KeyGenerateRequest) (*litellm.KeyGenerateResponse, error) {
+	resp, err := e.lc.GenerateKey(ctx, req)
+	if litellm.IsUnknownBudget(err) {
+		return nil, unknownBudget(vk.Spec.BudgetID, err)
+	}
+	return resp, err
 }
 
 // finishRotation gives the alias to the new key and deletes the previous one: at once, or, with

@@ -58,7 +58,7 @@ func (e *virtualKeyExternal) createGenerated(ctx context.Context, vk *v1alpha1.V
 	req := fields.KeyGenerateRequest(vk, "")
 	req.Metadata = e.tenancy.owner.Stamp(req.Metadata)
 	req.KeyAlias = e.pendingAlias()
-	resp, err := e.lc.GenerateKey(ctx, req)
+	resp, err := e.generateKey(ctx, vk, req)
 	if err != nil {
 		return err
 	}
