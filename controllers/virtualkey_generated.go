@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 
 	corev1 "k8s.io/api/core/v1"
@@ -67,7 +66,7 @@ func (e *virtualKeyExternal) createGenerated(ctx context.Context, vk *v1alpha1.V
 			return err
 		}
 	}
-	if !strings.HasPrefix(resp.RawKey, "sk-") {
+	if !validKey(resp.RawKey) {
 		return errors.New("LiteLLM answered /key/generate without a key value; the key it made is deleted by the next attempt")
 	}
 	// Step 3: the value into the Secret. From here on the key is the object's key.
