@@ -148,10 +148,14 @@ func TestOutageKeepsReady(t *testing.T) {
 	waitReady(t, vk)
 }
 
-// TestResyncOfUnchangedKeyWritesNothing: steady state is reads only.
+// TestResyncOfUnchangedKeyWritesNothing: steady state is reads only. The key is applied as
+// client-side `kubectl apply` does, with its last-applied copy, which the operator's cache drops
+// and its writes must leave in place.
 func TestResyncOfUnchangedKeyWritesNothing(t *testing.T) {
 	ns := newNamespace(t)
+	const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 	vk := newVirtualKey(ns, "svc", func(vk *v1alpha1.VirtualKey) {
+		vk.Annotations = map[string]string{lastApplied: `{"apiVersion":"auth.litellm.ai/v1alpha1","kind":"VirtualKey"}`}
 		vk.Spec.Duration = "30d"
 		vk.Spec.BudgetDuration = "30d"
 		vk.Spec.SoftBudget = ptr.To("5")
@@ -179,6 +183,7 @@ func TestResyncOfUnchangedKeyWritesNothing(t *testing.T) {
 	assert.GreaterOrEqual(t, reads.Hits(), 3, "each resync reads the key")
 	get(t, vk)
 	assert.Equal(t, expires, vk.Status.Expires, "a resync never resets the expiry")
+	assert.Contains(t, vk.Annotations, lastApplied, "the finalizer and status writes leave kubectl's copy alone")
 }
 
 // TestDriftIsRepaired: changes made in LiteLLM outside the operator are reverted on resync.

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"unique"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -11,13 +12,26 @@ import (
 // (names, reasons, messages, hashes), and longer ones would only be copied.
 const maxSharedString = 256
 
-// cacheTransform is what every object goes through before the cache keeps it: managed fields
-// dropped, and repeated strings shared.
+// lastApplied is the annotation in which client-side `kubectl apply` (and tools built on it)
+// keeps a whole copy of the object as last applied. The operator never reads it.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// cacheTransform is what every object goes through before the cache keeps it: managed fields and
+// the last-applied copy dropped (both can be larger than the rest of the object, and both are
+// kept by the API server, which patches never touch them on), and repeated strings shared.
 func cacheTransform(strip cache.TransformFunc) cache.TransformFunc {
 	return func(obj any) (any, error) {
 		obj, err := strip(obj)
 		if err != nil {
 			return obj, err
+		}
+		if o, ok := obj.(metav1.Object); ok {
+			if a := o.GetAnnotations(); a[lastApplied] != "" {
+				delete(a, lastApplied)
+				if len(a) == 0 {
+					o.SetAnnotations(nil)
+				}
+			}
 		}
 		shareStrings(reflect.ValueOf(obj))
 		return obj, nil

@@ -22,6 +22,7 @@ func decoded(t *testing.T, name, hash string) *v1alpha1.VirtualKey {
 	t.Helper()
 	doc := `{"apiVersion":"auth.litellm.ai/v1alpha1","kind":"VirtualKey",
 		"metadata":{"namespace":"team-a","name":"` + name + `","labels":{"app":"web"},
+			"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"kind\":\"VirtualKey\"}"},
 			"managedFields":[{"manager":"kubectl","operation":"Apply"}]},
 		"spec":{"keyAlias":"team-a-` + name + `","models":["gpt-4o"],"connectionRef":{"secretRef":{"name":"litellm"}}},
 		"status":{"token":"` + hash + `","tokenID":"` + hash + `","keyID":"` + hash + `","keyName":"` + strings.Repeat("x", 300) + `",
@@ -39,6 +40,7 @@ func TestCacheTransform(t *testing.T) {
 	a, b := decoded(t, "app", hash), decoded(t, "web", hash)
 	wantA, wantB := a.DeepCopy(), b.DeepCopy()
 	wantA.ManagedFields, wantB.ManagedFields = nil, nil
+	wantA.Annotations, wantB.Annotations = nil, nil
 	require.False(t, same(a.Namespace, b.Namespace), "decoded apart, stored apart")
 
 	for _, obj := range []*v1alpha1.VirtualKey{a, b} {
@@ -46,7 +48,7 @@ func TestCacheTransform(t *testing.T) {
 		require.NoError(t, err)
 		require.Same(t, obj, out, "the object is changed in place")
 	}
-	assert.Equal(t, wantA, a, "no value changes: managed fields go, every other field is as the API server sent it")
+	assert.Equal(t, wantA, a, "no value changes: managed fields and the last-applied copy go, every other field is as the API server sent it")
 	assert.Equal(t, wantB, b)
 
 	cases := []struct {
@@ -76,4 +78,14 @@ func TestCacheTransformLeavesSecretDataAlone(t *testing.T) {
 	out, err := cacheTransform(cache.TransformFunc(func(o any) (any, error) { return o, nil }))(s)
 	require.NoError(t, err)
 	assert.Equal(t, []byte("sk-1"), out.(*corev1.Secret).Data["key"])
+}
+
+func TestCacheTransformKeepsOtherAnnotations(t *testing.T) {
+	vk := &v1alpha1.VirtualKey{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "app", Annotations: map[string]string{
+		lastApplied:               `{"kind":"VirtualKey"}`,
+		v1alpha1.AnnotationRotate: "2026-12-01",
+	}}}
+	_, err := cacheTransform(ctrlcache.TransformStripManagedFields())(vk)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{v1alpha1.AnnotationRotate: "2026-12-01"}, vk.Annotations)
 }
