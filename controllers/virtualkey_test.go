@@ -186,6 +186,43 @@ func TestResyncOfUnchangedKeyWritesNothing(t *testing.T) {
 	assert.Contains(t, vk.Annotations, lastApplied, "the finalizer and status writes leave kubectl's copy alone")
 }
 
+// TestKeySecretOfAnEarlierRelease: a key Secret written before the operator described keys in
+// annotations (labelled and controlled, holding the key, no auth.litellm.ai/key-token) is read
+// once and gets one patch that adds the annotations; after that a resync reads and writes nothing.
+func TestKeySecretOfAnEarlierRelease(t *testing.T) {
+	ns := newNamespace(t)
+	vk := newVirtualKey(ns, "svc")
+	create(t, vk)
+	waitReady(t, vk)
+	waitForReconciles(t, vk, reconciles(vk), 1)
+	raw := rawKey(t, vk)
+	get(t, vk)
+	token := vk.Status.TokenID
+
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: vk.Status.KeySecretRef}}
+	writesBefore := env.writes.forNamespace(ns)
+	patchMerge(t, secret, `{"metadata":{"annotations":{"auth.litellm.ai/key-token":null,"auth.litellm.ai/key-name":null}}}`)
+	require.Eventually(t, func() bool {
+		get(t, secret)
+		return secret.Annotations[v1alpha1.AnnotationKeyToken] != ""
+	}, waitTimeout, 100*time.Millisecond, "the annotations are written back")
+	assert.Equal(t, hash(raw), secret.Annotations[v1alpha1.AnnotationKeyToken])
+	assert.Equal(t, litellm.KeyName(raw), secret.Annotations[v1alpha1.AnnotationKeyName])
+
+	waitForReconciles(t, vk, reconciles(vk), 3)
+	writes := env.writes.forNamespace(ns)
+	for path, n := range writesBefore {
+		if writes[path] -= n; writes[path] == 0 {
+			delete(writes, path)
+		}
+	}
+	assert.Equal(t, map[string]int{"PATCH /api/v1/namespaces/" + ns + "/secrets/" + secret.Name: 1}, writes,
+		"one patch of the Secret's annotations, nothing else")
+	get(t, vk)
+	assert.Equal(t, token, vk.Status.TokenID, "the key is kept")
+	assert.Equal(t, raw, rawKey(t, vk))
+}
+
 // TestDriftIsRepaired: changes made in LiteLLM outside the operator are reverted on resync.
 func TestDriftIsRepaired(t *testing.T) {
 	ns := newNamespace(t)

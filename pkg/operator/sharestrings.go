@@ -17,8 +17,9 @@ const maxSharedString = 256
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // cacheTransform is what every object goes through before the cache keeps it: managed fields and
-// the last-applied copy dropped (both can be larger than the rest of the object, and both are
-// kept by the API server, which patches never touch them on), and repeated strings shared.
+// the last-applied copy dropped (each can be larger than the rest of the object; the operator
+// writes only patches, which leave both as they are on the API server), and repeated strings
+// shared.
 func cacheTransform(strip cache.TransformFunc) cache.TransformFunc {
 	return func(obj any) (any, error) {
 		obj, err := strip(obj)

@@ -576,7 +576,7 @@ func (ew *errWriter) writeSideBySide(sb *SideBySide) {
 			ew.printf("  per object per hour: %.1f resyncs, %.1f LiteLLM calls, %.1f K8s writes; %d usable key Secrets after the window\n",
 				st.ResyncsPerObjectPerHour, st.LiteLLMCallsPerObjectPerHour, st.KubeWritesPerObjectPerHour, st.UsableKeySecrets)
 			if st.Saturated {
-				ew.printf("  (never idle: it requeues its objects faster than it reconciles them; counters read while reconciles ran)\n")
+				ew.printf("  (never idle: it had reconciles running or due at every reading, so the counters were read while reconciles ran)\n")
 			}
 		}
 		for _, p := range run.Memory {

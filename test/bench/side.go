@@ -59,9 +59,10 @@ type SideSteady struct {
 	KubeWritesPerObjectPerHour   float64 `json:"kubeWritesPerObjectPerHour"`
 	// UsableKeySecrets is counted again after the window: a resync must not spoil a key Secret.
 	UsableKeySecrets int `json:"usableKeySecrets"`
-	// Saturated: the operator was never idle (it requeues its objects faster than it reconciles
-	// them), so the counters were read while reconciles ran: each reading may miss the calls of
-	// the reconciles in flight, at most one per worker.
+	// Saturated: the operator was never idle (its requeues kept a reconcile running or due at
+	// every moment, whether or not it kept up with them), so the counters were read while
+	// reconciles ran: each reading may miss the calls of the reconciles in flight, at most one per
+	// worker.
 	Saturated bool `json:"saturated,omitempty"`
 }
 
