@@ -189,7 +189,10 @@ func TestNoKeyInMetrics(t *testing.T) {
 	keys := &v1alpha1.VirtualKeyList{}
 	require.NoError(t, env.k8s.List(context.Background(), keys, client.InNamespace(ns)))
 	require.Len(t, keys.Items, 3, "two keys and the user's own")
-	for _, vk := range keys.Items {
+	for i := range keys.Items {
+		// The User's own key is created by the User's reconcile and may be Ready after the User.
+		vk := &keys.Items[i]
+		waitReady(t, vk)
 		secret := &corev1.Secret{}
 		require.NoError(t, env.k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: vk.Status.KeySecretRef}, secret))
 		secrets["raw key of "+vk.Name] = string(secret.Data[v1alpha1.KeySecretDataKey])
