@@ -382,16 +382,24 @@ func TestRotation(t *testing.T) {
 	assert.Equal(t, hash(newRaw), keys[0].Token)
 	waitForEvent(t, vk, "Rotated")
 
+	// rotatedFrom waits until the key has replaced old and returns the new key, which alone holds
+	// the alias.
+	rotatedFrom := func(what, old string) string {
+		t.Helper()
+		waitForVK(t, vk, what, func(vk *v1alpha1.VirtualKey) bool {
+			return vk.Status.TokenID != hash(old) && vk.Status.TokenID != "" &&
+				hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionTrue, "")(vk)
+		})
+		raw := rawKey(t, vk)
+		keys := env.sim.KeysByAlias(vk.Spec.KeyAlias)
+		require.Len(t, keys, 1)
+		assert.Equal(t, hash(raw), keys[0].Token)
+		return raw
+	}
+
 	// Deleting the key Secret rotates too.
 	require.NoError(t, env.k8s.Delete(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: vk.Status.KeySecretRef}}))
-	waitForVK(t, vk, "rotated after the Secret was deleted", func(vk *v1alpha1.VirtualKey) bool {
-		return vk.Status.TokenID != hash(newRaw) && vk.Status.TokenID != "" &&
-			hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionTrue, "")(vk)
-	})
-	third := rawKey(t, vk)
-	keys = env.sim.KeysByAlias(vk.Spec.KeyAlias)
-	require.Len(t, keys, 1)
-	assert.Equal(t, hash(third), keys[0].Token)
+	third := rotatedFrom("rotated after the Secret was deleted", newRaw)
 	_, found := env.sim.KeyByHash(hash(newRaw))
 	assert.False(t, found, "the replaced key is deleted")
 
@@ -401,14 +409,7 @@ func TestRotation(t *testing.T) {
 	require.NoError(t, env.k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: vk.Status.KeySecretRef}, secret))
 	secret.Data["key"] = []byte("not-a-key")
 	require.NoError(t, env.k8s.Update(context.Background(), secret))
-	waitForVK(t, vk, "rotated after the Secret's key was overwritten", func(vk *v1alpha1.VirtualKey) bool {
-		return vk.Status.TokenID != hash(third) && vk.Status.TokenID != "" &&
-			hasCondition(v1alpha1.ConditionTypeSynced, metav1.ConditionTrue, "")(vk)
-	})
-	fourth := rawKey(t, vk)
-	keys = env.sim.KeysByAlias(vk.Spec.KeyAlias)
-	require.Len(t, keys, 1)
-	assert.Equal(t, hash(fourth), keys[0].Token)
+	fourth := rotatedFrom("rotated after the Secret's key was overwritten", third)
 	require.NoError(t, env.k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: vk.Status.KeySecretRef}, secret))
 	assert.Equal(t, hash(fourth), secret.Annotations[v1alpha1.AnnotationKeyToken], "the Secret's annotations describe its key")
 }

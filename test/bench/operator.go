@@ -187,8 +187,8 @@ func (o *operatorProcess) waitIdle(ctx context.Context, minReconciles float64, t
 
 // waitReconciled returns once the controller has finished at least minReconciles reconciles since
 // the process started and is idle, or, after that many, sideIdleWait has passed without it being
-// idle: an operator that requeues its objects faster than it reconciles them never is. idle
-// reports which.
+// idle: an operator whose requeues keep a reconcile running or due at every moment never is,
+// whether or not it keeps up with them. idle reports which.
 func (o *operatorProcess) waitReconciled(ctx context.Context, minReconciles float64, timeout time.Duration) (idle bool, err error) {
 	waitCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
